@@ -1,0 +1,1 @@
+"""Provider packages of ComponentResources; each is imported only when its provider is enabled."""

@@ -1,0 +1,42 @@
+"""AWS budget: a monthly cost budget scoped to the stack by its `environment` tag.
+
+Notifications go by e-mail at the forecast threshold (80% by default) and the actual
+threshold (100%). The tag filter needs `environment` activated as a cost allocation tag
+in the billing console; until then the budget tracks no spend (see README).
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import BudgetArgs, StackContext
+
+
+class AwsBudget(pulumi.ComponentResource):
+    budget: aws.budgets.Budget
+
+    def __init__(self, name: str, args: BudgetArgs, ctx: StackContext,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("qmoi:aws:Budget", name, None, opts)
+        self.budget = aws.budgets.Budget(
+            f"{name}-monthly",
+            name=f"qmoi-{ctx.environment}-monthly",
+            budget_type="COST",
+            time_unit="MONTHLY",
+            limit_amount=f"{args.limit_usd:.2f}",
+            limit_unit="USD",
+            cost_filters=[aws.budgets.BudgetCostFilterArgs(
+                name="TagKeyValue", values=[f"user:environment${ctx.environment}"]
+            )],
+            notifications=[
+                aws.budgets.BudgetNotificationArgs(
+                    comparison_operator="GREATER_THAN", notification_type=kind, threshold=percent,
+                    threshold_type="PERCENTAGE", subscriber_email_addresses=list(ctx.alert_emails),
+                )
+                for kind, percent in (("FORECASTED", args.forecast_percent), ("ACTUAL", args.actual_percent))
+            ],
+            tags=ctx.tags,
+            opts=ctx.child(self),
+        )
+        self.register_outputs({"budget_name": self.budget.name})

@@ -1,0 +1,151 @@
+"""AWS compute: per tier a launch template and an autoscaling group in the private subnets.
+
+Defaults per launch template: IMDSv2 required with a hop limit of 1 (containers on the
+host cannot reach instance credentials), an encrypted gp3 root volume (the account's EBS
+key, which the autoscaling service role can always use), no public IP, detailed
+monitoring, and an instance profile limited to SSM Session Manager (no SSH keys at all).
+
+Per group: the tier's min/desired/max, spot through a mixed-instances policy where the
+tier is configured so (price-capacity-optimized, capacity rebalancing), a target-tracking
+CPU policy, and rolling instance refresh when the template changes. `desired_capacity` is
+ignored after creation because the autoscaler owns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.policy_documents import assume_role
+from components.common import StackContext, TierSpec
+from infra.config import Tier
+
+# AMIs resolved by EC2 at launch from public SSM parameters: always current, no lookup here.
+AMI_PARAMETERS = {
+    Tier.gpu: "resolve:ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id",
+}
+DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+ROOT_VOLUME_GB = {Tier.compute: 30, Tier.memory: 30, Tier.gpu: 100}
+SSM_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
+@dataclass(frozen=True)
+class AwsComputeArgs:
+    tiers: list[TierSpec]
+    subnet_ids: list[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+
+
+class AwsCompute(pulumi.ComponentResource):
+    launch_templates: dict[Tier, aws.ec2.LaunchTemplate]
+    groups: dict[Tier, aws.autoscaling.Group]
+
+    def __init__(self, name: str, args: AwsComputeArgs, ctx: StackContext,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("qmoi:aws:Compute", name, None, opts)
+        role = aws.iam.Role(f"{name}-instance-role", assume_role_policy=assume_role("ec2.amazonaws.com"),
+                            description="qmoi tier instances: SSM Session Manager only", tags=ctx.tags,
+                            opts=ctx.child(self))
+        aws.iam.RolePolicyAttachment(f"{name}-instance-ssm", role=role.name, policy_arn=SSM_POLICY_ARN,
+                                     opts=ctx.child(self))
+        profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, tags=ctx.tags,
+                                          opts=ctx.child(self))
+        self.launch_templates = {}
+        self.groups = {}
+        for spec in args.tiers:
+            template = self._launch_template(name, spec, profile, args, ctx)
+            self.launch_templates[spec.tier] = template
+            self.groups[spec.tier] = self._group(name, spec, template, args, ctx)
+        self.register_outputs({f"{t.value}_group": g.name for t, g in self.groups.items()})
+
+    def _launch_template(self, name: str, spec: TierSpec, profile: aws.iam.InstanceProfile, args: AwsComputeArgs,
+                         ctx: StackContext) -> aws.ec2.LaunchTemplate:
+        tier = spec.tier.value
+        tags = ctx.tags_with(tier=tier)
+        return aws.ec2.LaunchTemplate(
+            f"{name}-{tier}-lt",
+            name_prefix=f"qmoi-{ctx.environment}-{tier}-",
+            image_id=AMI_PARAMETERS.get(spec.tier, DEFAULT_AMI),
+            instance_type=spec.size,
+            update_default_version=True,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+                instance_metadata_tags="enabled",
+            ),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda",
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=ROOT_VOLUME_GB[spec.tier], volume_type="gp3", encrypted="true",
+                    delete_on_termination="true",
+                ),
+            )],
+            network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                associate_public_ip_address="false", security_groups=[args.security_group_id],
+                delete_on_termination="true",
+            )],
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags) for kind in ("instance", "volume")
+            ],
+            tags=tags,
+            opts=ctx.child(self),
+        )
+
+    def _group(self, name: str, spec: TierSpec, template: aws.ec2.LaunchTemplate, args: AwsComputeArgs,
+               ctx: StackContext) -> aws.autoscaling.Group:
+        tier = spec.tier.value
+        scaling = spec.scaling
+        placement: dict[str, object]
+        if spec.spot:
+            placement = {
+                "mixed_instances_policy": aws.autoscaling.GroupMixedInstancesPolicyArgs(
+                    instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+                        on_demand_base_capacity=0, on_demand_percentage_above_base_capacity=0,
+                        spot_allocation_strategy="price-capacity-optimized",
+                    ),
+                    launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                        launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                            launch_template_id=template.id, version="$Latest"
+                        ),
+                        overrides=[aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=spec.size)],
+                    ),
+                ),
+                "capacity_rebalance": True,
+            }
+        else:
+            placement = {"launch_template": aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest")}
+        group = aws.autoscaling.Group(
+            f"{name}-{tier}-asg",
+            name=f"qmoi-{ctx.environment}-{tier}",
+            min_size=scaling.min,
+            max_size=scaling.max,
+            desired_capacity=scaling.desired,
+            vpc_zone_identifiers=args.subnet_ids,
+            health_check_type="EC2",
+            health_check_grace_period=300,
+            default_instance_warmup=300,
+            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                strategy="Rolling",
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(min_healthy_percentage=90),
+            ),
+            tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
+                  for k, v in ctx.tags_with(tier=tier).items()],
+            opts=ctx.child(self, ignore_changes=["desiredCapacity"]),
+            **placement,  # type: ignore[arg-type]
+        )
+        aws.autoscaling.Policy(
+            f"{name}-{tier}-cpu-target",
+            autoscaling_group_name=group.name,
+            policy_type="TargetTrackingScaling",
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                predefined_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ASGAverageCPUUtilization"
+                ),
+                target_value=scaling.cpu_target_percent,
+            ),
+            opts=ctx.child(self),
+        )
+        return group

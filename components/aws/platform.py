@@ -1,0 +1,112 @@
+"""AwsPlatform: the AWS half of a stack, composed from the capability components.
+
+An explicit provider pins the configured region (no ambient AWS_REGION surprises); every
+child inherits it through `parent`. What other providers need (the CDN domain for the
+edge's origin pool) is exposed as typed attributes.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.budget import AwsBudget
+from components.aws.cdn import AwsCdn, AwsCdnArgs
+from components.aws.compute import AwsCompute, AwsComputeArgs
+from components.aws.functions import AwsFunctions
+from components.aws.monitoring import AwsMonitoring, AwsMonitoringArgs
+from components.aws.network import AwsNetwork, AwsNetworkArgs
+from components.aws.storage import AwsStorage, AwsStorageArgs
+from components.common import BudgetArgs, StackContext, bucket_specs, function_plans, tier_specs
+from infra.config import BucketClass, PlatformConfig, Provider
+
+
+class AwsPlatform(pulumi.ComponentResource):
+    storage: AwsStorage
+    network: AwsNetwork
+    compute: AwsCompute
+    functions: AwsFunctions
+    cdn: AwsCdn | None
+    budget: AwsBudget
+    monitoring: AwsMonitoring
+
+    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("qmoi:aws:Platform", name, None, opts)
+        aws_config = config.aws
+        ctx = StackContext.from_config(config)
+        provider = aws.Provider(f"{name}-provider", region=aws_config.region, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
+        env = config.environment.value
+        cdn_enabled = aws_config.cloudfront.enabled
+
+        self.storage = AwsStorage(
+            f"{name}-storage",
+            AwsStorageArgs(
+                buckets=bucket_specs(aws_config.s3_bucket, env, config.storage.classes()),
+                log_bucket_name=f"{aws_config.s3_bucket}-{env}-logs",
+                external_policy=frozenset({BucketClass.media}) if cdn_enabled else frozenset(),
+            ),
+            ctx, child,
+        )
+        nat = config.network.nat_gateway
+        self.network = AwsNetwork(
+            f"{name}-network",
+            AwsNetworkArgs(
+                cidr=aws_config.network.cidr, zones=config.network.zones, nat_gateway=nat,
+                ssm_endpoints=aws_config.network.ssm_endpoints if aws_config.network.ssm_endpoints is not None else not nat,
+            ),
+            aws_config.region, ctx, child,
+        )
+        scaling = {t: getattr(config.autoscaling, t.value) for t in aws_config.ec2_instances.sizes()}
+        self.compute = AwsCompute(
+            f"{name}-compute",
+            AwsComputeArgs(
+                tiers=tier_specs(aws_config.ec2_instances.sizes(), scaling),
+                subnet_ids=[s.id for s in self.network.private_subnets],
+                security_group_id=self.network.tier_security_group.id,
+            ),
+            ctx, child,
+        )
+        self.functions = AwsFunctions(
+            f"{name}-functions", function_plans(aws_config.lambda_functions, config.functions), ctx, child
+        )
+        self.cdn = None
+        if cdn_enabled:
+            self.cdn = AwsCdn(
+                f"{name}-cdn",
+                AwsCdnArgs(bucket=self.storage.buckets[BucketClass.media], domains=aws_config.cloudfront.domains,
+                           price_class=config.cdn_price_class),
+                ctx, child,
+            )
+        self.budget = AwsBudget(
+            f"{name}-budget",
+            BudgetArgs(limit_usd=config.budget_limits()[Provider.aws],
+                       forecast_percent=config.budget.forecast_alert_percent,
+                       actual_percent=config.budget.actual_alert_percent),
+            ctx, child,
+        )
+        self.monitoring = AwsMonitoring(
+            f"{name}-monitoring",
+            AwsMonitoringArgs(
+                group_names={t.value: g.name for t, g in self.compute.groups.items()},
+                function_names={n: f.name for n, f in self.functions.functions.items()},
+            ),
+            ctx, child,
+        )
+        self.register_outputs(self.exports())
+
+    @property
+    def cdn_domain(self) -> pulumi.Output[str] | None:
+        """The CloudFront hostname: the AWS origin of the multi-cloud edge."""
+        return self.cdn.distribution.domain_name if self.cdn else None
+
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        """Stack outputs: bucket names, CDN domain, function names, group names."""
+        outputs: dict[str, pulumi.Input[object]] = {
+            "buckets": {c.value: b.bucket for c, b in self.storage.buckets.items()},
+            "functions": {n: f.name for n, f in self.functions.functions.items()},
+            "autoscaling_groups": {t.value: g.name for t, g in self.compute.groups.items()},
+        }
+        if self.cdn_domain is not None:
+            outputs["cdn_domain"] = self.cdn_domain
+        return outputs

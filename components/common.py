@@ -1,0 +1,139 @@
+"""What every provider's components share: the stack context and provider-neutral specs.
+
+Bucket classes, tier sizing, function selection, naming and tags are decided here once;
+each provider's package only maps these specs onto its own resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+from infra import naming
+from infra.config import (
+    FUNCTIONS_DIR,
+    BucketClass,
+    BucketClassSettings,
+    Capacity,
+    FunctionDefaults,
+    FunctionSpec,
+    PlatformConfig,
+    Tier,
+    TierScaling,
+)
+
+# Classes whose loss is a loss of data: versioned, protected in prod, retained on delete.
+STATEFUL_CLASSES = frozenset({BucketClass.artifacts, BucketClass.backups})
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """The stack-wide facts a component needs, typed and provider-neutral."""
+
+    environment: str
+    tags: dict[str, str]
+    protect_stateful: bool
+    log_retention_days: int
+    alert_emails: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: PlatformConfig) -> StackContext:
+        return cls(
+            environment=config.environment.value,
+            tags=config.tags_for(),
+            protect_stateful=config.protect_stateful,
+            log_retention_days=config.log_retention_days,
+            alert_emails=tuple(config.budget.alert_emails),
+        )
+
+    def tags_with(self, **extra: str) -> dict[str, str]:
+        return {**self.tags, **extra}
+
+    def labels(self, **extra: str) -> dict[str, str]:
+        """Tags as GCP labels (keys may not contain '-' in some APIs; values validated)."""
+        return {k.replace("-", "_"): v for k, v in self.tags_with(**extra).items()}
+
+    def child(self, parent: pulumi.Resource, *, stateful: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
+        """Options for a component's child; stateful children are protected and retained in prod."""
+        if stateful and self.protect_stateful:
+            kwargs.setdefault("protect", True)
+            kwargs.setdefault("retain_on_delete", True)
+        return pulumi.ResourceOptions(parent=parent, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """One bucket class as every provider declares it."""
+
+    bucket_class: BucketClass
+    name: str
+    settings: BucketClassSettings
+
+    @property
+    def stateful(self) -> bool:
+        return self.bucket_class in STATEFUL_CLASSES
+
+
+def bucket_specs(base: str, environment: str, classes: dict[BucketClass, BucketClassSettings]) -> list[BucketSpec]:
+    return [BucketSpec(c, naming.bucket_name(base, environment, c.value), s) for c, s in classes.items()]
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    """One compute tier: its size and scaling in this environment."""
+
+    tier: Tier
+    size: str
+    scaling: TierScaling
+
+    @property
+    def spot(self) -> bool:
+        return self.scaling.capacity is Capacity.spot
+
+
+def tier_specs(sizes: dict[Tier, str], scaling: dict[Tier, TierScaling]) -> list[TierSpec]:
+    return [TierSpec(t, sizes[t], scaling[t]) for t in Tier]
+
+
+@dataclass(frozen=True)
+class FunctionPlan:
+    """An enabled function with its settings resolved against the stack defaults."""
+
+    name: str
+    memory_mb: int
+    timeout_s: int
+    min_instances: int
+    routes: tuple[str, ...]
+
+    @property
+    def source_dir(self) -> Path:
+        return FUNCTIONS_DIR / self.name
+
+    @property
+    def slug(self) -> str:
+        return naming.kebab(self.name)
+
+
+def function_plans(functions: dict[str, FunctionSpec], defaults: FunctionDefaults) -> list[FunctionPlan]:
+    return [
+        FunctionPlan(
+            name=name,
+            memory_mb=spec.memory_mb or defaults.memory_mb,
+            timeout_s=spec.timeout_s or defaults.timeout_s,
+            min_instances=defaults.min_instances,
+            routes=tuple(spec.routes),
+        )
+        for name, spec in functions.items()
+        if spec.enabled
+    ]
+
+
+@dataclass(frozen=True)
+class BudgetArgs:
+    """Provider-neutral budget intent; every provider's budget component takes it."""
+
+    limit_usd: float
+    forecast_percent: int
+    actual_percent: int

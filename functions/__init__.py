@@ -1,0 +1,1 @@
+"""Serverless handlers, one folder per function name (the folder is the deployed package)."""

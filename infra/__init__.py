@@ -1,0 +1,1 @@
+"""Provider-neutral machinery: config model, naming, plan runner, mocks, reports, CLI."""

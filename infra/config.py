@@ -1,0 +1,715 @@
+"""The platform configuration: one typed, validated model for all five providers.
+
+The only module that reads configuration. A stack file (`Pulumi.<stack>.yaml`) holds the
+documented shape under the `qmoi-cloud:` namespace, one key per block (`qmoi-cloud:aws`,
+`qmoi-cloud:gcp`, ...). The environment profile (`stacks/profiles.py`) is merged under it,
+then pydantic validates everything at once; `ConfigError` lists every problem with its key
+path, the bad value and what is allowed. Nothing is deployed from an invalid configuration.
+
+Sizes and regions are checked against the pricing catalog, so every size the platform can
+deploy is one the cost model can price.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from infra import naming
+from infra.pricing import load_catalog
+
+NAMESPACE = "qmoi-cloud"
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+
+
+class ConfigError(Exception):
+    """Every problem found in a configuration, one `key.path: message` per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class Environment(StrEnum):
+    dev = "dev"
+    staging = "staging"
+    prod = "prod"
+
+
+class Provider(StrEnum):
+    aws = "aws"
+    gcp = "gcp"
+    azure = "azure"
+    cloudflare = "cloudflare"
+    digitalocean = "digitalocean"
+
+
+# Cloudflare and DigitalOcean have no budget resource; their spend is checked by the cost
+# model and the policy pack against the stack's total.
+BUDGET_PROVIDERS = (Provider.aws, Provider.gcp, Provider.azure)
+
+
+class Tier(StrEnum):
+    compute = "compute"
+    gpu = "gpu"
+    memory = "memory"
+
+
+class BucketClass(StrEnum):
+    artifacts = "artifacts"
+    caches = "caches"
+    backups = "backups"
+    media = "media"
+
+
+class Capacity(StrEnum):
+    on_demand = "on-demand"
+    spot = "spot"
+
+
+class CdnPriceClass(StrEnum):
+    """Edge coverage, mapped per provider (CloudFront PriceClass_100/200/All, ...)."""
+
+    minimal = "minimal"
+    regional = "regional"
+    all = "all"
+
+
+class Enforcement(StrEnum):
+    advisory = "advisory"
+    mandatory = "mandatory"
+
+
+class Model(BaseModel):
+    """Base of every config block: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _checked(problem: Any) -> AfterValidator:
+    """Turn a `naming.*_problem` function into a field validator."""
+
+    def check(value: str) -> str:
+        reason = problem(value)
+        if reason:
+            raise ValueError(f"{value!r} is not valid: {reason}")
+        return value
+
+    return AfterValidator(check)
+
+
+S3Name = Annotated[str, _checked(naming.s3_bucket_problem)]
+GcsName = Annotated[str, _checked(naming.gcs_bucket_problem)]
+R2Name = Annotated[str, _checked(naming.r2_bucket_problem)]
+Domain = Annotated[str, _checked(naming.domain_problem)]
+LabelValue = Annotated[str, _checked(naming.label_value_problem)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="32 lowercase hex digits")]
+Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")]
+
+
+# --- cross-cutting settings ---------------------------------------------------------
+
+
+class TierScaling(Model):
+    """Capacity of one tier in one environment (set by the profile, overridable)."""
+
+    min: int = Field(ge=0, le=100, description="Minimum instances; 0 lets the tier scale to zero.")
+    desired: int = Field(ge=0, le=100, description="Instances at deployment time.")
+    max: int = Field(ge=1, le=100, description="Upper bound for the autoscaler.")
+    capacity: Capacity = Field(default=Capacity.on_demand, description="spot or on-demand.")
+    cpu_target_percent: int = Field(default=60, ge=10, le=95, description="Autoscaler CPU target.")
+    busy_hours_per_month: float = Field(
+        default=0,
+        ge=0,
+        le=730,
+        description="For a tier with min 0: hours a month it runs one instance (cost model).",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.min <= self.desired <= self.max:
+            raise ValueError(
+                f"needs min <= desired <= max, got min={self.min}, desired={self.desired}, max={self.max}"
+            )
+        return self
+
+
+class Autoscaling(Model):
+    compute: TierScaling
+    gpu: TierScaling
+    memory: TierScaling
+
+
+class BucketClassSettings(Model):
+    """Intent for one bucket class; each provider maps it to its own storage tiers."""
+
+    versioning: bool = Field(description="Keep object versions (stateful classes).")
+    encryption: bool = Field(default=True, description="Encryption at rest with a managed key; opt out only.")
+    expire_days: int | None = Field(default=None, ge=1, description="Delete objects after N days.")
+    infrequent_after_days: int | None = Field(
+        default=None, ge=30, description="Move to the infrequent-access tier after N days (>= 30)."
+    )
+    archive_after_days: int | None = Field(default=None, ge=30, description="Move to archive after N days.")
+    noncurrent_expire_days: int | None = Field(
+        default=90, ge=1, description="Delete non-current versions after N days."
+    )
+    retention_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Soft-delete / retention window for deleted objects."
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed; none by default.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        ia, arch, exp = self.infrequent_after_days, self.archive_after_days, self.expire_days
+        if ia is not None and arch is not None and arch < ia + 30:
+            raise ValueError("archive_after_days must be at least 30 days after infrequent_after_days")
+        if exp is not None and arch is not None and exp <= arch:
+            raise ValueError("expire_days must come after archive_after_days")
+        return self
+
+
+class Storage(Model):
+    artifacts: BucketClassSettings = BucketClassSettings(versioning=True, noncurrent_expire_days=90)
+    caches: BucketClassSettings = BucketClassSettings(
+        versioning=False, expire_days=14, noncurrent_expire_days=None
+    )
+    backups: BucketClassSettings = BucketClassSettings(
+        versioning=True, infrequent_after_days=30, archive_after_days=90, retention_days=30,
+        noncurrent_expire_days=365,
+    )
+    media: BucketClassSettings = BucketClassSettings(versioning=False, infrequent_after_days=60)
+
+    def classes(self) -> dict[BucketClass, BucketClassSettings]:
+        return {c: getattr(self, c.value) for c in BucketClass}
+
+
+class Budget(Model):
+    monthly_usd: float = Field(gt=0, description="The stack's monthly spending limit, all providers.")
+    alert_emails: list[Email] = Field(min_length=1, description="Who receives budget and alarm e-mails.")
+    provider_limits: dict[Provider, float] = Field(
+        default_factory=dict,
+        description="Per-provider budget limits; by default the total split evenly among "
+        "the enabled providers that have a budget resource (aws, gcp, azure).",
+    )
+    forecast_alert_percent: int = Field(default=80, ge=1, le=200)
+    actual_alert_percent: int = Field(default=100, ge=1, le=200)
+    enforcement: Enforcement = Field(default=Enforcement.mandatory, description="Budget policy level.")
+
+
+class Tags(Model):
+    """Required tags; `environment` and `project` are added from the stack."""
+
+    owner: LabelValue
+    cost_center: LabelValue = Field(alias="cost-center")
+    extra: dict[str, LabelValue] = Field(default_factory=dict)
+
+
+class Network(Model):
+    nat_gateway: bool = Field(default=False, description="Managed NAT for outbound traffic from tiers.")
+    zones: int = Field(default=2, ge=2, le=3, description="Availability zones the tiers span.")
+
+
+class FunctionDefaults(Model):
+    memory_mb: int = Field(default=256, ge=128, le=4096)
+    timeout_s: int = Field(default=30, ge=1, le=900)
+    min_instances: int = Field(default=0, ge=0, le=10, description="Warm instances (0 = scale to zero).")
+
+
+class Usage(Model):
+    """Usage assumptions for the cost model (like Infracost usage files)."""
+
+    hours_per_month: float = Field(default=730, gt=0, le=744)
+    storage_gb: dict[BucketClass, float] = Field(
+        default_factory=lambda: {
+            BucketClass.artifacts: 50, BucketClass.caches: 20, BucketClass.backups: 200, BucketClass.media: 100,
+        }
+    )
+    function_requests_millions: float = Field(default=1.0, ge=0, description="Per function, per month.")
+    function_avg_duration_ms: float = Field(default=200, gt=0)
+    cdn_egress_gb: float = Field(default=100, ge=0, description="Per CDN, per month.")
+    nat_processed_gb: float = Field(default=50, ge=0)
+
+
+# --- functions ----------------------------------------------------------------------
+
+
+class FunctionSpec(Model):
+    enabled: bool = True
+    memory_mb: int | None = Field(default=None, ge=128, le=4096)
+    timeout_s: int | None = Field(default=None, ge=1, le=900)
+    routes: list[str] = Field(default_factory=list, description="Edge routes (Cloudflare Workers).")
+
+
+def _function_flag(value: Any) -> Any:
+    return {"enabled": value} if isinstance(value, bool) else value
+
+
+def _function_names_valid(functions: dict[str, FunctionSpec]) -> dict[str, FunctionSpec]:
+    problems = [f"{name!r}: {reason}" for name in functions if (reason := naming.function_name_problem(name))]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return functions
+
+
+def _missing_handlers(functions: dict[str, FunctionSpec], key: str) -> list[str]:
+    """Enabled functions without a handler folder (checked only for enabled providers)."""
+    known = sorted(p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    return [
+        f"{key}.{name}: no handler folder functions/{name}/ (known: {', '.join(known)})"
+        for name, spec in functions.items()
+        if spec.enabled and not (FUNCTIONS_DIR / name).is_dir()
+    ]
+
+
+Functions = Annotated[
+    dict[str, Annotated[FunctionSpec, BeforeValidator(_function_flag)]],
+    AfterValidator(_function_names_valid),
+]
+
+
+class Cdn(Model):
+    enabled: bool = True
+    domains: list[Domain] = Field(default_factory=list, description="Custom domains served by the CDN.")
+
+
+# --- instance sizes, checked against the pricing catalog ----------------------------
+
+
+class Tiers(Model):
+    """One instance size per tier; the sizes must be in the pricing catalog."""
+
+    compute: str
+    gpu: str
+    memory: str
+
+    def sizes(self) -> dict[Tier, str]:
+        return {t: getattr(self, t.value) for t in Tier}
+
+
+def _size_problems(provider: Provider, region: str, tiers: Tiers, key: str) -> list[str]:
+    """Every tier size that the catalog does not know in `region`, or a GPU tier without a GPU."""
+    catalog = load_catalog()
+    problems = []
+    for tier, size in tiers.sizes().items():
+        row = catalog.instance(provider.value, size, region)
+        if row is None:
+            known = sorted(catalog.skus(provider.value, "instance", region))
+            problems.append(
+                f"{key}.{tier.value}: {size!r} is not a {provider.value} size the project knows in "
+                f"{region} (known: {', '.join(known) or 'none in this region'})"
+            )
+        elif tier is Tier.gpu and not row.gpu:
+            problems.append(f"{key}.gpu: {size!r} has no GPU; the gpu tier needs a GPU size")
+    return problems
+
+
+def _region_problem(provider: Provider, region: str, key: str) -> str | None:
+    regions = {r.region for r in load_catalog() if r.provider == provider.value and r.service == "instance"}
+    if region not in regions:
+        return f"{key}: {region!r} is not a {provider.value} region the pricing catalog covers (known: {', '.join(sorted(regions))})"
+    return None
+
+
+# --- provider blocks -----------------------------------------------------------------
+
+
+class ProviderBlock(Model):
+    FUNCTIONS_KEY: ClassVar[str] = ""
+
+    enabled: bool = False
+    budget_usd: float | None = Field(default=None, gt=0, description="Overrides this provider's budget share.")
+
+    def catalog_problems(self, key: str) -> list[str]:
+        return []
+
+
+class AwsNetwork(Model):
+    cidr: Cidr = "10.20.0.0/16"
+    ssm_endpoints: bool | None = Field(
+        default=None, description="Interface endpoints for SSM; by default only where there is no NAT."
+    )
+
+
+class CloudFront(Cdn):
+    pass
+
+
+class Aws(ProviderBlock):
+    FUNCTIONS_KEY: ClassVar[str] = "lambda_functions"
+
+    region: str = "us-east-1"
+    s3_bucket: S3Name = "qmoi-cloud-storage"
+    ec2_instances: Tiers = Tiers(compute="t3.xlarge", gpu="g4dn.xlarge", memory="r5.xlarge")
+    lambda_functions: Functions = Field(default_factory=dict)
+    cloudfront: CloudFront = CloudFront(enabled=False)
+    network: AwsNetwork = AwsNetwork()
+
+    def catalog_problems(self, key: str) -> list[str]:
+        region = _region_problem(Provider.aws, self.region, f"{key}.region")
+        if region:
+            return [region]
+        return _size_problems(Provider.aws, self.region, self.ec2_instances, f"{key}.ec2_instances")
+
+
+class GcpMachine(Model):
+    """A machine type, plus an accelerator for GPU tiers (GCP attaches GPUs separately)."""
+
+    machine_type: str
+    accelerator: str | None = Field(default=None, description="e.g. nvidia-tesla-t4 (n1) or nvidia-l4 (g2).")
+    accelerator_count: int = Field(default=1, ge=1, le=8)
+
+
+def _gcp_machine(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.endswith("-gpu"):
+            raise ValueError(
+                f"{value!r} is not a GCP machine type: a GPU on GCP is a machine type plus an "
+                f"accelerator, e.g. {{machine_type: {value.removesuffix('-gpu')}, accelerator: "
+                "nvidia-tesla-t4, accelerator_count: 1}"
+            )
+        return {"machine_type": value}
+    return value
+
+
+GcpMachineField = Annotated[GcpMachine, BeforeValidator(_gcp_machine)]
+
+
+class GcpTiers(Model):
+    """The seed document names the compute tier `cpu`; `compute` is accepted too."""
+
+    compute: GcpMachineField = Field(alias="cpu")
+    gpu: GcpMachineField
+    memory: GcpMachineField
+
+    def machines(self) -> dict[Tier, GcpMachine]:
+        return {t: getattr(self, t.value) for t in Tier}
+
+
+class GcpNetwork(Model):
+    cidr: Cidr = "10.30.0.0/20"
+
+
+class Gcp(ProviderBlock):
+    FUNCTIONS_KEY: ClassVar[str] = "cloud_functions"
+
+    project_id: Annotated[str, _checked(naming.gcp_project_problem)] = "qmoi-enhanced"
+    region: str = "us-central1"
+    storage_bucket: GcsName = "qmoi-cloud-storage"
+    billing_account: str | None = Field(
+        default=None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$",
+        description="Billing account id (XXXXXX-XXXXXX-XXXXXX) for the budget.",
+    )
+    compute_instances: GcpTiers = GcpTiers(
+        cpu=GcpMachine(machine_type="n1-standard-8"),
+        gpu=GcpMachine(machine_type="n1-standard-4", accelerator="nvidia-tesla-t4"),
+        memory=GcpMachine(machine_type="n1-highmem-16"),
+    )
+    cloud_functions: Functions = Field(default_factory=dict)
+    cdn: Cdn = Cdn(enabled=False)
+    network: GcpNetwork = GcpNetwork()
+
+    def catalog_problems(self, key: str) -> list[str]:
+        region = _region_problem(Provider.gcp, self.region, f"{key}.region")
+        if region:
+            return [region]
+        catalog = load_catalog()
+        machines = self.compute_instances.machines()
+        tiers = Tiers(**{t.value: m.machine_type for t, m in machines.items()})
+        problems = [
+            p for p in _size_problems(Provider.gcp, self.region, tiers, f"{key}.compute_instances")
+            if not (p.endswith("needs a GPU size") and machines[Tier.gpu].accelerator)
+        ]
+        for tier, machine in machines.items():
+            if machine.accelerator and catalog.price("gcp", "accelerator", machine.accelerator, self.region) is None:
+                known = sorted(catalog.skus("gcp", "accelerator", self.region))
+                problems.append(
+                    f"{key}.compute_instances.{tier.value}.accelerator: {machine.accelerator!r} is not "
+                    f"an accelerator the project knows in {self.region} (known: {', '.join(known)})"
+                )
+        return problems
+
+    @model_validator(mode="after")
+    def _billing_when_enabled(self) -> Self:
+        if self.enabled and self.billing_account is None:
+            raise ValueError("billing_account is required when gcp is enabled (the budget is set on it)")
+        return self
+
+
+class AzureNetwork(Model):
+    cidr: Cidr = "10.40.0.0/16"
+
+
+class Azure(ProviderBlock):
+    FUNCTIONS_KEY: ClassVar[str] = "functions"
+
+    subscription_id: str = Field(
+        default="00000000-0000-0000-0000-000000000000",
+        description="The subscription GUID, e.g. 0b1f6471-1bf0-4dda-aec3-111122223333.",
+    )
+    region: str = "eastus"
+    storage_account: Annotated[str, _checked(naming.azure_storage_account_problem)] = "qmoistorage"
+    container: Annotated[str, _checked(naming.azure_container_problem)] = "qmoi-artifacts"
+    virtual_machines: Tiers = Tiers(compute="Standard_D8s_v3", gpu="Standard_NC4as_T4_v3", memory="Standard_E16s_v3")
+    functions: Functions = Field(default_factory=dict)
+    cdn: Cdn = Cdn(enabled=False)
+    network: AzureNetwork = AzureNetwork()
+    admin_username: str = Field(default="qmoiadmin", pattern=r"^[a-z][a-z0-9_-]{2,31}$")
+    ssh_public_keys: list[Annotated[str, Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( .*)?$")]] = Field(
+        default_factory=list, description="OpenSSH public keys for the scale sets (no passwords)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subscription_is_guid(cls, data: Any) -> Any:
+        sub = data.get("subscription_id") if isinstance(data, dict) else None
+        if isinstance(sub, str) and not re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", sub.lower()):
+            raise ValueError(
+                f"subscription_id {sub!r} is not a subscription id: Azure subscription ids are GUIDs "
+                "such as 0b1f6471-1bf0-4dda-aec3-111122223333 (az account show --query id)"
+            )
+        return data
+
+    def catalog_problems(self, key: str) -> list[str]:
+        region = _region_problem(Provider.azure, self.region, f"{key}.region")
+        if region:
+            return [region]
+        return _size_problems(Provider.azure, self.region, self.virtual_machines, f"{key}.virtual_machines")
+
+    @model_validator(mode="after")
+    def _keys_when_enabled(self) -> Self:
+        if self.enabled and not self.ssh_public_keys:
+            raise ValueError("ssh_public_keys needs at least one key when azure is enabled (password login is off)")
+        return self
+
+
+class CloudflareZone(Model):
+    name: Domain
+    zone_id: Hex32
+
+
+class LoadBalancer(Model):
+    enabled: bool = True
+    hostname: Domain | None = Field(default=None, description="Platform hostname; default: app.<first zone>.")
+    failover_order: list[Provider] = Field(
+        default_factory=list, description="Origin pools in failover order; default: enabled clouds in config order."
+    )
+    steering: Literal["off", "geo", "random", "dynamic_latency"] = "off"
+    geo: dict[str, list[Provider]] = Field(default_factory=dict, description="Region code -> pools, for geo steering.")
+
+
+class Cloudflare(ProviderBlock):
+    FUNCTIONS_KEY: ClassVar[str] = "workers"
+
+    account_id: Hex32 = "0" * 32
+    zones: list[CloudflareZone] = Field(default_factory=list)
+    r2_bucket: R2Name = "qmoi-cloud-storage"
+    r2_location: Literal["wnam", "enam", "weur", "eeur", "apac", "oc"] | None = None
+    r2_jurisdiction: Literal["default", "eu", "fedramp"] = "default"
+    workers: Functions = Field(default_factory=dict)
+    load_balancer: LoadBalancer = LoadBalancer(enabled=False)
+
+
+class AppSource(Model):
+    repo: str = Field(default="qmoi/qmoi-cloud", pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    branch: str = "main"
+
+
+class DigitalOcean(ProviderBlock):
+    FUNCTIONS_KEY: ClassVar[str] = "functions"
+
+    region: str = "nyc3"
+    spaces_bucket: S3Name = "qmoi-cloud-storage"
+    droplets: Tiers = Tiers(compute="c-4", gpu="gpu-4000adax1-20gb", memory="m-2vcpu-16gb")
+    image: str = "ubuntu-24-04-x64"
+    ssh_key_fingerprints: list[str] = Field(default_factory=list)
+    functions: Functions = Field(default_factory=dict)
+    app: AppSource = AppSource()
+    cdn: Cdn = Cdn(enabled=False)
+
+    def catalog_problems(self, key: str) -> list[str]:
+        # DigitalOcean prices are the same in every region; availability is per region.
+        return _size_problems(Provider.digitalocean, "global", self.droplets, f"{key}.droplets")
+
+
+# --- the whole platform ------------------------------------------------------------
+
+
+class PlatformConfig(Model):
+    """Everything one stack declares. Field names are the stack file's keys."""
+
+    environment: Environment
+    tags: Tags
+    budget: Budget
+    aws: Aws = Aws()
+    gcp: Gcp = Gcp()
+    azure: Azure = Azure()
+    cloudflare: Cloudflare = Cloudflare()
+    digitalocean: DigitalOcean = DigitalOcean()
+    autoscaling: Autoscaling
+    storage: Storage = Storage()
+    network: Network = Network()
+    functions: FunctionDefaults = FunctionDefaults()
+    usage: Usage = Usage()
+    protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")
+    log_retention_days: int = Field(ge=1, le=3653)
+    cdn_price_class: CdnPriceClass
+
+    @property
+    def enabled_providers(self) -> list[Provider]:
+        return [p for p in Provider if getattr(self, p.value).enabled]
+
+    def budget_limits(self) -> dict[Provider, float]:
+        """Budget limit per enabled provider that has a budget resource."""
+        providers = [p for p in BUDGET_PROVIDERS if getattr(self, p.value).enabled]
+        explicit = {p: getattr(self, p.value).budget_usd for p in providers}
+        explicit |= {p: v for p, v in self.budget.provider_limits.items() if p in providers}
+        set_limits = {p: v for p, v in explicit.items() if v is not None}
+        rest = [p for p in providers if p not in set_limits]
+        share = (self.budget.monthly_usd - sum(set_limits.values())) / len(rest) if rest else 0.0
+        return {p: set_limits.get(p, round(share, 2)) for p in providers}
+
+    def tags_for(self, project: str = NAMESPACE) -> dict[str, str]:
+        return {
+            "environment": self.environment.value,
+            "project": project,
+            "owner": self.tags.owner,
+            "cost-center": self.tags.cost_center,
+            **self.tags.extra,
+        }
+
+
+def _cross_checks(config: PlatformConfig) -> list[str]:
+    """Checks that need more than one block: derived names, catalog, budget sums."""
+    problems: list[str] = []
+    env = config.environment.value
+    for provider in config.enabled_providers:
+        block = getattr(config, provider.value)
+        problems += block.catalog_problems(provider.value)
+        problems += _missing_handlers(getattr(block, block.FUNCTIONS_KEY), f"{provider.value}.{block.FUNCTIONS_KEY}")
+    for cls in BucketClass:
+        if config.aws.enabled and (r := naming.s3_bucket_problem(naming.bucket_name(config.aws.s3_bucket, env, cls))):
+            problems.append(f"aws.s3_bucket: {config.aws.s3_bucket!r} is too long for '-{env}-{cls}' bucket names: {r}")
+            break
+    if config.gcp.enabled:
+        name = naming.bucket_name(config.gcp.storage_bucket, env, BucketClass.artifacts)
+        if r := naming.gcs_bucket_problem(name):
+            problems.append(f"gcp.storage_bucket: derived name {name!r} is invalid: {r}")
+    if config.azure.enabled:
+        name = naming.storage_account_name(config.azure.storage_account, env)
+        if r := naming.azure_storage_account_problem(name):
+            problems.append(f"azure.storage_account: the per-stack name {name!r} is invalid: {r}")
+    limits = config.budget_limits()
+    if sum(limits.values()) > config.budget.monthly_usd + 0.01:
+        problems.append(
+            f"budget.provider_limits: the provider limits add up to {sum(limits.values()):.2f} USD, "
+            f"more than budget.monthly_usd {config.budget.monthly_usd:.2f}"
+        )
+    if config.cloudflare.enabled and not config.cloudflare.zones:
+        problems.append("cloudflare.zones: at least one zone {name, zone_id} is needed when cloudflare is enabled")
+    return problems
+
+
+# --- error reporting -----------------------------------------------------------------
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys a model accepts at `loc` (the parent of an unknown key)."""
+    model: Any = PlatformConfig
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) and hasattr(model, "model_fields") else None
+        if field is None:
+            field = next((f for f in getattr(model, "model_fields", {}).values() if f.alias == part), None)
+        if field is None:
+            return []
+        model = field.annotation
+        args = getattr(model, "__args__", ())
+        model = next((a for a in args if hasattr(a, "model_fields")), model)
+        if not hasattr(model, "model_fields"):
+            return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return f"{path}: unknown key; expected one of: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("enum", "literal_error"):
+        return f"{path}: {value!r} is not allowed; {message.lower()}"
+    if kind == "string_pattern_mismatch":
+        return f"{path}: {value!r} does not match {error['ctx']['pattern']}"
+    shown = "" if isinstance(value, dict | list) or repr(value) in message else f" (got {value!r})"
+    return f"{path}: {message}{shown}"
+
+
+def validate(raw: Mapping[str, Any], stack: str) -> PlatformConfig:
+    """Validate a stack's raw `qmoi-cloud:` config (keys without the namespace).
+
+    The environment defaults to the stack name; its profile is merged under `raw`.
+    Raises ConfigError with every problem found.
+    """
+    from stacks.profiles import deep_merge, profile  # stacks imports this module; import on use
+
+    environment = raw.get("environment", stack)
+    merged = deep_merge({"environment": environment, **profile(str(environment))}, dict(raw))
+    try:
+        config = PlatformConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError([_describe(e) for e in exc.errors()]) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+# --- reading config from the Pulumi runtime ------------------------------------------
+
+
+def namespace_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`qmoi-cloud:<key>` entries of a Pulumi config bag, JSON values decoded."""
+    raw: dict[str, Any] = {}
+    for key, value in values.items():
+        if not key.startswith(f"{NAMESPACE}:"):
+            continue
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        raw[key.removeprefix(f"{NAMESPACE}:")] = value
+    return raw
+
+
+def from_pulumi() -> PlatformConfig:
+    """The stack's configuration as the Pulumi engine (or the mock runtime) passes it."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    try:
+        return validate(namespace_values(values), pulumi.get_stack())
+    except ConfigError as exc:
+        # RunError is reported by the engine as a plain message, without a traceback.
+        raise pulumi.RunError(str(exc)) from None

@@ -1,0 +1,1 @@
+"""Per-provider rules for realistic mock outputs; see infra/mocks.py."""

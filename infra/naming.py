@@ -1,0 +1,127 @@
+"""Naming rules of each provider, and the names the platform derives from config.
+
+Pure functions, no Pulumi: validation uses them to explain a bad name before anything
+is deployed, and components use them to derive physical names.
+"""
+
+from __future__ import annotations
+
+import re
+
+# S3 (and Spaces, which follows it): 3-63 chars, lowercase letters, digits, dots and
+# hyphens, starting and ending with a letter or digit, not formatted like an IP address.
+_S3_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_LIKE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+# GCS: like S3 but also underscores; must not start with "goog" or contain "google".
+_GCS_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
+_R2_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+_AZURE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
+_AZURE_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+_GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
+_FUNCTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}[a-z0-9]$")
+# GCP label values are the strictest tag rule of the five providers, so tag values follow it.
+_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{1,63}$")
+
+
+def s3_bucket_problem(name: str) -> str | None:
+    """Why `name` is not a valid S3 / Spaces bucket name, or None when it is."""
+    if not _S3_NAME.match(name) or ".." in name or _IP_LIKE.match(name):
+        return (
+            "an S3 bucket name has 3-63 characters: lowercase letters, digits, dots and "
+            "hyphens, starting and ending with a letter or digit, not shaped like an IP address"
+        )
+    if name.startswith("xn--") or name.endswith("-s3alias"):
+        return "an S3 bucket name may not start with 'xn--' or end with '-s3alias'"
+    return None
+
+
+def gcs_bucket_problem(name: str) -> str | None:
+    """Why `name` is not a valid Cloud Storage bucket name, or None when it is."""
+    if not _GCS_NAME.match(name):
+        return (
+            "a Cloud Storage bucket name has 3-63 characters: lowercase letters, digits, "
+            "dots, hyphens and underscores, starting and ending with a letter or digit"
+        )
+    if name.startswith("goog") or "google" in name:
+        return "a Cloud Storage bucket name may not start with 'goog' or contain 'google'"
+    return None
+
+
+def r2_bucket_problem(name: str) -> str | None:
+    """Why `name` is not a valid R2 bucket name, or None when it is."""
+    if not _R2_NAME.match(name):
+        return (
+            "an R2 bucket name has 3-63 characters: lowercase letters, digits and hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    return None
+
+
+def azure_storage_account_problem(name: str) -> str | None:
+    """Why `name` is not a valid Azure storage account name, or None when it is."""
+    if not _AZURE_ACCOUNT.match(name):
+        return "an Azure storage account name has 3-24 characters, lowercase letters and digits only"
+    return None
+
+
+def azure_container_problem(name: str) -> str | None:
+    """Why `name` is not a valid Azure blob container name, or None when it is."""
+    if not _AZURE_CONTAINER.match(name):
+        return (
+            "an Azure container name has 3-63 characters: lowercase letters, digits and "
+            "single hyphens, starting and ending with a letter or digit"
+        )
+    return None
+
+
+def gcp_project_problem(name: str) -> str | None:
+    """Why `name` is not a valid GCP project id, or None when it is."""
+    if not _GCP_PROJECT.match(name):
+        return (
+            "a GCP project id has 6-30 characters: lowercase letters, digits and hyphens, "
+            "starting with a letter and not ending with a hyphen"
+        )
+    return None
+
+
+def domain_problem(name: str) -> str | None:
+    """Why `name` is not a lowercase DNS name, or None when it is."""
+    if not _DOMAIN.match(name):
+        return "a domain is a lowercase DNS name such as 'qmoi.ai' or 'cdn.qmoi.cloud'"
+    return None
+
+
+def function_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a serverless function here, or None when it can."""
+    if not _FUNCTION_NAME.match(name):
+        return (
+            "a function name is 2-42 characters of lowercase letters, digits and underscores, "
+            "starting with a letter (it is also the folder functions/<name>/)"
+        )
+    return None
+
+
+def label_value_problem(value: str) -> str | None:
+    """Why `value` cannot be a tag/label value on every provider, or None when it can."""
+    if not _LABEL_VALUE.match(value):
+        return (
+            "a tag value must also be a valid GCP label value: 1-63 characters of lowercase "
+            "letters, digits, underscores and hyphens"
+        )
+    return None
+
+
+def bucket_name(base: str, environment: str, bucket_class: str) -> str:
+    """The physical name of one bucket class, unique per stack: `<base>-<env>-<class>`."""
+    return f"{base}-{environment}-{bucket_class}"
+
+
+def storage_account_name(base: str, environment: str) -> str:
+    """Azure storage account names are global and alphanumeric: `<base><env>`."""
+    return f"{base}{environment}"
+
+
+def kebab(name: str) -> str:
+    """Function names are snake_case in config and kebab-case in most cloud consoles."""
+    return name.replace("_", "-")

@@ -1,0 +1,133 @@
+"""The offline plan: run the real program on Pulumi's mock runtime and record what it declares.
+
+`plan_stack("dev")` reads `Pulumi.dev.yaml` like the CLI does, validates it, then runs
+`__main__.py` itself (the same program `pulumi up` runs) with `RecordingMonitor`, and
+returns a `Plan`: every registration with its parent, inputs, protect flag and
+dependencies. `record(fn)` does the same for any callable, which is how component
+tests build one component on the same machinery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks as runtime_mocks
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime import stack as runtime_stack
+
+from infra.config import NAMESPACE, ROOT, PlatformConfig, validate
+from infra.mocks import PlatformMocks, RecordingMonitor, ResourceRecord
+from infra.stackfile import StackFile, load_stack_file
+
+
+@dataclass
+class Plan:
+    """Everything one run declared, in registration order."""
+
+    stack: str
+    resources: list[ResourceRecord]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    config: PlatformConfig | None = None
+
+    def of_type(self, type_token: str) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> ResourceRecord:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def by_urn(self, urn: str) -> ResourceRecord | None:
+        return next((r for r in self.resources if r.urn == urn), None)
+
+    def children(self, parent: ResourceRecord) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def custom(self) -> Iterator[ResourceRecord]:
+        """Resources a provider manages (not components, not provider objects)."""
+        return (r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:"))
+
+    def type_counts(self) -> Counter[str]:
+        return Counter(r.type for r in self.resources)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": NAMESPACE,
+            "resourceCount": sum(1 for _ in self.custom()),
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }
+
+
+def record(
+    program: Callable[[], Any],
+    *,
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    mocks: PlatformMocks | None = None,
+) -> Plan:
+    """Run `program` on the mock runtime and return what it registered.
+
+    Each call gets a fresh event loop, config and root stack, so runs never leak
+    into each other (tests plan several stacks in one process).
+    """
+    mocks = mocks or PlatformMocks()
+    monitor = RecordingMonitor(mocks)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        runtime_settings.reset_options()
+        runtime_config.set_all_config(dict(config or {}), secret_keys or [])
+        runtime_mocks.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=False, monitor=monitor)
+        program()
+        loop.run_until_complete(runtime_stack.wait_for_rpcs())
+        root = runtime_settings.get_root_resource()
+        outputs = _resolve_outputs(loop, root.outputs if root is not None else {})  # type: ignore[attr-defined]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return Plan(stack=stack, resources=monitor.records, outputs=outputs)
+
+
+def _resolve_outputs(loop: asyncio.AbstractEventLoop, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Stack exports as plain values; secret exports redacted."""
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        is_secret = loop.run_until_complete(output.is_secret())
+        resolved[key] = "[secret]" if is_secret else loop.run_until_complete(output.future())
+    return resolved
+
+
+def run_main() -> None:
+    """Run the project's `__main__.py`: the program `pulumi up` runs."""
+    runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+
+def plan_stack_file(stack_file: StackFile, mocks: PlatformMocks | None = None) -> Plan:
+    """Validate a loaded stack file, then plan it. Raises ConfigError when invalid."""
+    config = validate(stack_file.platform, stack_file.stack)
+    plan = record(
+        run_main,
+        stack=stack_file.stack,
+        config=stack_file.config,
+        secret_keys=stack_file.secret_keys,
+        mocks=mocks,
+    )
+    plan.config = config
+    return plan
+
+
+def plan_stack(stack: str, mocks: PlatformMocks | None = None) -> Plan:
+    """Plan a shipped stack (`Pulumi.<stack>.yaml`)."""
+    return plan_stack_file(load_stack_file(stack), mocks)
