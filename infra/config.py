@@ -144,9 +144,7 @@ class TierScaling(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if not self.min <= self.desired <= self.max:
-            raise ValueError(
-                f"needs min <= desired <= max, got min={self.min}, desired={self.desired}, max={self.max}"
-            )
+            raise ValueError(f"needs min <= desired <= max, got min={self.min}, desired={self.desired}, max={self.max}")
         return self
 
 
@@ -186,11 +184,12 @@ class BucketClassSettings(Model):
 
 class Storage(Model):
     artifacts: BucketClassSettings = BucketClassSettings(versioning=True, noncurrent_expire_days=90)
-    caches: BucketClassSettings = BucketClassSettings(
-        versioning=False, expire_days=14, noncurrent_expire_days=None
-    )
+    caches: BucketClassSettings = BucketClassSettings(versioning=False, expire_days=14, noncurrent_expire_days=None)
     backups: BucketClassSettings = BucketClassSettings(
-        versioning=True, infrequent_after_days=30, archive_after_days=90, retention_days=30,
+        versioning=True,
+        infrequent_after_days=30,
+        archive_after_days=90,
+        retention_days=30,
         noncurrent_expire_days=365,
     )
     media: BucketClassSettings = BucketClassSettings(versioning=False, infrequent_after_days=60)
@@ -237,7 +236,10 @@ class Usage(Model):
     hours_per_month: float = Field(default=730, gt=0, le=744)
     storage_gb: dict[BucketClass, float] = Field(
         default_factory=lambda: {
-            BucketClass.artifacts: 50, BucketClass.caches: 20, BucketClass.backups: 200, BucketClass.media: 100,
+            BucketClass.artifacts: 50,
+            BucketClass.caches: 20,
+            BucketClass.backups: 200,
+            BucketClass.media: 100,
         }
     )
     function_requests_millions: float = Field(default=1.0, ge=0, description="Per function, per month.")
@@ -322,7 +324,8 @@ def _size_problems(provider: Provider, region: str, tiers: Tiers, key: str) -> l
 def _region_problem(provider: Provider, region: str, key: str) -> str | None:
     regions = {r.region for r in load_catalog() if r.provider == provider.value and r.service == "instance"}
     if region not in regions:
-        return f"{key}: {region!r} is not a {provider.value} region the pricing catalog covers (known: {', '.join(sorted(regions))})"
+        known = ", ".join(sorted(regions))
+        return f"{key}: {region!r} is not a {provider.value} region the pricing catalog covers (known: {known})"
     return None
 
 
@@ -412,7 +415,8 @@ class Gcp(ProviderBlock):
     region: str = "us-central1"
     storage_bucket: GcsName = "qmoi-cloud-storage"
     billing_account: str | None = Field(
-        default=None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$",
+        default=None,
+        pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$",
         description="Billing account id (XXXXXX-XXXXXX-XXXXXX) for the budget.",
     )
     compute_instances: GcpTiers = GcpTiers(
@@ -432,7 +436,8 @@ class Gcp(ProviderBlock):
         machines = self.compute_instances.machines()
         tiers = Tiers(**{t.value: m.machine_type for t, m in machines.items()})
         problems = [
-            p for p in _size_problems(Provider.gcp, self.region, tiers, f"{key}.compute_instances")
+            p
+            for p in _size_problems(Provider.gcp, self.region, tiers, f"{key}.compute_instances")
             if not (p.endswith("needs a GPU size") and machines[Tier.gpu].accelerator)
         ]
         for tier, machine in machines.items():
@@ -470,9 +475,9 @@ class Azure(ProviderBlock):
     cdn: Cdn = Cdn(enabled=False)
     network: AzureNetwork = AzureNetwork()
     admin_username: str = Field(default="qmoiadmin", pattern=r"^[a-z][a-z0-9_-]{2,31}$")
-    ssh_public_keys: list[Annotated[str, Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( .*)?$")]] = Field(
-        default_factory=list, description="OpenSSH public keys for the scale sets (no passwords)."
-    )
+    ssh_public_keys: list[
+        Annotated[str, Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( .*)?$")]
+    ] = Field(default_factory=list, description="OpenSSH public keys for the scale sets (no passwords).")
 
     @model_validator(mode="before")
     @classmethod
@@ -693,11 +698,8 @@ def namespace_values(values: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if not key.startswith(f"{NAMESPACE}:"):
             continue
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
+        if isinstance(value, str) and value[:1] in "{[":
+            value = json.loads(value)
         raw[key.removeprefix(f"{NAMESPACE}:")] = value
     return raw
 

@@ -16,7 +16,7 @@ import yaml
 
 from infra.config import NAMESPACE, ROOT, ConfigError, namespace_values
 
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (placeholder, not a secret)
 
 # Credentials that must never be plain text in a stack file (providers' own config keys).
 CREDENTIAL_KEYS = frozenset(

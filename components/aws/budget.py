@@ -16,8 +16,9 @@ from components.common import BudgetArgs, StackContext
 class AwsBudget(pulumi.ComponentResource):
     budget: aws.budgets.Budget
 
-    def __init__(self, name: str, args: BudgetArgs, ctx: StackContext,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: BudgetArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("qmoi:aws:Budget", name, None, opts)
         self.budget = aws.budgets.Budget(
             f"{name}-monthly",
@@ -26,13 +27,16 @@ class AwsBudget(pulumi.ComponentResource):
             time_unit="MONTHLY",
             limit_amount=f"{args.limit_usd:.2f}",
             limit_unit="USD",
-            cost_filters=[aws.budgets.BudgetCostFilterArgs(
-                name="TagKeyValue", values=[f"user:environment${ctx.environment}"]
-            )],
+            cost_filters=[
+                aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:environment${ctx.environment}"])
+            ],
             notifications=[
                 aws.budgets.BudgetNotificationArgs(
-                    comparison_operator="GREATER_THAN", notification_type=kind, threshold=percent,
-                    threshold_type="PERCENTAGE", subscriber_email_addresses=list(ctx.alert_emails),
+                    comparison_operator="GREATER_THAN",
+                    notification_type=kind,
+                    threshold=percent,
+                    threshold_type="PERCENTAGE",
+                    subscriber_email_addresses=list(ctx.alert_emails),
                 )
                 for kind, percent in (("FORECASTED", args.forecast_percent), ("ACTUAL", args.actual_percent))
             ],

@@ -41,12 +41,17 @@ class AwsCdn(pulumi.ComponentResource):
     distribution: aws.cloudfront.Distribution
     certificate: aws.acm.Certificate | None
 
-    def __init__(self, name: str, args: AwsCdnArgs, ctx: StackContext,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: AwsCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("qmoi:aws:Cdn", name, None, opts)
         oac = aws.cloudfront.OriginAccessControl(
-            f"{name}-oac", name=f"qmoi-{ctx.environment}-media", origin_access_control_origin_type="s3",
-            signing_behavior="always", signing_protocol="sigv4", opts=ctx.child(self),
+            f"{name}-oac",
+            name=f"qmoi-{ctx.environment}-media",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=ctx.child(self),
         )
         self.certificate = None
         # The default *.cloudfront.net certificate only accepts "TLSv1"; custom domains get TLS 1.2.
@@ -56,15 +61,21 @@ class AwsCdn(pulumi.ComponentResource):
         if args.domains:
             us_east_1 = aws.Provider(f"{name}-us-east-1", region="us-east-1", opts=ctx.child(self))
             self.certificate = aws.acm.Certificate(
-                f"{name}-certificate", domain_name=args.domains[0], subject_alternative_names=args.domains[1:],
-                validation_method="DNS", tags=ctx.tags, opts=ctx.child(self, provider=us_east_1),
+                f"{name}-certificate",
+                domain_name=args.domains[0],
+                subject_alternative_names=args.domains[1:],
+                validation_method="DNS",
+                tags=ctx.tags,
+                opts=ctx.child(self, provider=us_east_1),
             )
             validation = aws.acm.CertificateValidation(
-                f"{name}-certificate-validation", certificate_arn=self.certificate.arn,
+                f"{name}-certificate-validation",
+                certificate_arn=self.certificate.arn,
                 opts=ctx.child(self, provider=us_east_1),
             )
             viewer_certificate = aws.cloudfront.DistributionViewerCertificateArgs(
-                acm_certificate_arn=validation.certificate_arn, ssl_support_method="sni-only",
+                acm_certificate_arn=validation.certificate_arn,
+                ssl_support_method="sni-only",
                 minimum_protocol_version=MIN_TLS,
             )
         origin_id = "media-bucket"
@@ -76,14 +87,20 @@ class AwsCdn(pulumi.ComponentResource):
             http_version="http2and3",
             aliases=args.domains,
             price_class=PRICE_CLASSES[args.price_class],
-            origins=[aws.cloudfront.DistributionOriginArgs(
-                origin_id=origin_id, domain_name=args.bucket.bucket_regional_domain_name,
-                origin_access_control_id=oac.id,
-            )],
+            origins=[
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id=origin_id,
+                    domain_name=args.bucket.bucket_regional_domain_name,
+                    origin_access_control_id=oac.id,
+                )
+            ],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
-                target_origin_id=origin_id, viewer_protocol_policy="https-only",
-                allowed_methods=["GET", "HEAD", "OPTIONS"], cached_methods=["GET", "HEAD"],
-                compress=True, cache_policy_id=CACHING_OPTIMIZED,
+                target_origin_id=origin_id,
+                viewer_protocol_policy="https-only",
+                allowed_methods=["GET", "HEAD", "OPTIONS"],
+                cached_methods=["GET", "HEAD"],
+                compress=True,
+                cache_policy_id=CACHING_OPTIMIZED,
             ),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
@@ -92,14 +109,20 @@ class AwsCdn(pulumi.ComponentResource):
             tags=ctx.tags,
             opts=ctx.child(self),
         )
-        read_grant = pulumi.Output.all(args.bucket.arn, self.distribution.arn).apply(lambda a: {
-            "Sid": "AllowCloudFrontRead",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudfront.amazonaws.com"},
-            "Action": "s3:GetObject",
-            "Resource": f"{a[0]}/*",
-            "Condition": {"StringEquals": {"AWS:SourceArn": a[1]}},
-        })
-        aws.s3.BucketPolicy(f"{name}-media-policy", bucket=args.bucket.id,
-                            policy=document(tls_only_statement(args.bucket.arn), read_grant), opts=ctx.child(self))
+        read_grant = pulumi.Output.all(args.bucket.arn, self.distribution.arn).apply(
+            lambda a: {
+                "Sid": "AllowCloudFrontRead",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"{a[0]}/*",
+                "Condition": {"StringEquals": {"AWS:SourceArn": a[1]}},
+            }
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-media-policy",
+            bucket=args.bucket.id,
+            policy=document(tls_only_statement(args.bucket.arn), read_grant),
+            opts=ctx.child(self),
+        )
         self.register_outputs({"domain_name": self.distribution.domain_name})

@@ -24,7 +24,8 @@ from infra.config import Tier
 
 # AMIs resolved by EC2 at launch from public SSM parameters: always current, no lookup here.
 AMI_PARAMETERS = {
-    Tier.gpu: "resolve:ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id",
+    Tier.gpu: "resolve:ssm:/aws/service/deeplearning/ami/x86_64/"
+    "base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id",
 }
 DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 ROOT_VOLUME_GB = {Tier.compute: 30, Tier.memory: 30, Tier.gpu: 100}
@@ -42,16 +43,23 @@ class AwsCompute(pulumi.ComponentResource):
     launch_templates: dict[Tier, aws.ec2.LaunchTemplate]
     groups: dict[Tier, aws.autoscaling.Group]
 
-    def __init__(self, name: str, args: AwsComputeArgs, ctx: StackContext,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: AwsComputeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("qmoi:aws:Compute", name, None, opts)
-        role = aws.iam.Role(f"{name}-instance-role", assume_role_policy=assume_role("ec2.amazonaws.com"),
-                            description="qmoi tier instances: SSM Session Manager only", tags=ctx.tags,
-                            opts=ctx.child(self))
-        aws.iam.RolePolicyAttachment(f"{name}-instance-ssm", role=role.name, policy_arn=SSM_POLICY_ARN,
-                                     opts=ctx.child(self))
-        profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, tags=ctx.tags,
-                                          opts=ctx.child(self))
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            assume_role_policy=assume_role("ec2.amazonaws.com"),
+            description="qmoi tier instances: SSM Session Manager only",
+            tags=ctx.tags,
+            opts=ctx.child(self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-instance-ssm", role=role.name, policy_arn=SSM_POLICY_ARN, opts=ctx.child(self)
+        )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-instance-profile", role=role.name, tags=ctx.tags, opts=ctx.child(self)
+        )
         self.launch_templates = {}
         self.groups = {}
         for spec in args.tiers:
@@ -60,8 +68,9 @@ class AwsCompute(pulumi.ComponentResource):
             self.groups[spec.tier] = self._group(name, spec, template, args, ctx)
         self.register_outputs({f"{t.value}_group": g.name for t, g in self.groups.items()})
 
-    def _launch_template(self, name: str, spec: TierSpec, profile: aws.iam.InstanceProfile, args: AwsComputeArgs,
-                         ctx: StackContext) -> aws.ec2.LaunchTemplate:
+    def _launch_template(
+        self, name: str, spec: TierSpec, profile: aws.iam.InstanceProfile, args: AwsComputeArgs, ctx: StackContext
+    ) -> aws.ec2.LaunchTemplate:
         tier = spec.tier.value
         tags = ctx.tags_with(tier=tier)
         return aws.ec2.LaunchTemplate(
@@ -72,30 +81,41 @@ class AwsCompute(pulumi.ComponentResource):
             update_default_version=True,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
                 instance_metadata_tags="enabled",
             ),
-            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name="/dev/xvda",
-                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=ROOT_VOLUME_GB[spec.tier], volume_type="gp3", encrypted="true",
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=ROOT_VOLUME_GB[spec.tier],
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            network_interfaces=[
+                aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                    associate_public_ip_address="false",
+                    security_groups=[args.security_group_id],
                     delete_on_termination="true",
-                ),
-            )],
-            network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-                associate_public_ip_address="false", security_groups=[args.security_group_id],
-                delete_on_termination="true",
-            )],
+                )
+            ],
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags) for kind in ("instance", "volume")
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
+                for kind in ("instance", "volume")
             ],
             tags=tags,
             opts=ctx.child(self),
         )
 
-    def _group(self, name: str, spec: TierSpec, template: aws.ec2.LaunchTemplate, args: AwsComputeArgs,
-               ctx: StackContext) -> aws.autoscaling.Group:
+    def _group(
+        self, name: str, spec: TierSpec, template: aws.ec2.LaunchTemplate, args: AwsComputeArgs, ctx: StackContext
+    ) -> aws.autoscaling.Group:
         tier = spec.tier.value
         scaling = spec.scaling
         placement: dict[str, object]
@@ -103,14 +123,17 @@ class AwsCompute(pulumi.ComponentResource):
             placement = {
                 "mixed_instances_policy": aws.autoscaling.GroupMixedInstancesPolicyArgs(
                     instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
-                        on_demand_base_capacity=0, on_demand_percentage_above_base_capacity=0,
+                        on_demand_base_capacity=0,
+                        on_demand_percentage_above_base_capacity=0,
                         spot_allocation_strategy="price-capacity-optimized",
                     ),
                     launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
                         launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
                             launch_template_id=template.id, version="$Latest"
                         ),
-                        overrides=[aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=spec.size)],
+                        overrides=[
+                            aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=spec.size)
+                        ],
                     ),
                 ),
                 "capacity_rebalance": True,
@@ -131,8 +154,10 @@ class AwsCompute(pulumi.ComponentResource):
                 strategy="Rolling",
                 preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(min_healthy_percentage=90),
             ),
-            tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
-                  for k, v in ctx.tags_with(tier=tier).items()],
+            tags=[
+                aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
+                for k, v in ctx.tags_with(tier=tier).items()
+            ],
             opts=ctx.child(self, ignore_changes=["desiredCapacity"]),
             **placement,  # type: ignore[arg-type]
         )

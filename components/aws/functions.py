@@ -22,8 +22,9 @@ HANDLER = "handler.handler"
 class AwsFunctions(pulumi.ComponentResource):
     functions: dict[str, aws.lambda_.Function]
 
-    def __init__(self, name: str, plans: list[FunctionPlan], ctx: StackContext,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, plans: list[FunctionPlan], ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("qmoi:aws:Functions", name, None, opts)
         self.functions = {plan.name: self._function(name, plan, ctx) for plan in plans}
         self.register_outputs({f"{n}_function": f.name for n, f in self.functions.items()})
@@ -33,18 +34,30 @@ class AwsFunctions(pulumi.ComponentResource):
         function_name = f"qmoi-{ctx.environment}-{plan.slug}"
         tags = ctx.tags_with(function=plan.slug)
         log_group = aws.cloudwatch.LogGroup(
-            f"{role_name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=ctx.log_retention_days,
-            tags=tags, opts=ctx.child(self),
+            f"{role_name}-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=ctx.log_retention_days,
+            tags=tags,
+            opts=ctx.child(self),
         )
-        role = aws.iam.Role(f"{role_name}-role", assume_role_policy=assume_role("lambda.amazonaws.com"),
-                            description=f"{function_name}: own logs and traces only", tags=tags, opts=ctx.child(self))
+        role = aws.iam.Role(
+            f"{role_name}-role",
+            assume_role_policy=assume_role("lambda.amazonaws.com"),
+            description=f"{function_name}: own logs and traces only",
+            tags=tags,
+            opts=ctx.child(self),
+        )
         aws.iam.RolePolicy(
             f"{role_name}-policy",
             role=role.id,
             policy=document(
-                log_group.arn.apply(lambda arn: {
-                    "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{arn}:*",
-                }),
+                log_group.arn.apply(
+                    lambda arn: {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"{arn}:*",
+                    }
+                ),
                 {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
             ),
             opts=ctx.child(self),

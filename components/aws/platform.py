@@ -46,16 +46,23 @@ class AwsPlatform(pulumi.ComponentResource):
                 log_bucket_name=f"{aws_config.s3_bucket}-{env}-logs",
                 external_policy=frozenset({BucketClass.media}) if cdn_enabled else frozenset(),
             ),
-            ctx, child,
+            ctx,
+            child,
         )
         nat = config.network.nat_gateway
         self.network = AwsNetwork(
             f"{name}-network",
             AwsNetworkArgs(
-                cidr=aws_config.network.cidr, zones=config.network.zones, nat_gateway=nat,
-                ssm_endpoints=aws_config.network.ssm_endpoints if aws_config.network.ssm_endpoints is not None else not nat,
+                cidr=aws_config.network.cidr,
+                zones=config.network.zones,
+                nat_gateway=nat,
+                ssm_endpoints=aws_config.network.ssm_endpoints
+                if aws_config.network.ssm_endpoints is not None
+                else not nat,
             ),
-            aws_config.region, ctx, child,
+            aws_config.region,
+            ctx,
+            child,
         )
         scaling = {t: getattr(config.autoscaling, t.value) for t in aws_config.ec2_instances.sizes()}
         self.compute = AwsCompute(
@@ -65,7 +72,8 @@ class AwsPlatform(pulumi.ComponentResource):
                 subnet_ids=[s.id for s in self.network.private_subnets],
                 security_group_id=self.network.tier_security_group.id,
             ),
-            ctx, child,
+            ctx,
+            child,
         )
         self.functions = AwsFunctions(
             f"{name}-functions", function_plans(aws_config.lambda_functions, config.functions), ctx, child
@@ -74,16 +82,23 @@ class AwsPlatform(pulumi.ComponentResource):
         if cdn_enabled:
             self.cdn = AwsCdn(
                 f"{name}-cdn",
-                AwsCdnArgs(bucket=self.storage.buckets[BucketClass.media], domains=aws_config.cloudfront.domains,
-                           price_class=config.cdn_price_class),
-                ctx, child,
+                AwsCdnArgs(
+                    bucket=self.storage.buckets[BucketClass.media],
+                    domains=aws_config.cloudfront.domains,
+                    price_class=config.cdn_price_class,
+                ),
+                ctx,
+                child,
             )
         self.budget = AwsBudget(
             f"{name}-budget",
-            BudgetArgs(limit_usd=config.budget_limits()[Provider.aws],
-                       forecast_percent=config.budget.forecast_alert_percent,
-                       actual_percent=config.budget.actual_alert_percent),
-            ctx, child,
+            BudgetArgs(
+                limit_usd=config.budget_limits()[Provider.aws],
+                forecast_percent=config.budget.forecast_alert_percent,
+                actual_percent=config.budget.actual_alert_percent,
+            ),
+            ctx,
+            child,
         )
         self.monitoring = AwsMonitoring(
             f"{name}-monitoring",
@@ -91,7 +106,8 @@ class AwsPlatform(pulumi.ComponentResource):
                 group_names={t.value: g.name for t, g in self.compute.groups.items()},
                 function_names={n: f.name for n, f in self.functions.functions.items()},
             ),
-            ctx, child,
+            ctx,
+            child,
         )
         self.register_outputs(self.exports())
 

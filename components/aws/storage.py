@@ -40,7 +40,9 @@ def lifecycle_rules(spec: BucketSpec) -> list[aws.s3.BucketLifecycleConfiguratio
     transitions = []
     if s.infrequent_after_days:
         transitions.append(
-            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(days=s.infrequent_after_days, storage_class="STANDARD_IA")
+            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
+                days=s.infrequent_after_days, storage_class="STANDARD_IA"
+            )
         )
     if s.archive_after_days:
         transitions.append(
@@ -85,12 +87,14 @@ class AwsStorage(pulumi.ComponentResource):
             tags=ctx.tags_with(role="storage-key"),
             opts=ctx.child(self, stateful=True),
         )
-        aws.kms.Alias(f"{name}-key-alias", name=f"alias/qmoi-{ctx.environment}-storage",
-                      target_key_id=self.key.key_id, opts=ctx.child(self))
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/qmoi-{ctx.environment}-storage",
+            target_key_id=self.key.key_id,
+            opts=ctx.child(self),
+        )
         self.log_bucket = self._log_bucket(name, args.log_bucket_name, ctx)
-        self.buckets = {
-            spec.bucket_class: self._bucket(name, spec, args, ctx) for spec in args.buckets
-        }
+        self.buckets = {spec.bucket_class: self._bucket(name, spec, args, ctx) for spec in args.buckets}
         self.register_outputs(
             {f"{c.value}_bucket": b.bucket for c, b in self.buckets.items()} | {"key_arn": self.key.arn}
         )
@@ -115,39 +119,50 @@ class AwsStorage(pulumi.ComponentResource):
 
     def _log_bucket(self, name: str, bucket_name: str, ctx: StackContext) -> aws.s3.Bucket:
         role = f"{name}-logs"
-        bucket = aws.s3.Bucket(role, bucket=bucket_name, tags=ctx.tags_with(role="access-logs"),
-                               opts=ctx.child(self, stateful=True))
+        bucket = aws.s3.Bucket(
+            role, bucket=bucket_name, tags=ctx.tags_with(role="access-logs"), opts=ctx.child(self, stateful=True)
+        )
         self._hardening(role, bucket, ctx)
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{role}-encryption",
             bucket=bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="AES256"
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    )
                 )
-            )],
+            ],
             opts=ctx.child(self),
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{role}-lifecycle",
             bucket=bucket.id,
-            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="expire-access-logs",
-                status="Enabled",
-                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=LOG_RETENTION_DAYS),
-            )],
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-access-logs",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=LOG_RETENTION_DAYS),
+                )
+            ],
             opts=ctx.child(self),
         )
-        logging_grant = pulumi.Output.all(bucket.arn).apply(lambda a: {
-            "Sid": "AllowS3ServerAccessLogs",
-            "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"{a[0]}/*",
-        })
-        aws.s3.BucketPolicy(f"{role}-policy", bucket=bucket.id,
-                            policy=document(tls_only_statement(bucket.arn), logging_grant), opts=ctx.child(self))
+        logging_grant = pulumi.Output.all(bucket.arn).apply(
+            lambda a: {
+                "Sid": "AllowS3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{a[0]}/*",
+            }
+        )
+        aws.s3.BucketPolicy(
+            f"{role}-policy",
+            bucket=bucket.id,
+            policy=document(tls_only_statement(bucket.arn), logging_grant),
+            opts=ctx.child(self),
+        )
         return bucket
 
     def _bucket(self, name: str, spec: BucketSpec, args: AwsStorageArgs, ctx: StackContext) -> aws.s3.Bucket:
@@ -164,12 +179,14 @@ class AwsStorage(pulumi.ComponentResource):
             aws.s3.BucketServerSideEncryptionConfiguration(
                 f"{role}-encryption",
                 bucket=bucket.id,
-                rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
-                    ),
-                    bucket_key_enabled=True,
-                )],
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                            sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
+                        ),
+                        bucket_key_enabled=True,
+                    )
+                ],
                 opts=ctx.child(self),
             )
         else:
@@ -181,8 +198,9 @@ class AwsStorage(pulumi.ComponentResource):
                 versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
                 opts=ctx.child(self),
             )
-        aws.s3.BucketLifecycleConfiguration(f"{role}-lifecycle", bucket=bucket.id, rules=lifecycle_rules(spec),
-                                            opts=ctx.child(self))
+        aws.s3.BucketLifecycleConfiguration(
+            f"{role}-lifecycle", bucket=bucket.id, rules=lifecycle_rules(spec), opts=ctx.child(self)
+        )
         aws.s3.BucketLogging(
             f"{role}-logging",
             bucket=bucket.id,
@@ -194,12 +212,20 @@ class AwsStorage(pulumi.ComponentResource):
             aws.s3.BucketCorsConfiguration(
                 f"{role}-cors",
                 bucket=bucket.id,
-                cors_rules=[aws.s3.BucketCorsConfigurationCorsRuleArgs(
-                    allowed_methods=["GET", "HEAD"], allowed_origins=spec.settings.cors_origins, max_age_seconds=3600
-                )],
+                cors_rules=[
+                    aws.s3.BucketCorsConfigurationCorsRuleArgs(
+                        allowed_methods=["GET", "HEAD"],
+                        allowed_origins=spec.settings.cors_origins,
+                        max_age_seconds=3600,
+                    )
+                ],
                 opts=ctx.child(self),
             )
         if spec.bucket_class not in args.external_policy:
-            aws.s3.BucketPolicy(f"{role}-policy", bucket=bucket.id, policy=document(tls_only_statement(bucket.arn)),
-                                opts=ctx.child(self))
+            aws.s3.BucketPolicy(
+                f"{role}-policy",
+                bucket=bucket.id,
+                policy=document(tls_only_statement(bucket.arn)),
+                opts=ctx.child(self),
+            )
         return bucket

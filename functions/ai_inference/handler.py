@@ -30,5 +30,7 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError) as exc:
         return {"statusCode": 400, "body": json.dumps({"error": str(exc) or "missing 'features'"})}
     threshold = float(event.get("threshold", 0.5))
-    return {"statusCode": 200,
-            "body": json.dumps({"probability": round(probability, 6), "label": int(probability >= threshold)})}
+    return {
+        "statusCode": 200,
+        "body": json.dumps({"probability": round(probability, 6), "label": int(probability >= threshold)}),
+    }

@@ -24,7 +24,8 @@ def _bucket(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, An
 
 
 def _kms_key(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
-    key_id = f"{ctx.short_id(name, 8)}-{ctx.short_id(name + 'a', 4)}-4{ctx.short_id(name + 'b', 3)}-8{ctx.short_id(name + 'c', 3)}-{ctx.short_id(name + 'd', 12)}"
+    digits = ctx.short_id(name, 32)
+    key_id = f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-8{digits[17:20]}-{digits[20:]}"
     return {"__id": key_id, "keyId": key_id, "arn": _arn("kms", f"key/{key_id}", ctx)}
 
 
@@ -46,28 +47,46 @@ def _ec2(kind: str) -> Any:
 
 def _launch_template(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     resource_id = f"lt-{ctx.short_id(name, 17)}"
-    return {"__id": resource_id, "name": f"{inputs.get('namePrefix', name)}{ctx.short_id(name, 6)}",
-            "latestVersion": 1, "defaultVersion": 1, "arn": _arn("ec2", f"launch-template/{resource_id}", ctx)}
+    return {
+        "__id": resource_id,
+        "name": f"{inputs.get('namePrefix', name)}{ctx.short_id(name, 6)}",
+        "latestVersion": 1,
+        "defaultVersion": 1,
+        "arn": _arn("ec2", f"launch-template/{resource_id}", ctx),
+    }
 
 
 def _asg(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     group = inputs.get("name") or name
-    return {"__id": group, "name": group,
-            "arn": _arn("autoscaling", f"autoScalingGroup:{ctx.short_id(name, 36)}:autoScalingGroupName/{group}", ctx)}
+    return {
+        "__id": group,
+        "name": group,
+        "arn": _arn("autoscaling", f"autoScalingGroup:{ctx.short_id(name, 36)}:autoScalingGroupName/{group}", ctx),
+    }
 
 
 def _lambda(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     function = inputs.get("name") or name
     arn = _arn("lambda", f"function:{function}", ctx)
-    return {"__id": function, "name": function, "arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST",
-            "invokeArn": f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+    return {
+        "__id": function,
+        "name": function,
+        "arn": arn,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "version": "$LATEST",
+        "invokeArn": f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+    }
 
 
 def _distribution(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     dist_id = "E" + ctx.short_id(name, 13).upper()
-    return {"__id": dist_id, "arn": f"arn:aws:cloudfront::{ctx.account_id}:distribution/{dist_id}",
-            "domainName": f"d{ctx.short_id(name, 13)}.cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2",
-            "status": "Deployed"}
+    return {
+        "__id": dist_id,
+        "arn": f"arn:aws:cloudfront::{ctx.account_id}:distribution/{dist_id}",
+        "domainName": f"d{ctx.short_id(name, 13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+        "status": "Deployed",
+    }
 
 
 def _certificate(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
@@ -77,9 +96,14 @@ def _certificate(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[st
         "__id": cert_id,
         "arn": f"arn:aws:acm:us-east-1:{ctx.account_id}:certificate/{cert_id}",
         "domainValidationOptions": [
-            {"domainName": d, "resourceRecordName": f"_{ctx.short_id(d, 32)}.{d}.", "resourceRecordType": "CNAME",
-             "resourceRecordValue": f"_{ctx.short_id(d + 'v', 32)}.acm-validations.aws."}
-            for d in domains if d
+            {
+                "domainName": d,
+                "resourceRecordName": f"_{ctx.short_id(d, 32)}.{d}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{ctx.short_id(d + 'v', 32)}.acm-validations.aws.",
+            }
+            for d in domains
+            if d
         ],
     }
 
@@ -91,8 +115,11 @@ def _log_group(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str,
 
 def _budget(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     budget = inputs.get("name") or name
-    return {"__id": f"{ctx.account_id}:{budget}", "name": budget,
-            "arn": f"arn:aws:budgets::{ctx.account_id}:budget/{budget}"}
+    return {
+        "__id": f"{ctx.account_id}:{budget}",
+        "name": budget,
+        "arn": f"arn:aws:budgets::{ctx.account_id}:budget/{budget}",
+    }
 
 
 OUTPUTS = {
@@ -125,14 +152,20 @@ OUTPUTS = {
 
 def _zones(args: dict[str, Any]) -> dict[str, Any]:
     region = MockContext().region
-    return {"names": [f"{region}{z}" for z in "abcdef"], "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
-            "id": region, "state": args.get("state")}
+    return {
+        "names": [f"{region}{z}" for z in "abcdef"],
+        "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
+        "id": region,
+        "state": args.get("state"),
+    }
 
 
 CALLS = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
-        "accountId": MockContext().account_id, "arn": f"arn:aws:iam::{MockContext().account_id}:user/mock",
-        "userId": "AIDAMOCK", "id": MockContext().account_id,
+        "accountId": MockContext().account_id,
+        "arn": f"arn:aws:iam::{MockContext().account_id}:user/mock",
+        "userId": "AIDAMOCK",
+        "id": MockContext().account_id,
     },
 }

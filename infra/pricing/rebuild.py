@@ -88,9 +88,17 @@ def gcp_rows(pricing: Json, machine_types: Iterable[str], region: str) -> list[P
             continue
         rows.append(
             _row(
-                "gcp", "instance", machine, region, "hour", float(cost["hour"]),
+                "gcp",
+                "instance",
+                machine,
+                region,
+                "hour",
+                float(cost["hour"]),
                 spot_usd=float(cost["hour_spot"]) if "hour_spot" in cost else None,
-                vcpu=float(spec["cpu"]), memory_gib=float(spec["ram"]), gpu=_gcp_gpu(spec), **common,
+                vcpu=float(spec["cpu"]),
+                memory_gib=float(spec["ram"]),
+                gpu=_gcp_gpu(spec),
+                **common,
             )
         )
     for key, sku in GCS_CLASSES.items():
@@ -138,8 +146,15 @@ def azure_rows(items: Iterable[Json], sizes: Iterable[str] | None, region: str, 
         prices.setdefault(sku, {})["spot" if spot else "usd"] = float(item["retailPrice"])
     return [
         _row(
-            "azure", "instance", sku, region, "hour", found.get("usd"),
-            spot_usd=found.get("spot"), source=AZURE_SOURCE, read_on=read_on,
+            "azure",
+            "instance",
+            sku,
+            region,
+            "hour",
+            found.get("usd"),
+            spot_usd=found.get("spot"),
+            source=AZURE_SOURCE,
+            read_on=read_on,
         )
         for sku, found in sorted(prices.items())
         if "usd" in found

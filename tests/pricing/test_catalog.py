@@ -18,8 +18,18 @@ from infra.pricing import (
 
 PROVIDERS = {"aws", "gcp", "azure", "cloudflare", "digitalocean"}
 SERVICES = {
-    "instance", "accelerator", "storage", "disk", "function", "cdn", "lb", "nat",
-    "kms", "monitoring", "network", "platform",
+    "instance",
+    "accelerator",
+    "storage",
+    "disk",
+    "function",
+    "cdn",
+    "lb",
+    "nat",
+    "kms",
+    "monitoring",
+    "network",
+    "platform",
 }
 
 

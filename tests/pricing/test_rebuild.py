@@ -48,7 +48,11 @@ def test_gcp_instances(pricing: dict) -> None:
     n1 = rows["n1-standard-8"]
     assert (n1.usd, n1.spot_usd, n1.vcpu, n1.memory_gib, n1.gpu) == (0.379998, 0.10402, 8.0, 30.0, None)
     assert (n1.service, n1.unit, n1.region, n1.source, n1.read_on) == (
-        "instance", "hour", "us-central1", GCP_SOURCE, "2025-03-06",
+        "instance",
+        "hour",
+        "us-central1",
+        GCP_SOURCE,
+        "2025-03-06",
     )
     g2 = rows["g2-standard-4"]
     assert (g2.usd, g2.spot_usd, g2.vcpu, g2.memory_gib, g2.gpu) == (0.706832255, 0.279932, 4.0, 16.0, "1x NVIDIA L4")
@@ -96,9 +100,15 @@ def test_azure_excludes_windows_and_filters_sizes(azure_items: list[dict]) -> No
 
 
 def test_merge_keeps_specs_and_appends() -> None:
-    old = PriceRow("azure", "instance", "Standard_D8s_v3", "eastus", "hour", 1.0, None, 8.0, 32.0, None, "x", "2020-01-01")
-    new = PriceRow("azure", "instance", "Standard_D8s_v3", "eastus", "hour", 0.384, 0.04224, None, None, None, "y", "2026-01-31")
-    extra = PriceRow("azure", "instance", "Standard_E8s_v5", "eastus", "hour", 0.5, None, None, None, None, "y", "2026-01-31")
+    old = PriceRow(
+        "azure", "instance", "Standard_D8s_v3", "eastus", "hour", 1.0, None, 8.0, 32.0, None, "x", "2020-01-01"
+    )
+    new = PriceRow(
+        "azure", "instance", "Standard_D8s_v3", "eastus", "hour", 0.384, 0.04224, None, None, None, "y", "2026-01-31"
+    )
+    extra = PriceRow(
+        "azure", "instance", "Standard_E8s_v5", "eastus", "hour", 0.5, None, None, None, None, "y", "2026-01-31"
+    )
     merged = merge_rows([old], [new, extra])
     assert [row.sku for row in merged] == ["Standard_D8s_v3", "Standard_E8s_v5"]
     assert (merged[0].usd, merged[0].spot_usd, merged[0].vcpu, merged[0].memory_gib) == (0.384, 0.04224, 8.0, 32.0)
@@ -108,16 +118,26 @@ def test_merge_keeps_specs_and_appends() -> None:
 def test_cli_round_trip(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.csv"
     seed = [
-        PriceRow("gcp", "instance", "n1-standard-8", "us-central1", "hour", 9.9, None, 8.0, 30.0, None, "old", "2020-01-01"),
-        PriceRow("azure", "instance", "Standard_D8s_v3", "eastus", "hour", 9.9, None, 8.0, 32.0, None, "old", "2020-01-01"),
+        PriceRow(
+            "gcp", "instance", "n1-standard-8", "us-central1", "hour", 9.9, None, 8.0, 30.0, None, "old", "2020-01-01"
+        ),
+        PriceRow(
+            "azure", "instance", "Standard_D8s_v3", "eastus", "hour", 9.9, None, 8.0, 32.0, None, "old", "2020-01-01"
+        ),
     ]
     write_rows(catalog, seed)
-    code = main([
-        "--catalog", str(catalog),
-        "--gcp-pricing", str(SAMPLES / "gcp_pricing_sample.yml"),
-        "--azure-json", str(SAMPLES / "azure_retail_sample.json"),
-        "--azure-read-on", "2026-01-31",
-    ])
+    code = main(
+        [
+            "--catalog",
+            str(catalog),
+            "--gcp-pricing",
+            str(SAMPLES / "gcp_pricing_sample.yml"),
+            "--azure-json",
+            str(SAMPLES / "azure_retail_sample.json"),
+            "--azure-read-on",
+            "2026-01-31",
+        ]
+    )
     assert code == 0
     rows = {row.key: row for row in read_rows(catalog)}
     assert rows[("gcp", "instance", "n1-standard-8", "us-central1")].usd == 0.379998
