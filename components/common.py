@@ -51,9 +51,6 @@ class StackContext:
     def tags_with(self, **extra: str) -> dict[str, str]:
         return {**self.tags, **extra}
 
-    def labels(self, **extra: str) -> dict[str, str]:
-        """Tags as GCP labels (keys may not contain '-' in some APIs; values validated)."""
-        return {k.replace("-", "_"): v for k, v in self.tags_with(**extra).items()}
 
     def child(self, parent: pulumi.Resource, *, stateful: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
         """Options for a component's child; stateful children are protected and retained in prod."""

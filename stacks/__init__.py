@@ -25,7 +25,15 @@ PLATFORMS: dict[Provider, str] = {
 
 
 class Platform(Protocol):
-    """What every provider's top component offers the stack."""
+    """What every provider's top component offers the stack.
+
+    Constructor: `(name: str, config: PlatformConfig, opts: ResourceOptions | None = None)`.
+    `origin` is the public hostname the multi-cloud edge uses as this provider's origin
+    (CDN or load balancer), or None when the provider serves none.
+    """
+
+    @property
+    def origin(self) -> pulumi.Output[str] | None: ...
 
     def exports(self) -> dict[str, Any]: ...
 

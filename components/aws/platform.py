@@ -112,8 +112,8 @@ class AwsPlatform(pulumi.ComponentResource):
         self.register_outputs(self.exports())
 
     @property
-    def cdn_domain(self) -> pulumi.Output[str] | None:
-        """The CloudFront hostname: the AWS origin of the multi-cloud edge."""
+    def origin(self) -> pulumi.Output[str] | None:
+        """The CloudFront hostname: the AWS origin pool of the multi-cloud edge."""
         return self.cdn.distribution.domain_name if self.cdn else None
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
@@ -123,6 +123,6 @@ class AwsPlatform(pulumi.ComponentResource):
             "functions": {n: f.name for n, f in self.functions.functions.items()},
             "autoscaling_groups": {t.value: g.name for t, g in self.compute.groups.items()},
         }
-        if self.cdn_domain is not None:
-            outputs["cdn_domain"] = self.cdn_domain
+        if self.origin is not None:
+            outputs["cdn_domain"] = self.origin
         return outputs
