@@ -6,7 +6,9 @@ each provider's package only maps these specs onto its own resources.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import pulumi
@@ -72,6 +74,28 @@ class BucketSpec:
     def stateful(self) -> bool:
         return self.bucket_class in STATEFUL_CLASSES
 
+    @property
+    def transitions(self) -> list[tuple[int, StorageTier]]:
+        """The class intent as (age in days, tier) steps; each provider names its own tiers."""
+        s = self.settings
+        steps = [(s.infrequent_after_days, StorageTier.infrequent), (s.archive_after_days, StorageTier.archive)]
+        return [(days, tier) for days, tier in steps if days]
+
+    @property
+    def noncurrent_days(self) -> int | None:
+        """Days a non-current version is kept: at least the retention window; None when unversioned."""
+        s = self.settings
+        if not s.versioning:
+            return None
+        return max(filter(None, [s.noncurrent_expire_days, s.retention_days]), default=None)
+
+
+class StorageTier(StrEnum):
+    """Provider-neutral cold tiers (S3 STANDARD_IA/GLACIER, GCS NEARLINE/COLDLINE, Azure Cool/Cold)."""
+
+    infrequent = "infrequent"
+    archive = "archive"
+
 
 def bucket_specs(base: str, environment: str, classes: dict[BucketClass, BucketClassSettings]) -> list[BucketSpec]:
     return [BucketSpec(c, naming.bucket_name(base, environment, c.value), s) for c, s in classes.items()]
@@ -111,6 +135,16 @@ class FunctionPlan:
     @property
     def slug(self) -> str:
         return naming.kebab(self.name)
+
+    @property
+    def source_digest(self) -> str:
+        """A short hash of the handler folder, so a code change gives a new package name."""
+        digest = hashlib.sha256()
+        for path in sorted(self.source_dir.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(path.relative_to(self.source_dir).as_posix().encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()[:12]
 
 
 def function_plans(functions: dict[str, FunctionSpec], defaults: FunctionDefaults) -> list[FunctionPlan]:
