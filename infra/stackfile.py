@@ -46,7 +46,7 @@ class StackFile:
     @property
     def platform(self) -> dict[str, Any]:
         """The `qmoi-cloud:` keys, decoded, ready for `infra.config.validate`."""
-        return namespace_values(self.config)
+        return namespace_values(self.config, self.secret_keys)
 
 
 def stack_path(stack: str, root: Path = ROOT) -> Path:

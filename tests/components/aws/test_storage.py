@@ -42,7 +42,9 @@ def test_class_buckets_use_the_rotating_kms_key_with_bucket_key(dev_storage):
     key = dev_storage.named("st-key")
     assert key.inputs["enableKeyRotation"] is True
     for cls in CLASSES:
-        (sse,) = bucket_children(dev_storage, cls, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+        (sse,) = bucket_children(
+            dev_storage, cls, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+        )
         (rule,) = sse.inputs["rules"]
         assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
         assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].startswith("arn:aws:kms:")
@@ -84,11 +86,16 @@ def test_only_stateful_classes_are_versioned(dev_storage):
 
 def test_lifecycle_expires_caches_and_tiers_backups_and_media(dev_storage):
     def rule(cls: str) -> dict:
-        (lifecycle,) = bucket_children(dev_storage, cls, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        (lifecycle,) = bucket_children(
+            dev_storage, cls, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+        )
         return lifecycle.inputs["rules"][0]
 
     assert rule("caches")["expiration"]["days"] == 14
-    assert [(t["days"], t["storageClass"]) for t in rule("backups")["transitions"]] == [(30, "STANDARD_IA"), (90, "GLACIER")]
+    assert [(t["days"], t["storageClass"]) for t in rule("backups")["transitions"]] == [
+        (30, "STANDARD_IA"),
+        (90, "GLACIER"),
+    ]
     assert rule("backups")["noncurrentVersionExpiration"]["noncurrentDays"] == 365
     assert [t["storageClass"] for t in rule("media")["transitions"]] == ["STANDARD_IA"]
     for cls in CLASSES:

@@ -1,0 +1,150 @@
+"""The configuration model, without Pulumi: every error names the key path, the value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from infra.config import ConfigError, Provider, validate
+from tests.conftest import MINIMAL, make_config
+
+SEED_AWS = {
+    "enabled": True,
+    "region": "us-east-1",
+    "s3_bucket": "qmoi-cloud-storage",
+    "ec2_instances": {"compute": "t3.xlarge", "gpu": "g4dn.xlarge", "memory": "r5.xlarge"},
+    "lambda_functions": {"revenue_processing": True, "ai_inference": True, "data_analysis": True},
+    "cloudfront": {"enabled": True, "domains": ["qmoi.ai", "qmoi.cloud"]},
+}
+
+
+def problems(stack: str = "dev", **blocks) -> list[str]:
+    raw = copy.deepcopy(MINIMAL) | blocks
+    with pytest.raises(ConfigError) as caught:
+        validate(raw, stack)
+    return caught.value.problems
+
+
+def test_the_seed_aws_block_is_valid_as_written():
+    config = make_config(aws=SEED_AWS)
+    assert config.aws.ec2_instances.gpu == "g4dn.xlarge"
+    assert config.enabled_providers == [Provider.aws]
+
+
+def test_the_environment_comes_from_the_stack_and_selects_the_profile():
+    dev, prod = make_config("dev"), make_config("prod")
+    assert (dev.autoscaling.gpu.min, dev.autoscaling.gpu.capacity.value) == (0, "spot")
+    assert prod.autoscaling.compute.min >= 2 and prod.protect_stateful
+    assert not dev.protect_stateful and not dev.network.nat_gateway
+
+
+def test_a_stack_value_overrides_one_profile_value_and_keeps_the_rest():
+    config = make_config("dev", autoscaling={"gpu": {"max": 3}})
+    assert (config.autoscaling.gpu.min, config.autoscaling.gpu.max) == (0, 3)
+
+
+def test_a_typo_in_a_key_names_the_path_and_the_allowed_keys():
+    (problem,) = problems(aws={**SEED_AWS, "ec2_instance": {}})
+    assert problem.startswith("aws.ec2_instance: unknown key; expected one of:")
+    assert "ec2_instances" in problem and "lambda_functions" in problem
+
+
+def test_an_unknown_top_level_block_is_rejected():
+    (problem,) = problems(azuer={"enabled": True})
+    assert problem.startswith("azuer: unknown key") and "azure" in problem
+
+
+def test_an_unknown_instance_type_names_the_tier_and_lists_known_types():
+    (problem,) = problems(aws={**SEED_AWS, "ec2_instances": {**SEED_AWS["ec2_instances"], "compute": "t3.humongous"}})
+    assert problem.startswith(
+        "aws.ec2_instances.compute: 't3.humongous' is not a aws size the project knows in us-east-1"
+    )
+    assert "t3.xlarge" in problem
+
+
+def test_a_gpu_tier_without_a_gpu_is_rejected():
+    (problem,) = problems(aws={**SEED_AWS, "ec2_instances": {**SEED_AWS["ec2_instances"], "gpu": "t3.xlarge"}})
+    assert problem == "aws.ec2_instances.gpu: 't3.xlarge' has no GPU; the gpu tier needs a GPU size"
+
+
+def test_an_unpriced_region_is_rejected_with_the_known_regions():
+    (problem,) = problems(aws={**SEED_AWS, "region": "mars-north-1"})
+    assert problem.startswith("aws.region: 'mars-north-1' is not a aws region") and "us-east-1" in problem
+
+
+def test_the_seed_gcp_gpu_value_explains_that_a_gpu_is_a_machine_type_plus_an_accelerator():
+    found = problems(
+        gcp={"compute_instances": {"cpu": "n1-standard-8", "gpu": "n1-standard-4-gpu", "memory": "n1-highmem-16"}}
+    )
+    (problem,) = [p for p in found if "compute_instances.gpu" in p]
+    assert "'n1-standard-4-gpu' is not a GCP machine type" in problem
+    assert "machine_type: n1-standard-4, accelerator: nvidia-tesla-t4" in problem
+
+
+def test_the_seed_azure_subscription_explains_that_it_must_be_a_guid():
+    found = problems(azure={"subscription_id": "qmoi-subscription"})
+    assert any(p.startswith("azure.subscription_id: 'qmoi-subscription'") and "GUID" in p for p in found)
+
+
+def test_bucket_names_follow_each_provider_rules():
+    (problem,) = problems(aws={**SEED_AWS, "s3_bucket": "QMOI_Storage"})
+    assert problem.startswith("aws.s3_bucket: 'QMOI_Storage' is not valid: an S3 bucket name has 3-63 characters")
+    found = problems(azure={"storage_account": "qmoi-storage"})
+    assert any(p.startswith("azure.storage_account: 'qmoi-storage' is not valid") and "3-24" in p for p in found)
+
+
+def test_derived_bucket_names_must_fit_the_length_limit():
+    (problem,) = problems(aws={**SEED_AWS, "s3_bucket": "q" * 55})
+    assert problem.startswith("aws.s3_bucket:") and "too long" in problem
+
+
+def test_min_desired_max_must_be_ordered():
+    (problem,) = problems(autoscaling={"compute": {"min": 3, "desired": 2, "max": 4}})
+    assert problem.startswith("autoscaling.compute: needs min <= desired <= max")
+
+
+def test_every_problem_is_reported_at_once():
+    found = problems(
+        aws={**SEED_AWS, "region": 5, "ec2_instance": {}},
+        budget={"monthly_usd": -1, "alert_emails": ["not-an-email"]},
+        tags={"owner": "Platform Team", "cost-center": "cc"},
+    )
+    keys = {p.split(":")[0] for p in found}
+    assert {"aws.region", "aws.ec2_instance", "budget.monthly_usd", "budget.alert_emails.0", "tags.owner"} <= keys
+
+
+def test_an_enabled_function_needs_a_handler_folder():
+    (problem,) = problems(aws={**SEED_AWS, "lambda_functions": {"fraud_scoring": True}})
+    assert problem.startswith("aws.lambda_functions.fraud_scoring: no handler folder functions/fraud_scoring/")
+
+
+def test_a_disabled_function_needs_no_handler():
+    config = make_config(aws={**SEED_AWS, "lambda_functions": {"fraud_scoring": False, "ai_inference": True}})
+    assert [n for n, s in config.aws.lambda_functions.items() if s.enabled] == ["ai_inference"]
+
+
+def test_functions_accept_settings_as_well_as_a_flag():
+    config = make_config(aws={**SEED_AWS, "lambda_functions": {"ai_inference": {"memory_mb": 1024, "timeout_s": 60}}})
+    spec = config.aws.lambda_functions["ai_inference"]
+    assert (spec.enabled, spec.memory_mb, spec.timeout_s) == (True, 1024, 60)
+
+
+def test_budget_is_split_among_enabled_budget_providers_and_explicit_limits_must_fit():
+    assert make_config(aws=SEED_AWS).budget_limits() == {Provider.aws: 1000.0}
+    (problem,) = problems(aws={**SEED_AWS, "budget_usd": 5000})
+    assert problem.startswith("budget.provider_limits: the provider limits add up to 5000.00 USD")
+
+
+def test_tags_are_the_required_four_on_every_provider():
+    assert make_config().tags_for() == {
+        "environment": "dev",
+        "project": "qmoi-cloud",
+        "owner": "platform-team",
+        "cost-center": "cc-1042",
+    }
+
+
+def test_an_unknown_environment_lists_the_allowed_ones():
+    found = problems("qa")
+    assert any(p.startswith("environment: 'qa' is not allowed") and "dev" in p for p in found)

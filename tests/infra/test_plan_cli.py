@@ -1,0 +1,150 @@
+"""`python -m infra plan` on the shipped stacks and on broken stack files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.cli import main
+from tests.conftest import ROOT
+
+T = {
+    "bucket": "aws:s3/bucket:Bucket",
+    "sse": "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "pab": "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "lt": "aws:ec2/launchTemplate:LaunchTemplate",
+    "asg": "aws:autoscaling/group:Group",
+}
+
+
+@pytest.fixture(scope="module")
+def dev_json() -> dict:
+    """The dev plan's JSON exactly as `python -m infra plan --stack dev --format json` prints it."""
+    out = subprocess.run(
+        [sys.executable, "-m", "infra", "plan", "--stack", "dev", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def by_type(document: dict, type_token: str) -> list[dict]:
+    return [r for r in document["resources"] if r["type"] == type_token]
+
+
+def test_dev_json_has_the_aws_resources_the_issue_names(dev_json):
+    dev = dev_json
+    buckets = by_type(dev, T["bucket"])
+    assert len(buckets) >= 4
+    bucket_urns = {b["urn"] for b in buckets}
+    for kind in ("sse", "pab"):
+        covered = {dep for r in by_type(dev, T[kind]) for dep in r["propertyDependencies"].get("bucket", [])}
+        assert covered == bucket_urns, kind
+    for type_token in (
+        "aws:kms/key:Key",
+        "aws:ec2/vpc:Vpc",
+        "aws:cloudfront/distribution:Distribution",
+        "aws:budgets/budget:Budget",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+    ):
+        assert by_type(dev, type_token), type_token
+    assert len(by_type(dev, T["lt"])) == len(by_type(dev, T["asg"])) == 3
+    assert len(by_type(dev, "aws:lambda/function:Function")) == 3
+    assert all(lt["props"]["metadataOptions"]["httpTokens"] == "required" for lt in by_type(dev, T["lt"]))
+
+
+def test_json_records_document_parent_props_protect_and_dependencies(dev_json):
+    record = by_type(dev_json, T["lt"])[0]
+    assert set(record) >= {"urn", "type", "name", "parent", "props", "protect", "dependencies", "propertyDependencies"}
+    assert record["parent"].endswith("::qmoi-aws-compute")
+    assert record["dependencies"]
+
+
+def test_prod_plan_protects_every_stateful_bucket_and_key(capsys):
+    code, out, _ = run_cli(capsys, "plan", "--stack", "prod", "--format", "json")
+    assert code == 0
+    prod = json.loads(out)
+    stateful = [r for r in by_type(prod, T["bucket"]) if not r["name"].endswith(("-caches", "-media"))]
+    stateful += by_type(prod, "aws:kms/key:Key")
+    assert stateful and all(r["protect"] and r["retainOnDelete"] for r in stateful)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_staging_and_prod_text_plans_succeed(capsys, stack):
+    code, out, _ = run_cli(capsys, "plan", "--stack", stack)
+    assert code == 0
+    assert f"stack {stack}" in out and "resources" in out
+
+
+def test_markdown_format_renders_a_resource_table(capsys):
+    code, out, _ = run_cli(capsys, "plan", "--stack", "staging", "--format", "markdown")
+    assert code == 0
+    assert "`aws:autoscaling/group:Group`" in out
+
+
+def write_stack(tmp_path: Path, mutate) -> Path:
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    mutate(document["config"])
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_a_typo_in_a_stack_file_exits_2_naming_the_key(capsys, tmp_path):
+    def typo(config):
+        config["qmoi-cloud:aws"]["ec2_instance"] = config["qmoi-cloud:aws"].pop("ec2_instances")
+
+    code, out, err = run_cli(capsys, "plan", "--stack", "dev", "--stack-file", str(write_stack(tmp_path, typo)))
+    assert code == 2 and out == ""
+    assert "aws.ec2_instance: unknown key" in err
+    assert "Traceback" not in err
+
+
+def test_an_unknown_instance_type_exits_2_naming_the_key(capsys, tmp_path):
+    def bad_size(config):
+        config["qmoi-cloud:aws"]["ec2_instances"]["memory"] = "r5.huge"
+
+    code, _, err = run_cli(capsys, "plan", "--stack", "dev", "--stack-file", str(write_stack(tmp_path, bad_size)))
+    assert code == 2
+    assert "aws.ec2_instances.memory: 'r5.huge' is not a aws size" in err
+
+
+def test_a_plaintext_credential_is_refused(capsys, tmp_path):
+    def leak(config):
+        config["cloudflare:apiToken"] = "plain-text-token"
+
+    code, _, err = run_cli(capsys, "plan", "--stack", "dev", "--stack-file", str(write_stack(tmp_path, leak)))
+    assert code == 2
+    assert "cloudflare:apiToken: a credential must not be plain text" in err
+    assert "plain-text-token" not in err
+
+
+def test_a_secure_value_is_passed_as_a_secret_and_never_printed(capsys, tmp_path):
+    def secret(config):
+        config["qmoi-cloud:alert_webhook_url"] = {"secure": "v1:c2VjcmV0LWNpcGhlcnRleHQ="}
+
+    code, out, _ = run_cli(
+        capsys, "plan", "--stack", "dev", "--stack-file", str(write_stack(tmp_path, secret)), "--format", "json"
+    )
+    assert code == 0
+    assert "c2VjcmV0LWNpcGhlcnRleHQ" not in out
+
+
+def test_a_missing_stack_file_exits_2(capsys):
+    code, _, err = run_cli(capsys, "plan", "--stack", "qa")
+    assert code == 2 and "no stack file Pulumi.qa.yaml" in err
