@@ -22,6 +22,7 @@ from infra.config import (
     FunctionDefaults,
     FunctionSpec,
     PlatformConfig,
+    Provider,
     Tier,
     TierScaling,
 )
@@ -168,3 +169,12 @@ class BudgetArgs:
     limit_usd: float
     forecast_percent: int
     actual_percent: int
+
+    @classmethod
+    def for_provider(cls, config: PlatformConfig, provider: Provider) -> BudgetArgs:
+        """The provider's share of the stack budget, with the stack's alert thresholds."""
+        return cls(
+            limit_usd=config.budget_limits()[provider],
+            forecast_percent=config.budget.forecast_alert_percent,
+            actual_percent=config.budget.actual_alert_percent,
+        )
