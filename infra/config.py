@@ -530,26 +530,101 @@ class Cloudflare(ProviderBlock):
     load_balancer: LoadBalancer = LoadBalancer(enabled=False)
 
 
+# Regions that sell GPU Droplets. docs.digitalocean.com/products/droplets/details/gpu-availability,
+# as quoted in a public pricing collector (read 2026-09-11): "NVIDIA H100 GPU Droplets are available
+# in New York (NYC2), Amsterdam (AMS3), and Toronto (TOR1)"; two independent GPU Droplet guides
+# (2025-2026) name NYC2, ATL1 and TOR1; the SkyPilot DO catalog (commit 1fbe7331) prices the H100
+# plans in tor1. Not every GPU plan is sold in each of them: `doctl compute size list` is the truth.
+DIGITALOCEAN_GPU_REGIONS = ("ams3", "atl1", "nyc2", "tor1")
+DoRegion = Annotated[str, Field(pattern=r"^[a-z]{3}[0-9]$", description="A datacenter slug such as nyc3 or tor1.")]
+
+
 class AppSource(Model):
+    """The repository App Platform builds the functions from (DigitalOcean's GitHub app must reach it)."""
+
     repo: str = Field(default="qmoi/qmoi-cloud", pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    branch: str = "main"
+    branch: str = Field(default="main", pattern=r"^[A-Za-z0-9._/-]+$")
+    deploy_on_push: bool = Field(default=False, description="Redeploy on every push to the branch.")
 
 
 class DigitalOcean(ProviderBlock):
-    FUNCTIONS_KEY: ClassVar[str] = "functions"
+    """DigitalOcean: Spaces, a VPC, droplet autoscale pools, App Platform functions, monitoring.
 
-    region: str = "nyc3"
+    `region` holds Spaces, the VPC, the app and the CPU tiers. GPU Droplets are sold in only a
+    few datacenters, so the gpu tier's pool runs in `gpu_region` (with its own VPC there);
+    `gpu_region: null` puts it in `region`, which then must be a GPU region.
+    """
+
+    FUNCTIONS_KEY: ClassVar[str] = "functions"
+    CREDENTIAL_KEYS: ClassVar[dict[str, str]] = {
+        "token": "token",
+        "spaces_access_id": "spacesAccessId",
+        "spaces_secret_key": "spacesSecretKey",
+    }
+
+    region: DoRegion = "nyc3"
+    gpu_region: DoRegion | None = Field(default="tor1", description="Region of the gpu tier; null: `region`.")
     spaces_bucket: S3Name = "qmoi-cloud-storage"
-    droplets: Tiers = Tiers(compute="c-4", gpu="gpu-4000adax1-20gb", memory="m-2vcpu-16gb")
-    image: str = "ubuntu-24-04-x64"
-    ssh_key_fingerprints: list[str] = Field(default_factory=list)
+    # Sizes the pricing catalog knows; no memory-optimized (m-*) price has two agreeing sources yet.
+    droplets: Tiers = Tiers(compute="s-4vcpu-8gb", gpu="gpu-h100x1-80gb", memory="s-4vcpu-8gb")
+    image: str = Field(default="ubuntu-24-04-x64", description="Image of the CPU tiers.")
+    gpu_image: str = Field(default="gpu-h100x1-base", description="NVIDIA AI/ML-ready image (drivers, CUDA).")
+    ssh_key_fingerprints: list[Annotated[str, Field(pattern=r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")]] = Field(
+        default_factory=list, description="MD5 fingerprints of SSH keys already in the DigitalOcean account."
+    )
+    vpc_cidr: Cidr = "10.50.0.0/20"
+    gpu_vpc_cidr: Cidr = Field(default="10.50.16.0/20", description="VPC range in gpu_region, when it differs.")
     functions: Functions = Field(default_factory=dict)
     app: AppSource = AppSource()
     cdn: Cdn = Cdn(enabled=False)
 
+    @property
+    def gpu_pool_region(self) -> str:
+        return self.gpu_region or self.region
+
     def catalog_problems(self, key: str) -> list[str]:
         # DigitalOcean prices are the same in every region; availability is per region.
-        return _size_problems(Provider.digitalocean, "global", self.droplets, f"{key}.droplets")
+        problems = _size_problems(Provider.digitalocean, "global", self.droplets, f"{key}.droplets")
+        row = load_catalog().instance(Provider.digitalocean.value, self.droplets.gpu, "global")
+        region = self.gpu_pool_region
+        if row is not None and row.gpu and region not in DIGITALOCEAN_GPU_REGIONS:
+            where = f"gpu_region {region!r}" if self.gpu_region else f"region {region!r}"
+            problems.append(
+                f"{key}.droplets.gpu: {self.droplets.gpu!r} is a GPU droplet size, but {where} has no GPU "
+                f"droplets (GPU regions: {', '.join(DIGITALOCEAN_GPU_REGIONS)}); set {key}.gpu_region to one "
+                "of them"
+            )
+        return problems
+
+    @model_validator(mode="after")
+    def _enabled_needs(self) -> Self:
+        if not self.enabled:
+            return self
+        if not self.ssh_key_fingerprints:
+            raise ValueError(
+                "ssh_key_fingerprints needs at least one key fingerprint when digitalocean is enabled "
+                "(droplet autoscale pools require SSH keys; `doctl compute ssh-key list`)"
+            )
+        if self.cdn.enabled and len(self.cdn.domains) > 1:
+            raise ValueError("cdn.domains takes at most one domain: a Spaces CDN endpoint has one custom domain")
+        if self.gpu_region not in (None, self.region) and self.gpu_vpc_cidr == self.vpc_cidr:
+            raise ValueError("gpu_vpc_cidr must differ from vpc_cidr (two VPCs in one account cannot overlap)")
+        return self
+
+    @classmethod
+    def credentials(cls) -> dict[str, Any]:
+        """Provider arguments from `digitalocean:*` secret config, as secret Outputs.
+
+        Explicit providers do not read the stack's `digitalocean:` config themselves, so the
+        values set with `pulumi config set --secret digitalocean:token` are passed on here; a key
+        that is not set is left to the provider's environment variables (DIGITALOCEAN_TOKEN,
+        SPACES_ACCESS_KEY_ID, SPACES_SECRET_ACCESS_KEY).
+        """
+        import pulumi
+
+        config = pulumi.Config("digitalocean")
+        found = {arg: config.get_secret(key) for arg, key in cls.CREDENTIAL_KEYS.items()}
+        return {arg: value for arg, value in found.items() if value is not None}
 
 
 # --- the whole platform ------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""DigitalOcean network: a VPC per region the tiers use, the tier tags, and one cloud firewall.
+
+- A VPC in the stack's region (and one in the GPU region when GPU droplets live elsewhere);
+  droplets talk to each other over the VPC interface.
+- One tag per tier (`qmoi-<env>-<tier>`): the firewall and the monitor alerts select droplets
+  by it, so a droplet an autoscale pool adds is covered from its first boot.
+- The firewall, attached by those tags, denies everything not listed. Inbound: HTTPS, and
+  SSH for a bastion or VPN inside the VPC, only from the VPC ranges; no management port is
+  reachable from the internet. Outbound: HTTP/HTTPS (packages, APIs, Spaces), DNS and NTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_digitalocean as digitalocean
+
+from components.common import StackContext
+from components.digitalocean.tags import tier_tag
+from infra.config import Tier
+
+ANYWHERE = ["0.0.0.0/0", "::/0"]
+OUTBOUND = (("tcp", "80"), ("tcp", "443"), ("tcp", "53"), ("udp", "53"), ("udp", "123"))
+INBOUND_FROM_VPC = (("tcp", "443"), ("tcp", "22"))
+
+
+@dataclass(frozen=True)
+class DigitalOceanNetworkArgs:
+    vpc_ranges: dict[str, str]  # region -> CIDR, one VPC each
+    tiers: list[Tier]
+
+
+class DigitalOceanNetwork(pulumi.ComponentResource):
+    vpcs: dict[str, digitalocean.Vpc]
+    tier_tags: dict[Tier, digitalocean.Tag]
+    firewall: digitalocean.Firewall
+
+    def __init__(
+        self, name: str, args: DigitalOceanNetworkArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("qmoi:digitalocean:Network", name, None, opts)
+        self.vpcs = {
+            region: digitalocean.Vpc(
+                f"{name}-vpc-{region}",
+                name=f"qmoi-{ctx.environment}-{region}",
+                region=region,
+                ip_range=cidr,
+                description=f"qmoi {ctx.environment} tiers in {region}",
+                opts=ctx.child(self),
+            )
+            for region, cidr in args.vpc_ranges.items()
+        }
+        self.tier_tags = {
+            tier: digitalocean.Tag(
+                f"{name}-{tier.value}-tag", name=tier_tag(ctx.environment, tier), opts=ctx.child(self)
+            )
+            for tier in args.tiers
+        }
+        vpc_ranges = list(args.vpc_ranges.values())
+        self.firewall = digitalocean.Firewall(
+            f"{name}-firewall",
+            name=f"qmoi-{ctx.environment}-tiers",
+            tags=[tag.name for tag in self.tier_tags.values()],
+            inbound_rules=[
+                digitalocean.FirewallInboundRuleArgs(protocol=protocol, port_range=port, source_addresses=vpc_ranges)
+                for protocol, port in INBOUND_FROM_VPC
+            ],
+            outbound_rules=[
+                digitalocean.FirewallOutboundRuleArgs(
+                    protocol=protocol, port_range=port, destination_addresses=ANYWHERE
+                )
+                for protocol, port in OUTBOUND
+            ],
+            opts=ctx.child(self),
+        )
+        self.register_outputs({"vpc_ids": {r: v.id for r, v in self.vpcs.items()}, "firewall_id": self.firewall.id})

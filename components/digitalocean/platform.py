@@ -1,0 +1,132 @@
+"""DigitalOceanPlatform: the DigitalOcean half of a stack, composed from the capability components.
+
+An explicit provider carries the credentials: `digitalocean:token`, `digitalocean:spacesAccessId`
+and `digitalocean:spacesSecretKey` from secret config when set (an explicit provider does not
+read the stack's `digitalocean:` config on its own), otherwise the provider's environment
+variables DIGITALOCEAN_TOKEN, SPACES_ACCESS_KEY_ID and SPACES_SECRET_ACCESS_KEY. No credential
+is ever an argument in code or a plain value in a stack file.
+
+There is no budget component: DigitalOcean has no budget resource; its spend counts against the
+stack's limit in the cost model and the policy pack.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_digitalocean as digitalocean
+
+from components.common import StackContext, bucket_specs, function_plans, tier_specs
+from components.digitalocean.cdn import DigitalOceanCdn, DigitalOceanCdnArgs
+from components.digitalocean.compute import DigitalOceanCompute, DigitalOceanComputeArgs, DropletPool
+from components.digitalocean.functions import DigitalOceanFunctions, DigitalOceanFunctionsArgs
+from components.digitalocean.monitoring import DigitalOceanMonitoring, DigitalOceanMonitoringArgs
+from components.digitalocean.network import DigitalOceanNetwork, DigitalOceanNetworkArgs
+from components.digitalocean.storage import DigitalOceanStorage, DigitalOceanStorageArgs
+from infra.config import BucketClass, DigitalOcean, PlatformConfig, Tier
+
+
+class DigitalOceanPlatform(pulumi.ComponentResource):
+    provider: digitalocean.Provider
+    storage: DigitalOceanStorage
+    network: DigitalOceanNetwork
+    compute: DigitalOceanCompute
+    functions: DigitalOceanFunctions
+    cdn: DigitalOceanCdn | None
+    monitoring: DigitalOceanMonitoring
+
+    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("qmoi:digitalocean:Platform", name, None, opts)
+        do = config.digitalocean
+        ctx = StackContext.from_config(config)
+        env = config.environment.value
+        self.provider = digitalocean.Provider(
+            f"{name}-provider", opts=pulumi.ResourceOptions(parent=self), **DigitalOcean.credentials()
+        )
+        child = pulumi.ResourceOptions(parent=self, providers={"digitalocean": self.provider})
+
+        self.storage = DigitalOceanStorage(
+            f"{name}-storage",
+            DigitalOceanStorageArgs(
+                buckets=bucket_specs(do.spaces_bucket, env, config.storage.classes()), region=do.region
+            ),
+            ctx,
+            child,
+        )
+        regions = {t: do.gpu_pool_region if t is Tier.gpu else do.region for t in Tier}
+        vpc_ranges = {do.region: do.vpc_cidr}
+        if do.gpu_pool_region != do.region:
+            vpc_ranges[do.gpu_pool_region] = do.gpu_vpc_cidr
+        self.network = DigitalOceanNetwork(
+            f"{name}-network", DigitalOceanNetworkArgs(vpc_ranges=vpc_ranges, tiers=list(Tier)), ctx, child
+        )
+        scaling = {t: getattr(config.autoscaling, t.value) for t in Tier}
+        self.compute = DigitalOceanCompute(
+            f"{name}-compute",
+            DigitalOceanComputeArgs(
+                pools=[
+                    DropletPool(
+                        spec=spec,
+                        region=regions[spec.tier],
+                        image=do.gpu_image if spec.tier is Tier.gpu else do.image,
+                        vpc_id=self.network.vpcs[regions[spec.tier]].id,
+                        tag=self.network.tier_tags[spec.tier].name,
+                    )
+                    for spec in tier_specs(do.droplets.sizes(), scaling)
+                ],
+                ssh_keys=do.ssh_key_fingerprints,
+            ),
+            ctx,
+            child,
+        )
+        self.functions = DigitalOceanFunctions(
+            f"{name}-functions",
+            DigitalOceanFunctionsArgs(
+                functions=function_plans(do.functions, config.functions), source=do.app, region=do.region
+            ),
+            ctx,
+            child,
+        )
+        self.cdn = None
+        if do.cdn.enabled:
+            self.cdn = DigitalOceanCdn(
+                f"{name}-cdn",
+                DigitalOceanCdnArgs(
+                    bucket=self.storage.buckets[BucketClass.media], domain=next(iter(do.cdn.domains), None)
+                ),
+                ctx,
+                child,
+            )
+        self.monitoring = DigitalOceanMonitoring(
+            f"{name}-monitoring",
+            DigitalOceanMonitoringArgs(tier_tags={t: tag.name for t, tag in self.network.tier_tags.items()}),
+            ctx,
+            child,
+        )
+        self.register_outputs(self.exports())
+
+    @property
+    def origin(self) -> pulumi.Output[str] | None:
+        """The Spaces CDN endpoint, else the functions app's hostname: the edge's DigitalOcean origin."""
+        if self.cdn is not None:
+            return self.cdn.endpoint.endpoint
+        if self.functions.app is not None:
+            return self.functions.app.default_ingress.apply(_hostname)
+        return None
+
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        """Stack outputs: bucket names, pool names, the app URL and the origin hostname."""
+        outputs: dict[str, pulumi.Input[object]] = {
+            "buckets": {c.value: b.name for c, b in self.storage.buckets.items()},
+            "autoscale_pools": {t.value: p.name for t, p in self.compute.pools.items()},
+            "vpcs": {r: v.id for r, v in self.network.vpcs.items()},
+        }
+        if self.functions.app is not None:
+            outputs["functions_url"] = self.functions.app.default_ingress
+        if self.origin is not None:
+            outputs["origin"] = self.origin
+        return outputs
+
+
+def _hostname(url: str | None) -> str:
+    """`https://host/path` -> `host` (App Platform reports its ingress as a URL)."""
+    return (url or "").split("://", 1)[-1].split("/", 1)[0]
