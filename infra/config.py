@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -26,11 +26,15 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from infra import naming
 from infra.pricing import load_catalog
+
+if TYPE_CHECKING:
+    import pulumi
 
 NAMESPACE = "qmoi-cloud"
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,7 +249,20 @@ class Usage(Model):
     function_requests_millions: float = Field(default=1.0, ge=0, description="Per function, per month.")
     function_avg_duration_ms: float = Field(default=200, gt=0)
     cdn_egress_gb: float = Field(default=100, ge=0, description="Per CDN, per month.")
-    nat_processed_gb: float = Field(default=50, ge=0)
+    nat_processed_gb: float = Field(default=50, ge=0, description="Per NAT gateway, per month.")
+    log_storage_gb: float = Field(default=10, ge=0, description="GB kept in each access-log bucket.")
+    storage_horizon_days: int = Field(
+        default=365,
+        ge=30,
+        le=3650,
+        description="Age of the oldest object in a class without expiry; with a steady write rate it sets "
+        "the share of each storage tier (e.g. archive after 90 days: (365-90)/365 of the GB is archived).",
+    )
+    function_requests: dict[str, float] = Field(
+        default_factory=dict,
+        description="Millions of requests a month for named functions (config key), overriding "
+        "function_requests_millions.",
+    )
 
 
 # --- functions ----------------------------------------------------------------------
@@ -408,6 +425,10 @@ class GcpNetwork(Model):
     cidr: Cidr = "10.30.0.0/20"
 
 
+# Cloud Storage soft delete keeps deleted objects for 7 to 90 days (0 turns it off).
+GCS_SOFT_DELETE_DAYS = (7, 90)
+
+
 class Gcp(ProviderBlock):
     FUNCTIONS_KEY: ClassVar[str] = "cloud_functions"
 
@@ -427,6 +448,11 @@ class Gcp(ProviderBlock):
     cloud_functions: Functions = Field(default_factory=dict)
     cdn: Cdn = Cdn(enabled=False)
     network: GcpNetwork = GcpNetwork()
+    cmek: bool = Field(
+        default=False,
+        description="Customer-managed KMS key (rotated every 90 days) for buckets and boot disks; "
+        "Google-managed encryption at rest applies either way.",
+    )
 
     def catalog_problems(self, key: str) -> list[str]:
         region = _region_problem(Provider.gcp, self.region, f"{key}.region")
@@ -453,11 +479,25 @@ class Gcp(ProviderBlock):
     def _billing_when_enabled(self) -> Self:
         if self.enabled and self.billing_account is None:
             raise ValueError("billing_account is required when gcp is enabled (the budget is set on it)")
+        if self.enabled and self.cdn.enabled and not self.cdn.domains:
+            raise ValueError("cdn.domains needs at least one domain when the gcp cdn is enabled (managed certificate)")
         return self
 
 
 class AzureNetwork(Model):
     cidr: Cidr = "10.40.0.0/16"
+    storage_ip_rules: list[Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}(/\d{1,2})?$")]] = Field(
+        default_factory=list,
+        description="Public IPs/CIDRs (the deployer, CI) let through the storage firewall; default: none.",
+    )
+
+
+# Sizes Azure has retired: the catalog cannot know them, so say what happened and what to use.
+RETIRED_AZURE_SIZES = {
+    size: "the NCv3 series (NVIDIA V100) was retired on 2025-09-30; use Standard_NC4as_T4_v3 (1x T4) "
+    "or Standard_NC8as_T4_v3 instead"
+    for size in ("Standard_NC6s_v3", "Standard_NC12s_v3", "Standard_NC24s_v3", "Standard_NC24rs_v3")
+}
 
 
 class Azure(ProviderBlock):
@@ -479,22 +519,30 @@ class Azure(ProviderBlock):
         Annotated[str, Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( .*)?$")]
     ] = Field(default_factory=list, description="OpenSSH public keys for the scale sets (no passwords).")
 
-    @model_validator(mode="before")
+    @field_validator("subscription_id")
     @classmethod
-    def _subscription_is_guid(cls, data: Any) -> Any:
-        sub = data.get("subscription_id") if isinstance(data, dict) else None
-        if isinstance(sub, str) and not re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", sub.lower()):
+    def _subscription_is_guid(cls, sub: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", sub.lower()):
             raise ValueError(
-                f"subscription_id {sub!r} is not a subscription id: Azure subscription ids are GUIDs "
-                "such as 0b1f6471-1bf0-4dda-aec3-111122223333 (az account show --query id)"
+                f"{sub!r} is not a subscription id: it must be a GUID such as "
+                "0b1f6471-1bf0-4dda-aec3-111122223333 (az account show --query id)"
             )
-        return data
+        return sub
 
     def catalog_problems(self, key: str) -> list[str]:
         region = _region_problem(Provider.azure, self.region, f"{key}.region")
         if region:
             return [region]
-        return _size_problems(Provider.azure, self.region, self.virtual_machines, f"{key}.virtual_machines")
+        retired = {t: s for t, s in self.virtual_machines.sizes().items() if s in RETIRED_AZURE_SIZES}
+        problems = [
+            f"{key}.virtual_machines.{t.value}: {s!r} cannot be deployed: {RETIRED_AZURE_SIZES[s]}"
+            for t, s in retired.items()
+        ]
+        return problems + [
+            p
+            for p in _size_problems(Provider.azure, self.region, self.virtual_machines, f"{key}.virtual_machines")
+            if not any(p.startswith(f"{key}.virtual_machines.{t.value}:") for t in retired)
+        ]
 
     @model_validator(mode="after")
     def _keys_when_enabled(self) -> Self:
@@ -506,16 +554,33 @@ class Azure(ProviderBlock):
 class CloudflareZone(Model):
     name: Domain
     zone_id: Hex32
+    hostnames: list[Domain] = Field(
+        default_factory=list,
+        description="Hostnames in this zone served through the edge: proxied CNAMEs to the load balancer hostname.",
+    )
+
+
+# Cloudflare load-balancing regions (region_pools keys).
+CLOUDFLARE_LB_REGIONS = ("WNAM", "ENAM", "WEU", "EEU", "NSAM", "SSAM", "OC", "ME", "NAF", "SAF", "SAS", "SEAS", "NEAS")
+# Origins the edge can put in front of (Cloudflare itself is the edge).
+ORIGIN_PROVIDERS = (Provider.aws, Provider.gcp, Provider.azure, Provider.digitalocean)
 
 
 class LoadBalancer(Model):
     enabled: bool = True
-    hostname: Domain | None = Field(default=None, description="Platform hostname; default: app.<first zone>.")
+    hostname: Domain | None = Field(
+        default=None, description="Platform hostname; default: app.<first zone> in prod, app-<env>.<first zone> else."
+    )
     failover_order: list[Provider] = Field(
         default_factory=list, description="Origin pools in failover order; default: enabled clouds in config order."
     )
     steering: Literal["off", "geo", "random", "dynamic_latency"] = "off"
     geo: dict[str, list[Provider]] = Field(default_factory=dict, description="Region code -> pools, for geo steering.")
+    health_path: str = Field(default="/", pattern=r"^/[A-Za-z0-9._~/-]*$", description="HTTPS health check path.")
+    expected_codes: str = Field(default="2xx", pattern=r"^[1-5]([0-9]{2}|xx)$", description="e.g. 200 or 2xx.")
+
+
+SecretBindingName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
 
 
 class Cloudflare(ProviderBlock):
@@ -527,7 +592,23 @@ class Cloudflare(ProviderBlock):
     r2_location: Literal["wnam", "enam", "weur", "eeur", "apac", "oc"] | None = None
     r2_jurisdiction: Literal["default", "eu", "fedramp"] = "default"
     workers: Functions = Field(default_factory=dict)
+    secret_bindings: dict[str, list[SecretBindingName]] = Field(
+        default_factory=dict,
+        description="Worker -> names of its secret_text bindings; the values come only from the secret "
+        f"config key {NAMESPACE}:worker_secrets ({{worker: {{NAME: value}}}}).",
+    )
     load_balancer: LoadBalancer = LoadBalancer(enabled=False)
+
+    def zone_of(self, hostname: str) -> CloudflareZone | None:
+        """The configured zone a hostname belongs to (the longest matching zone name)."""
+        matches = [z for z in self.zones if hostname == z.name or hostname.endswith(f".{z.name}")]
+        return max(matches, key=lambda z: len(z.name), default=None)
+
+    def lb_hostname(self, environment: str) -> str | None:
+        if self.load_balancer.hostname or not self.zones:
+            return self.load_balancer.hostname
+        prefix = "app" if environment == Environment.prod else f"app-{environment}"
+        return f"{prefix}.{self.zones[0].name}"
 
 
 # Regions that sell GPU Droplets. docs.digitalocean.com/products/droplets/details/gpu-availability,
@@ -690,6 +771,13 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
         name = naming.bucket_name(config.gcp.storage_bucket, env, BucketClass.artifacts)
         if r := naming.gcs_bucket_problem(name):
             problems.append(f"gcp.storage_bucket: derived name {name!r} is invalid: {r}")
+        for cls, settings in config.storage.classes().items():
+            days = settings.retention_days
+            if days is not None and not GCS_SOFT_DELETE_DAYS[0] <= days <= GCS_SOFT_DELETE_DAYS[1]:
+                problems.append(
+                    f"storage.{cls.value}.retention_days: {days} cannot be a Cloud Storage soft-delete window "
+                    f"(allowed {GCS_SOFT_DELETE_DAYS[0]}-{GCS_SOFT_DELETE_DAYS[1]} days when gcp is enabled)"
+                )
     if config.azure.enabled:
         name = naming.storage_account_name(config.azure.storage_account, env)
         if r := naming.azure_storage_account_problem(name):
@@ -700,8 +788,77 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
             f"budget.provider_limits: the provider limits add up to {sum(limits.values()):.2f} USD, "
             f"more than budget.monthly_usd {config.budget.monthly_usd:.2f}"
         )
-    if config.cloudflare.enabled and not config.cloudflare.zones:
-        problems.append("cloudflare.zones: at least one zone {name, zone_id} is needed when cloudflare is enabled")
+    if config.cloudflare.enabled:
+        problems += _cloudflare_problems(config)
+    return problems
+
+
+def origin_providers(config: PlatformConfig) -> list[Provider]:
+    """Enabled clouds that serve a public origin (their CDN) for the Cloudflare edge, in config order."""
+    cdns = {
+        Provider.aws: config.aws.cloudfront,
+        Provider.gcp: config.gcp.cdn,
+        Provider.azure: config.azure.cdn,
+        Provider.digitalocean: config.digitalocean.cdn,
+    }
+    return [p for p in ORIGIN_PROVIDERS if getattr(config, p.value).enabled and cdns[p].enabled]
+
+
+def _cloudflare_problems(config: PlatformConfig) -> list[str]:
+    """Zones, routes, hostnames and load-balancer pools must name things this stack has."""
+    cf = config.cloudflare
+    if not cf.zones:
+        return ["cloudflare.zones: at least one zone {name, zone_id} is needed when cloudflare is enabled"]
+    problems: list[str] = []
+    zone_names = ", ".join(z.name for z in cf.zones)
+    for i, zone in enumerate(cf.zones):
+        problems += [
+            f"cloudflare.zones[{i}].hostnames: {h!r} is not in the zone {zone.name!r}"
+            for h in zone.hostnames
+            if not (h == zone.name or h.endswith(f".{zone.name}"))
+        ]
+    for name, spec in cf.workers.items():
+        if spec.enabled and (FUNCTIONS_DIR / name).is_dir() and not (FUNCTIONS_DIR / name / "worker.js").is_file():
+            problems.append(f"cloudflare.workers.{name}: a Worker needs its script functions/{name}/worker.js")
+        for j, route in enumerate(spec.routes):
+            host = route.split("/", 1)[0].removeprefix("*.")
+            if "/" not in route or cf.zone_of(host) is None:
+                problems.append(
+                    f"cloudflare.workers.{name}.routes[{j}]: {route!r} must be '<host>/<path>' with the host "
+                    f"in a configured zone ({zone_names})"
+                )
+    for worker in cf.secret_bindings:
+        if worker not in cf.workers:
+            problems.append(f"cloudflare.secret_bindings.{worker}: no such worker (workers: {', '.join(cf.workers)})")
+    lb = cf.load_balancer
+    if not lb.enabled:
+        return problems
+    hostname = cf.lb_hostname(config.environment.value)
+    if hostname is not None and cf.zone_of(hostname) is None:
+        problems.append(f"cloudflare.load_balancer.hostname: {hostname!r} is not in a configured zone ({zone_names})")
+    origins = origin_providers(config)
+    allowed = ", ".join(p.value for p in origins) or "none: enable a cloud with its CDN"
+    if not origins:
+        problems.append(f"cloudflare.load_balancer: no origin to balance ({allowed})")
+    named = [("failover_order", p) for p in lb.failover_order]
+    named += [(f"geo.{region}", p) for region, pools in lb.geo.items() for p in pools]
+    problems += [
+        f"cloudflare.load_balancer.{key}: {p.value!r} is not an enabled cloud with an origin (allowed: {allowed})"
+        for key, p in named
+        if p not in origins
+    ]
+    for region, pools in lb.geo.items():
+        if region not in CLOUDFLARE_LB_REGIONS:
+            problems.append(
+                f"cloudflare.load_balancer.geo: {region!r} is not a Cloudflare region "
+                f"(allowed: {', '.join(CLOUDFLARE_LB_REGIONS)})"
+            )
+        if not pools:
+            problems.append(f"cloudflare.load_balancer.geo.{region}: needs at least one pool")
+    if lb.geo and lb.steering != "geo":
+        problems.append(f"cloudflare.load_balancer.geo: used only with steering: geo (steering is {lb.steering!r})")
+    if lb.steering == "geo" and not lb.geo:
+        problems.append("cloudflare.load_balancer.steering: geo needs cloudflare.load_balancer.geo (region -> pools)")
     return problems
 
 
@@ -767,15 +924,31 @@ def validate(raw: Mapping[str, Any], stack: str) -> PlatformConfig:
 # --- reading config from the Pulumi runtime ------------------------------------------
 
 
-def namespace_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """`qmoi-cloud:<key>` entries of a Pulumi config bag, JSON values decoded."""
+# Secret settings under the namespace. They never enter the model (which is logged and
+# echoed in errors); the code that needs one reads it as a Pulumi secret Output.
+WORKER_SECRETS_KEY = "worker_secrets"
+SECRET_SETTINGS = frozenset({"alert_webhook_url", WORKER_SECRETS_KEY})
+
+
+def namespace_values(values: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> dict[str, Any]:
+    """`qmoi-cloud:<key>` entries of a Pulumi config bag, JSON values decoded.
+
+    Known secret settings are left out; an unknown secret key stays in, so validation
+    reports it as an unknown key (without its value).
+    """
+    secrets = set(secret_keys)
     raw: dict[str, Any] = {}
     for key, value in values.items():
         if not key.startswith(f"{NAMESPACE}:"):
             continue
+        short = key.removeprefix(f"{NAMESPACE}:")
+        if key in secrets:
+            if short not in SECRET_SETTINGS:
+                raw[short] = "[secret]"
+            continue
         if isinstance(value, str) and value[:1] in "{[":
             value = json.loads(value)
-        raw[key.removeprefix(f"{NAMESPACE}:")] = value
+        raw[short] = value
     return raw
 
 
@@ -785,8 +958,58 @@ def from_pulumi() -> PlatformConfig:
     from pulumi.runtime import config as runtime_config
 
     values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret_keys = {*runtime_config.get_config_secret_keys_env(), *runtime_config._SECRET_KEYS.get()}
     try:
-        return validate(namespace_values(values), pulumi.get_stack())
+        return validate(namespace_values(values, secret_keys), pulumi.get_stack())
     except ConfigError as exc:
         # RunError is reported by the engine as a plain message, without a traceback.
         raise pulumi.RunError(str(exc)) from None
+
+
+def cloudflare_api_token() -> pulumi.Output[str] | None:
+    """`cloudflare:apiToken` as a secret Output, or None to let the provider read CLOUDFLARE_API_TOKEN.
+
+    An explicit provider does not read the stack's `cloudflare:` config by itself, so the token is
+    passed on from here; a plaintext token never reaches this point (infra/stackfile.py rejects it).
+    """
+    import pulumi
+
+    return pulumi.Config("cloudflare").get_secret("apiToken")
+
+
+def worker_secrets(bindings: Mapping[str, list[str]]) -> dict[str, dict[str, pulumi.Output[str]]]:
+    """Secret values of the Workers' secret_text bindings, as secret Outputs: {worker: {NAME: value}}.
+
+    `bindings` (worker -> binding names) is the non-secret `cloudflare.secret_bindings`; the values
+    come only from the secret config `qmoi-cloud:worker_secrets`, a JSON object {worker: {NAME: value}}
+    set with `pulumi config set --secret --path 'worker_secrets.<worker>.<NAME>' <value>`.
+    """
+    import pulumi
+
+    wanted = {w: names for w, names in bindings.items() if names}
+    if not wanted:
+        return {}
+    raw = pulumi.Config(NAMESPACE).get_secret(WORKER_SECRETS_KEY)
+    if raw is None:
+        listing = ", ".join(f"{w}.{n}" for w, names in wanted.items() for n in names)
+        raise pulumi.RunError(
+            f"{NAMESPACE}:{WORKER_SECRETS_KEY} is not set but cloudflare.secret_bindings needs {listing}; "
+            f"set each with `pulumi config set --secret --path '{WORKER_SECRETS_KEY}.<worker>.<NAME>' <value>`"
+        )
+    return {
+        w: {n: pulumi.Output.secret(raw.apply(lambda text, w=w, n=n: _worker_secret(text, w, n))) for n in names}
+        for w, names in wanted.items()
+    }
+
+
+def _worker_secret(text: str, worker: str, name: str) -> str:
+    """One value out of the decrypted JSON (the offline plan passes a placeholder through)."""
+    try:
+        value = json.loads(text)[worker][name]
+    except (ValueError, KeyError, TypeError):
+        if text == "[secret]":
+            return text
+        raise ValueError(f"{NAMESPACE}:{WORKER_SECRETS_KEY} has no value for {worker}.{name}") from None
+    if not isinstance(value, str):
+        raise ValueError(f"{NAMESPACE}:{WORKER_SECRETS_KEY}.{worker}.{name} must be a string")
+    return value

@@ -47,7 +47,14 @@ def build(config: PlatformConfig) -> dict[Provider, Platform]:
     """Declare every enabled provider's platform; returns them by provider."""
     platforms: dict[Provider, Platform] = {}
     for provider in config.enabled_providers:
+        if provider is Provider.cloudflare:
+            continue  # the edge is built last, in front of the other platforms' origins
         platform = platform_class(provider)(f"qmoi-{provider.value}", config)
         platforms[provider] = platform
         pulumi.export(provider.value, platform.exports())
+    if config.cloudflare.enabled:
+        from stacks.edge import build_edge
+
+        platforms[Provider.cloudflare] = build_edge(config, platforms)
+        pulumi.export(Provider.cloudflare.value, platforms[Provider.cloudflare].exports())
     return platforms

@@ -1,0 +1,111 @@
+"""Cloudflare load balancing: the multi-cloud front door.
+
+- one HTTPS monitor (GET on the configured health path, certificate verified, 60 s interval,
+  2 failures to mark down, 2 successes to mark up);
+- one pool per cloud origin (AWS CloudFront, GCP load balancer, Azure Front Door, DigitalOcean
+  CDN/app), the origin address taken from that cloud's component output; the origin's own
+  hostname is sent as Host header, since CDNs reject hostnames they do not know;
+- the load balancer on the platform hostname, proxied (so the zone's TLS and cache settings
+  apply), pools in failover order (`default_pools`), the last one as `fallback_pool`, and the
+  configured steering; with geo steering, `region_pools` maps Cloudflare regions to pools.
+Load Balancing needs the add-on subscription on the account. Pools and monitors take no tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+from components.common import StackContext
+from infra.config import Provider
+
+HTTPS_PORT = 443
+
+
+@dataclass(frozen=True)
+class CloudflareLoadBalancingArgs:
+    account_id: str
+    zone_id: str
+    hostname: str
+    origins: Mapping[Provider, pulumi.Input[str]]
+    """Origin hostname per cloud, in failover order."""
+    steering: str = "off"
+    region_pools: Mapping[str, list[Provider]] = field(default_factory=dict)
+    health_path: str = "/"
+    expected_codes: str = "2xx"
+
+
+class CloudflareLoadBalancing(pulumi.ComponentResource):
+    monitor: cloudflare.LoadBalancerMonitor
+    pools: dict[Provider, cloudflare.LoadBalancerPool]
+    load_balancer: cloudflare.LoadBalancer
+
+    def __init__(
+        self,
+        name: str,
+        args: CloudflareLoadBalancingArgs,
+        ctx: StackContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("qmoi:cloudflare:LoadBalancing", name, None, opts)
+        if not args.origins:
+            raise ValueError(f"{name}: a load balancer needs at least one origin")
+        self.monitor = cloudflare.LoadBalancerMonitor(
+            f"{name}-monitor",
+            account_id=args.account_id,
+            description=f"qmoi {ctx.environment} origins over HTTPS",
+            type="https",
+            method="GET",
+            path=args.health_path,
+            port=HTTPS_PORT,
+            expected_codes=args.expected_codes,
+            allow_insecure=False,
+            follow_redirects=False,
+            interval=60,
+            timeout=5,
+            retries=2,
+            consecutive_down=2,
+            consecutive_up=2,
+            opts=ctx.child(self),
+        )
+        self.pools = {
+            provider: cloudflare.LoadBalancerPool(
+                f"{name}-{provider.value}",
+                account_id=args.account_id,
+                name=f"qmoi-{ctx.environment}-{provider.value}",
+                description=f"qmoi {ctx.environment}: the {provider.value} origin",
+                enabled=True,
+                minimum_origins=1,
+                monitor=self.monitor.id,
+                origins=[
+                    cloudflare.LoadBalancerPoolOriginArgs(
+                        name=provider.value,
+                        address=origin,
+                        enabled=True,
+                        weight=1,
+                        header=cloudflare.LoadBalancerPoolOriginHeaderArgs(hosts=[origin]),
+                    )
+                ],
+                opts=ctx.child(self),
+            )
+            for provider, origin in args.origins.items()
+        }
+        ordered = [pool.id for pool in self.pools.values()]
+        self.load_balancer = cloudflare.LoadBalancer(
+            f"{name}-lb",
+            zone_id=args.zone_id,
+            name=args.hostname,
+            description=f"qmoi {ctx.environment}: multi-cloud origins",
+            enabled=True,
+            proxied=True,
+            default_pools=ordered,
+            fallback_pool=ordered[-1],
+            steering_policy=args.steering,
+            region_pools={r: [self.pools[p].id for p in pools] for r, pools in args.region_pools.items()} or None,
+            session_affinity="none",
+            opts=ctx.child(self),
+        )
+        self.register_outputs({"hostname": self.load_balancer.name, "pools": [p.value for p in self.pools]})
