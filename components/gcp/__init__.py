@@ -1,0 +1,1 @@
+"""Google Cloud components: one module per capability, composed by GcpPlatform."""

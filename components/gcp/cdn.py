@@ -1,0 +1,139 @@
+"""GCP CDN: Cloud CDN on a backend bucket for the media bucket, behind a global HTTPS load balancer.
+
+- a backend bucket with Cloud CDN on (static content cached, negative caching, stale
+  content served while the origin revalidates) and automatic compression;
+- the media bucket stays private (uniform access, public access prevention enforced):
+  Cloud CDN fills its cache as the Cloud CDN service agent
+  (`service-<project number>@cloud-cdn-fill.iam.gserviceaccount.com`), which this
+  component grants `roles/storage.objectViewer` on that bucket only; no `allUsers`
+  binding exists, and the bucket's own endpoints keep refusing anonymous reads;
+- a Google-managed certificate for `cdn.domains` (it becomes ACTIVE once the domains'
+  DNS points at the global address), an SSL policy with the MODERN profile and TLS 1.2
+  minimum, a target HTTPS proxy, a global IPv4 address and a forwarding rule on 443
+  (global external Application Load Balancer, EXTERNAL_MANAGED);
+- HTTP on port 80 of the same address only redirects to HTTPS (301).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.common import StackContext
+
+SSL_PROFILE = "MODERN"
+MIN_TLS = "TLS_1_2"
+SCHEME = "EXTERNAL_MANAGED"
+DEFAULT_TTL_S = 3600
+MAX_TTL_S = 86400
+
+
+@dataclass(frozen=True)
+class GcpCdnArgs:
+    bucket: gcp.storage.Bucket
+    domains: list[str]
+    project_number: pulumi.Input[str]
+
+
+class GcpCdn(pulumi.ComponentResource):
+    backend: gcp.compute.BackendBucket
+    address: gcp.compute.GlobalAddress
+    certificate: gcp.compute.ManagedSslCertificate
+    ssl_policy: gcp.compute.SSLPolicy
+
+    def __init__(
+        self, name: str, args: GcpCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("qmoi:gcp:Cdn", name, None, opts)
+        prefix = f"qmoi-{ctx.environment}-media"
+        fill_agent = pulumi.Output.concat(
+            "serviceAccount:service-", args.project_number, "@cloud-cdn-fill.iam.gserviceaccount.com"
+        )
+        reader = gcp.storage.BucketIAMMember(
+            f"{name}-cdn-fill-reader",
+            bucket=args.bucket.name,
+            role="roles/storage.objectViewer",
+            member=fill_agent,
+            opts=ctx.child(self),
+        )
+        self.backend = gcp.compute.BackendBucket(
+            f"{name}-backend",
+            name=prefix,
+            description=f"qmoi {ctx.environment} media bucket through Cloud CDN",
+            bucket_name=args.bucket.name,
+            enable_cdn=True,
+            compression_mode="AUTOMATIC",
+            cdn_policy=gcp.compute.BackendBucketCdnPolicyArgs(
+                cache_mode="CACHE_ALL_STATIC",
+                default_ttl=DEFAULT_TTL_S,
+                client_ttl=DEFAULT_TTL_S,
+                max_ttl=MAX_TTL_S,
+                negative_caching=True,
+                serve_while_stale=MAX_TTL_S,
+                request_coalescing=True,
+            ),
+            opts=ctx.child(self, depends_on=[reader]),
+        )
+        url_map = gcp.compute.URLMap(
+            f"{name}-urlmap", name=prefix, default_service=self.backend.id, opts=ctx.child(self)
+        )
+        self.certificate = gcp.compute.ManagedSslCertificate(
+            f"{name}-certificate",
+            name=f"{prefix}-cert",
+            managed=gcp.compute.ManagedSslCertificateManagedArgs(domains=args.domains),
+            opts=ctx.child(self),
+        )
+        self.ssl_policy = gcp.compute.SSLPolicy(
+            f"{name}-ssl-policy",
+            name=f"{prefix}-tls",
+            profile=SSL_PROFILE,
+            min_tls_version=MIN_TLS,
+            opts=ctx.child(self),
+        )
+        https_proxy = gcp.compute.TargetHttpsProxy(
+            f"{name}-https-proxy",
+            name=f"{prefix}-https",
+            url_map=url_map.id,
+            ssl_certificates=[self.certificate.id],
+            ssl_policy=self.ssl_policy.id,
+            opts=ctx.child(self),
+        )
+        self.address = gcp.compute.GlobalAddress(
+            f"{name}-address",
+            name=prefix,
+            ip_version="IPV4",
+            address_type="EXTERNAL",
+            labels=ctx.tags,
+            opts=ctx.child(self),
+        )
+        self._forwarding_rule(f"{name}-https", f"{prefix}-https", "443", https_proxy.id, ctx)
+        redirect = gcp.compute.URLMap(
+            f"{name}-http-redirect",
+            name=f"{prefix}-redirect",
+            default_url_redirect=gcp.compute.URLMapDefaultUrlRedirectArgs(
+                https_redirect=True, strip_query=False, redirect_response_code="MOVED_PERMANENTLY_DEFAULT"
+            ),
+            opts=ctx.child(self),
+        )
+        http_proxy = gcp.compute.TargetHttpProxy(
+            f"{name}-http-proxy", name=f"{prefix}-http", url_map=redirect.id, opts=ctx.child(self)
+        )
+        self._forwarding_rule(f"{name}-http", f"{prefix}-http", "80", http_proxy.id, ctx)
+        self.register_outputs({"address": self.address.address, "domains": args.domains})
+
+    def _forwarding_rule(
+        self, resource: str, name: str, port: str, target: pulumi.Input[str], ctx: StackContext
+    ) -> gcp.compute.GlobalForwardingRule:
+        return gcp.compute.GlobalForwardingRule(
+            resource,
+            name=name,
+            ip_address=self.address.id,
+            ip_protocol="TCP",
+            port_range=port,
+            load_balancing_scheme=SCHEME,
+            target=target,
+            labels=ctx.tags,
+            opts=ctx.child(self),
+        )
