@@ -1,0 +1,1 @@
+"""Azure (azure-native) components: one module per capability, composed by platform.AzurePlatform."""
