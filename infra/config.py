@@ -743,7 +743,8 @@ class PlatformConfig(Model):
         set_limits = {p: v for p, v in explicit.items() if v is not None}
         rest = [p for p in providers if p not in set_limits]
         share = (self.budget.monthly_usd - sum(set_limits.values())) / len(rest) if rest else 0.0
-        return {p: set_limits.get(p, round(share, 2)) for p in providers}
+        # Cents rounded down, so the shares never add up to more than the total.
+        return {p: set_limits.get(p, int(share * 100) / 100) for p in providers}
 
     def tags_for(self, project: str = NAMESPACE) -> dict[str, str]:
         return {
@@ -829,7 +830,7 @@ def _cloudflare_problems(config: PlatformConfig) -> list[str]:
                 )
     for worker in cf.secret_bindings:
         if worker not in cf.workers:
-            problems.append(f"cloudflare.secret_bindings.{worker}: no such worker (workers: {', '.join(cf.workers)})")
+            problems.append(f"cloudflare.secret_bindings.{worker}: no such worker (workers: {', '.join(cf.workers) or 'none'})")
     lb = cf.load_balancer
     if not lb.enabled:
         return problems
