@@ -1,0 +1,182 @@
+"""Budgets (stack-level): one per provider that has a budget resource, limits within the stack's budget,
+and the estimated monthly cost (infra/cost.py, the same numbers `python -m infra plan` shows) within it.
+
+The stack's monthly budget and the enforcement level come from the pack's per-stack config
+(`policy/config/<stack>.json`, generated from the stack file; advisory in dev). The cost
+estimate needs the stack's configuration: the pack reads it from PULUMI_CONFIG, which the
+Pulumi CLI and infra/policy.py both set for the pack's process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import Severity
+
+from policy.rules.base import (
+    BUDGET_PROVIDERS_DEFAULT,
+    Finding,
+    NotEvaluated,
+    Res,
+    Stack,
+    StackRule,
+    known,
+)
+
+BUDGETS = {
+    "aws": "aws:budgets/budget:Budget",
+    "gcp": "gcp:billing/budget:Budget",
+    "azure": "azure-native:consumption:Budget",
+}
+BUDGET_SCHEMA = {
+    "monthlyBudgetUsd": {"type": "number", "exclusiveMinimum": 0, "description": "The stack's monthly budget."},
+    "budgetProviders": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Providers that have a budget resource.",
+    },
+}
+
+
+def _limit_usd(res: Res) -> float | None:
+    """A budget's monthly limit in USD; None when unknown or in another currency."""
+    if res.type == BUDGETS["aws"]:
+        amount, currency = res.get("limitAmount"), res.get("limitUnit", default="USD")
+    elif res.type == BUDGETS["gcp"]:
+        amount = res.get("amount", "specifiedAmount", "units")
+        currency = res.get("amount", "specifiedAmount", "currencyCode", default="USD")
+    else:
+        amount, currency = res.get("amount"), "USD"
+    if not known(amount) or amount is None or currency != "USD":
+        return None
+    try:
+        return float(amount)
+    except (TypeError, ValueError):
+        return None
+
+
+def _budget_per_provider(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    providers = config.get("budgetProviders") or BUDGET_PROVIDERS_DEFAULT
+    for provider in sorted(stack.providers() & set(providers)):
+        token = BUDGETS.get(provider)
+        if token is None or not stack.of(token):
+            yield f"{provider}: resources are declared but no budget ({token or 'no known budget type'})", None
+
+
+def _monthly_budget(config: Mapping[str, Any]) -> float:
+    budget = config.get("monthlyBudgetUsd")
+    if budget is None:
+        raise NotEvaluated("no monthlyBudgetUsd in the pack config (--policy-pack-config policy/config/<stack>.json)")
+    return float(budget)
+
+
+def _limits_within_budget(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    budget = _monthly_budget(config)
+    limits = {r.name: _limit_usd(r) for r in stack.of(*BUDGETS.values())}
+    total = sum(v for v in limits.values() if v is not None)
+    if total > budget + 0.01:
+        shown = ", ".join(f"{n} {v:,.2f}" for n, v in limits.items() if v is not None)
+        yield f"budget limits add up to {total:,.2f} USD ({shown}), more than the stack's {budget:,.2f} USD", None
+
+
+def _plain(value: Any) -> Any:
+    """A props proxy as plain data for the cost model (unknown values become None)."""
+    from pulumi_policy.proxy import UnknownValueError
+
+    try:
+        if isinstance(value, Mapping):
+            return {str(k): _plain(value[k]) for k in value}
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            return [_plain(v) for v in value]
+        return value
+    except UnknownValueError:
+        return None
+
+
+def estimate_usd(stack: Stack) -> tuple[float, str]:
+    """The cost model's monthly total for these resources, and the environment it priced."""
+    try:
+        from pulumi.runtime import get_config_env
+
+        from infra import cost
+        from infra.config import ConfigError, namespace_values, validate
+        from infra.mocks import ResourceRecord
+        from infra.plan import Plan
+    except ImportError as exc:
+        raise NotEvaluated(f"the cost model (infra/cost.py) is not available here: {exc}") from None
+    stack_name = os.environ.get("PULUMI_STACK", "")
+    try:
+        config = validate(namespace_values(get_config_env()), stack_name)
+    except ConfigError as exc:
+        raise NotEvaluated(f"the stack's configuration (PULUMI_CONFIG) is missing or invalid: {exc}") from None
+    records = [
+        ResourceRecord(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            parent=None,
+            custom=not r.type.startswith(("qmoi:", "pulumi:pulumi:")),
+            protect=r.protect,
+            retain_on_delete=False,
+            provider=None,
+            dependencies=[],
+            property_dependencies=dict(r.property_dependencies),
+            inputs=_plain(r.props),
+        )
+        for r in stack.resources
+    ]
+    try:
+        result = cost.estimate(Plan(stack=stack_name, resources=records, config=config))
+    except cost.CostError as exc:
+        raise NotEvaluated(f"the cost model could not price this stack: {exc}") from None
+    return result.total_usd, config.environment.value
+
+
+def _cost_within_budget(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    budget = _monthly_budget(config)
+    total, environment = estimate_usd(stack)
+    if total > budget + 0.01:
+        yield (
+            f"estimated monthly cost {total:,.2f} USD ({environment}) exceeds the stack's budget {budget:,.2f} USD",
+            None,
+        )
+
+
+RULES = [
+    StackRule(
+        name="budget-per-provider",
+        area="budgets",
+        description="Every provider with a budget resource (AWS, GCP, Azure) that the stack uses has a budget.",
+        severity=Severity.MEDIUM,
+        types=tuple(BUDGETS.values()),
+        check=_budget_per_provider,
+        config=BUDGET_SCHEMA,
+        cannot_see="budgets created outside the stack (e.g. by a finance account)",
+        remediation="Keep the provider's budget component in its platform (components/<provider>/budget.py).",
+    ),
+    StackRule(
+        name="budget-limits-within-stack-budget",
+        area="budgets",
+        description="The providers' budget limits add up to no more than the stack's monthly budget.",
+        severity=Severity.MEDIUM,
+        types=tuple(BUDGETS.values()),
+        check=_limits_within_budget,
+        config=BUDGET_SCHEMA,
+        cannot_see="limits in a currency other than USD; limits unknown at preview",
+        remediation="Lower budget.provider_limits / <provider>.budget_usd or raise budget.monthly_usd.",
+    ),
+    StackRule(
+        name="estimated-cost-within-budget",
+        area="budgets",
+        description="The estimated monthly cost of the stack (infra/cost.py) is within its monthly budget.",
+        severity=Severity.HIGH,
+        types=tuple(BUDGETS.values()),
+        any_type=True,
+        check=_cost_within_budget,
+        config=BUDGET_SCHEMA,
+        cannot_see="usage beyond the stack's usage assumptions; not evaluated when the cost model is absent",
+        remediation="Right-size tiers, use spot/scale-to-zero, or raise budget.monthly_usd.",
+    ),
+]
