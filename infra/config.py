@@ -795,14 +795,19 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
 
 
 def origin_providers(config: PlatformConfig) -> list[Provider]:
-    """Enabled clouds that serve a public origin (their CDN) for the Cloudflare edge, in config order."""
+    """Enabled clouds that serve a public origin (CDN; DigitalOcean also its App) for the edge, in config order."""
     cdns = {
         Provider.aws: config.aws.cloudfront,
         Provider.gcp: config.gcp.cdn,
         Provider.azure: config.azure.cdn,
         Provider.digitalocean: config.digitalocean.cdn,
     }
-    return [p for p in ORIGIN_PROVIDERS if getattr(config, p.value).enabled and cdns[p].enabled]
+    do_app = any(f.enabled for f in config.digitalocean.functions.values())  # the App's ingress is its origin
+    return [
+        p
+        for p in ORIGIN_PROVIDERS
+        if getattr(config, p.value).enabled and (cdns[p].enabled or (p is Provider.digitalocean and do_app))
+    ]
 
 
 def _cloudflare_problems(config: PlatformConfig) -> list[str]:
@@ -830,7 +835,8 @@ def _cloudflare_problems(config: PlatformConfig) -> list[str]:
                 )
     for worker in cf.secret_bindings:
         if worker not in cf.workers:
-            problems.append(f"cloudflare.secret_bindings.{worker}: no such worker (workers: {', '.join(cf.workers) or 'none'})")
+            known = ", ".join(cf.workers) or "none"
+            problems.append(f"cloudflare.secret_bindings.{worker}: no such worker (workers: {known})")
     lb = cf.load_balancer
     if not lb.enabled:
         return problems
