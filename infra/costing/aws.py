@@ -1,0 +1,202 @@
+"""AWS pricing rules, keyed by resource type token.
+
+Instances are priced on the auto scaling group (its launch template is read for the instance
+type and root volume); S3 storage on the bucket, with the tier split read from the bucket's
+lifecycle configuration; everything else that AWS bills by the hour or month (NAT gateway,
+public IPv4, interface endpoints, KMS keys, alarms) at its catalog price; Lambda and
+CloudFront from the stack's usage assumptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.config import BucketClass, PlatformConfig
+from infra.costing import (
+    HourlyPrices,
+    LineItem,
+    PricingContext,
+    Rule,
+    function_requests_millions,
+    instance_group,
+    per_unit,
+    stored_gb,
+    tag_value,
+    tier_shares,
+)
+from infra.mocks import ResourceRecord
+
+P = "aws"
+
+
+def tier_size(config: PlatformConfig, tier: str) -> str:
+    return config.aws.ec2_instances.sizes()[tier]  # type: ignore[index]
+
+
+def _launch_template(record: ResourceRecord, ctx: PricingContext) -> dict[str, Any]:
+    inputs = record.inputs
+    mixed = inputs.get("mixedInstancesPolicy") or {}
+    spec = (mixed.get("launchTemplate") or {}).get("launchTemplateSpecification") or inputs.get("launchTemplate") or {}
+    template_id = spec.get("launchTemplateId") or spec.get("id")
+    template = ctx.by_id(str(template_id)) if template_id else None
+    return template.inputs if template else {}
+
+
+def _auto_scaling_group(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    inputs = record.inputs
+    template = _launch_template(record, ctx)
+    mixed = inputs.get("mixedInstancesPolicy") or {}
+    overrides = (mixed.get("launchTemplate") or {}).get("overrides") or []
+    size = (overrides[0].get("instanceType") if overrides else None) or template.get("instanceType")
+    if not size:
+        raise LookupError(f"{record.name}: no instance type on the group or its launch template")
+    distribution = mixed.get("instancesDistribution") or {}
+    spot_fraction = 0.0
+    if mixed:
+        spot_fraction = 1 - float(distribution.get("onDemandPercentageAboveBaseCapacity", 100)) / 100
+    minimum, desired = int(inputs.get("minSize", 0)), int(inputs.get("desiredCapacity", inputs.get("minSize", 0)))
+    tier = tag_value(inputs, "tier")
+    busy = ctx.scaling(tier).busy_hours_per_month if tier else 0.0
+    reference = ctx.price(P, "instance", tier_size(ctx.reference, tier)) if ctx.reference and tier else None
+    prices = HourlyPrices(
+        on_demand=ctx.price(P, "instance", size),
+        spot=ctx.price(P, "instance", size, spot=True) if spot_fraction else None,
+        reference=reference,
+    )
+    kind = "spot" if spot_fraction == 1 else "on-demand" if not spot_fraction else f"{spot_fraction:.0%} spot"
+    count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {ctx.hours:g} h"
+    item = instance_group(
+        f"{size} {kind}, {count}",
+        prices,
+        minimum=minimum,
+        desired=desired,
+        spot_fraction=spot_fraction,
+        busy_hours=busy,
+        hours=ctx.hours,
+    )
+    items = [item]
+    instance_hours = busy if minimum == 0 else desired * ctx.hours
+    for mapping in template.get("blockDeviceMappings") or []:
+        ebs = mapping.get("ebs") or {}
+        gb, volume_type = float(ebs.get("volumeSize", 0)), ebs.get("volumeType", "gp3")
+        if gb:
+            price = ctx.price(P, "disk", volume_type)
+            items.append(
+                per_unit(f"{gb:g} GB {volume_type} per instance", gb * instance_hours / ctx.hours, price)
+            )
+    return items
+
+
+def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    bucket_class = tag_value(record.inputs, "bucket-class")
+    gb = ctx.usage.storage_gb.get(BucketClass(bucket_class), 0.0) if bucket_class else ctx.usage.log_storage_gb
+    name = record.inputs.get("bucket")
+    transitions: list[tuple[int, str]] = []
+    expire: int | None = None
+    for lifecycle in ctx.find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket=name):
+        for rule in lifecycle.inputs.get("rules") or []:
+            if rule.get("status") != "Enabled":
+                continue
+            transitions += [(int(t["days"]), str(t["storageClass"])) for t in rule.get("transitions") or []]
+            expire = (rule.get("expiration") or {}).get("days") or expire
+    shares = tier_shares(transitions, expire, ctx.usage.storage_horizon_days)
+    prices = {tier: ctx.price(P, "storage", tier or "STANDARD") for tier in shares}
+    split = ", ".join(f"{share:.0%} {tier or 'STANDARD'}" for tier, share in shares.items())
+    return [stored_gb(f"{gb:g} GB ({split})", gb, prices, shares)]
+
+
+def _nat_gateway(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    gb = ctx.usage.nat_processed_gb
+    return [
+        per_unit(f"{ctx.hours:g} gateway-hours", ctx.hours, ctx.price(P, "nat", "gateway-hour")),
+        per_unit(f"{gb:g} GB processed", gb, ctx.price(P, "nat", "data-processed")),
+    ]
+
+
+def _elastic_ip(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [per_unit(f"public IPv4, {ctx.hours:g} h", ctx.hours, ctx.price(P, "network", "public-ipv4-hour"))]
+
+
+def _vpc_endpoint(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    if record.inputs.get("vpcEndpointType", "Gateway") != "Interface":
+        return []  # gateway endpoints (S3, DynamoDB) have no charge
+    zones = len(record.inputs.get("subnetIds") or []) or 1
+    return [
+        per_unit(
+            f"{zones} AZ x {ctx.hours:g} endpoint-hours",
+            zones * ctx.hours,
+            ctx.price(P, "network", "interface-endpoint-hour"),
+        )
+    ]
+
+
+def _kms_key(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [per_unit("customer managed key", 1, ctx.price(P, "kms", "key-month"))]
+
+
+def _metric_alarm(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [per_unit("standard-resolution alarm", 1, ctx.price(P, "monitoring", "standard-alarm"))]
+
+
+def _lambda(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    inputs = record.inputs
+    millions = function_requests_millions(ctx.usage, tag_value(inputs, "function") or "", record.name)
+    gb = float(inputs.get("memorySize", 128)) / 1024
+    gb_seconds = millions * 1e6 * ctx.usage.function_avg_duration_ms / 1000 * gb
+    return [
+        per_unit(f"{millions:g} M requests", millions, ctx.price(P, "function", "requests")),
+        per_unit(f"{gb_seconds:,.0f} GB-s", gb_seconds, ctx.price(P, "function", "gb-second")),
+    ]
+
+
+def _cloudfront(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    gb = ctx.usage.cdn_egress_gb
+    return [per_unit(f"{gb:g} GB egress", gb, ctx.price(P, "cdn", "egress-gb"))]
+
+
+RULES: dict[str, Rule] = {
+    "aws:autoscaling/group:Group": _auto_scaling_group,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:ec2/natGateway:NatGateway": _nat_gateway,
+    "aws:ec2/eip:Eip": _elastic_ip,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:kms/key:Key": _kms_key,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:lambda/function:Function": _lambda,
+    "aws:cloudfront/distribution:Distribution": _cloudfront,
+}
+
+_BUCKET_PART = "configures its bucket; storage is priced on the bucket"
+_NETWORK = "VPC networking objects have no charge"
+_IAM = "IAM has no charge"
+
+FREE: dict[str, str] = {
+    "aws:ec2/launchTemplate:LaunchTemplate": "priced on the auto scaling group that launches it",
+    "aws:autoscaling/policy:Policy": "scaling policies have no charge",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _BUCKET_PART,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _BUCKET_PART,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _BUCKET_PART,
+    "aws:s3/bucketVersioning:BucketVersioning": _BUCKET_PART,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _BUCKET_PART,
+    "aws:s3/bucketLogging:BucketLogging": _BUCKET_PART,
+    "aws:s3/bucketPolicy:BucketPolicy": _BUCKET_PART,
+    "aws:ec2/vpc:Vpc": _NETWORK,
+    "aws:ec2/subnet:Subnet": _NETWORK,
+    "aws:ec2/routeTable:RouteTable": _NETWORK,
+    "aws:ec2/route:Route": _NETWORK,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _NETWORK,
+    "aws:ec2/internetGateway:InternetGateway": _NETWORK,
+    "aws:ec2/securityGroup:SecurityGroup": _NETWORK,
+    "aws:iam/role:Role": _IAM,
+    "aws:iam/rolePolicy:RolePolicy": _IAM,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _IAM,
+    "aws:iam/instanceProfile:InstanceProfile": _IAM,
+    "aws:kms/alias:Alias": "aliases have no charge (the key is priced)",
+    "aws:acm/certificate:Certificate": "public ACM certificates have no charge",
+    "aws:acm/certificateValidation:CertificateValidation": "a validation waiter, not a billed resource",
+    "aws:cloudfront/originAccessControl:OriginAccessControl": "no charge; traffic is priced on the distribution",
+    "aws:budgets/budget:Budget": "cost budgets without actions have no charge",
+    "aws:sns/topic:Topic": "no charge per topic; e-mail notifications are within the free tier (not modelled)",
+    "aws:sns/topicSubscription:TopicSubscription": "no charge per subscription",
+    "aws:cloudwatch/logGroup:LogGroup": "no charge per group; log ingestion per GB is not modelled",
+}
