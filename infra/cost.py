@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from infra.config import ConfigError, Environment, PlatformConfig
-from infra.costing import CostError, Lever, LineItem, MissingPrice, PricingContext
+from infra.costing import CostError, Lever, LineItem, MissingPriceError, PricingContext
 from infra.plan import Plan
 from infra.pricing import Catalog, load_catalog
 
@@ -121,6 +121,10 @@ class Estimate:
             totals[r.provider] += r.monthly_usd
         return dict(sorted(totals.items()))
 
+    def unpriced(self) -> list[tuple[str, str, str]]:
+        """(resource, line item, why) for charges the catalog knowingly has no price for."""
+        return [(r.name, i.label, i.unpriced) for r in self.resources for i in r.items if i.unpriced]
+
     def by_lever(self) -> dict[Lever, float]:
         totals = {lever: 0.0 for lever in Lever}
         for r in self.resources:
@@ -156,6 +160,7 @@ class Estimate:
                 "providerLimits": limits,
                 "providerHeadroomUsd": {p: round(v - self.by_provider.get(p, 0.0), 2) for p, v in limits.items()},
             },
+            "notPriced": [{"resource": n, "item": i, "why": w} for n, i, w in self.unpriced()],
             "resources": {r.urn: r.to_json() for r in self.resources},
         }
 
@@ -225,7 +230,7 @@ def estimate(
             continue
         try:
             items = rule(record, ctx)
-        except (MissingPrice, LookupError, ValueError) as exc:
+        except (MissingPriceError, LookupError, ValueError) as exc:
             problems.append(f"{record.name} ({record.type}): {exc}")
             continue
         costs.append(ResourceCost(**base, parent=record.parent, items=tuple(items)))
@@ -251,6 +256,19 @@ def estimate(
     return result
 
 
+def cost_block(plan: Plan) -> dict[str, Any]:
+    """The `cost` key of the plan JSON: the estimate, or `{"error": [problems]}`."""
+    try:
+        return estimate(plan).to_json()
+    except CostError as exc:
+        return {"error": exc.problems}
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan JSON `python -m infra plan --format json` prints (before the policy key is added)."""
+    return plan.to_json() | {"cost": cost_block(plan)}
+
+
 # --- rendering ---------------------------------------------------------------------------
 
 
@@ -267,11 +285,12 @@ def summary_lines(est: Estimate) -> list[str]:
     providers = ", ".join(f"{p} {usd(v)}" for p, v in est.by_provider.items())
     headroom = est.headroom_usd
     state = "within budget" if headroom >= 0 else "OVER BUDGET"
+    missing = f"; {len(est.unpriced())} charges not priced" if est.unpriced() else ""
     lines = [
         f"monthly cost: {usd(est.total_usd)} ({providers})",
         f"baseline (on-demand, always on, untiered): {usd(est.baseline_usd)}; "
         f"savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%)",
-        f"budget: {usd(est.budget_usd)}; headroom {usd(headroom)} ({state})",
+        f"budget: {usd(est.budget_usd)}; headroom {usd(headroom)} ({state}){missing}",
     ]
     for provider, limit in est.provider_limits.items():
         spent = est.by_provider.get(provider, 0.0)
@@ -292,13 +311,20 @@ def render_text(est: Estimate, top: int = 10) -> str:
     for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]:
         detail = "; ".join(f"{i.label} {usd(i.monthly_usd)}" for i in r.items)
         lines.append(f"  {usd(r.monthly_usd):>12}  {r.name} ({r.type})  {detail}")
+    unpriced = est.unpriced()
+    if unpriced:
+        lines += ["", "not priced (the catalog has no sourced price; see infra/pricing/README.md):"]
+        lines += [f"  {name}: {label}" for name, label, _ in unpriced]
     free = sum(1 for r in est.resources if r.free_reason)
     lines += ["", f"{len(est.priced)} priced resources, {free} without a charge of their own"]
     return "\n".join(lines)
 
 
 def render_markdown(est: Estimate, top: int = 10) -> str:
-    rows = "\n".join(f"| {p} | {usd(v)} | {usd(est.provider_limits[p]) if p in est.provider_limits else '-'} |" for p, v in est.by_provider.items())
+    limits = est.provider_limits
+    rows = "\n".join(
+        f"| {p} | {usd(v)} | {usd(limits[p]) if p in limits else '-'} |" for p, v in est.by_provider.items()
+    )
     levers = "\n".join(f"| {lever.value} | {usd(v)} |" for lever, v in est.by_lever().items())
     tops = "\n".join(
         f"| `{r.name}` | `{r.type}` | {usd(r.monthly_usd)} |"
@@ -311,7 +337,8 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
         f"on-demand, always on, untiered.\n\n"
         f"| provider | monthly | budget |\n|---|---:|---:|\n{rows}\n\n"
         f"| lever | savings |\n|---|---:|\n{levers}\n\n"
-        f"<details><summary>Top {top} resources</summary>\n\n| resource | type | monthly |\n|---|---|---:|\n{tops}\n\n</details>\n"
+        f"<details><summary>Top {top} resources</summary>\n\n"
+        f"| resource | type | monthly |\n|---|---|---:|\n{tops}\n\n</details>\n"
     )
 
 

@@ -8,7 +8,7 @@ token of a resource:
   tables, bucket sub-resources priced through their bucket, ...).
 
 A type in neither table is an error ("not priced" is a decision, never an accident), and so is
-a price the catalog does not have: `PricingContext.price` raises `MissingPrice` naming the
+a price the catalog does not have: `PricingContext.price` raises `MissingPriceError` naming the
 provider, service, SKU and region. The estimate collects every such problem and reports them
 at once (`CostError`).
 
@@ -37,7 +37,7 @@ class CostError(Exception):
         super().__init__("cannot estimate the monthly cost:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-class MissingPrice(LookupError):
+class MissingPriceError(LookupError):
     """A price the catalog does not have (raised by a rule, collected by the estimate)."""
 
 
@@ -109,20 +109,20 @@ class PricingContext:
         return str(getattr(getattr(self.config, provider), "region", "global"))
 
     def price(self, provider: str, service: str, sku: str, *, spot: bool = False) -> float:
-        """Unit price in the provider's region (or `global`); MissingPrice when the catalog lacks it."""
+        """Unit price in the provider's region (or `global`); MissingPriceError when the catalog lacks it."""
         region = self.region(provider)
         row = self.catalog.price(provider, service, sku, region)
         value = None if row is None else (row.spot_usd if spot else row.usd)
         if value is None:
             kind = "spot price" if spot and row is not None else "price"
-            raise MissingPrice(
+            raise MissingPriceError(
                 f"no {kind} for {provider} {service} {sku!r} in {region} (or global) in infra/pricing/catalog.csv"
             )
         return value
 
     def charge(self, label: str, quantity: float, provider: str, service: str, sku: str) -> LineItem:
-        """`quantity × unit price`. A catalog row without a price (its source says why) gives an
-        explicitly unpriced item that the report lists; a missing row raises MissingPrice."""
+        """`quantity x unit price`. A catalog row without a price (its source says why) gives an
+        explicitly unpriced item that the report lists; a missing row raises MissingPriceError."""
         row = self.catalog.price(provider, service, sku, self.region(provider))
         if row is not None and row.usd is None and row.spot_usd is None:
             return LineItem(label, 0.0, unpriced=f"{provider} {service} {sku}: {row.source}")
@@ -154,7 +154,7 @@ def instance_group(
     busy_hours: float,
     hours: float,
 ) -> LineItem:
-    """`desired × price × hours`; a tier with minimum 0 runs one instance for `busy_hours`.
+    """`desired x price x hours`; a tier with minimum 0 runs one instance for `busy_hours`.
 
     Spot applies to `spot_fraction` of the instance-hours. Savings, in lever order, against the
     same capacity always on (one instance for a scale-to-zero tier), on-demand, at the

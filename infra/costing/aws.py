@@ -34,11 +34,18 @@ def tier_size(config: PlatformConfig, tier: str) -> str:
 
 
 def _launch_template(record: ResourceRecord, ctx: PricingContext) -> dict[str, Any]:
+    """The group's launch template, by id (recorded plans) or else by the `tier` tag (previews)."""
     inputs = record.inputs
     mixed = inputs.get("mixedInstancesPolicy") or {}
     spec = (mixed.get("launchTemplate") or {}).get("launchTemplateSpecification") or inputs.get("launchTemplate") or {}
     template_id = spec.get("launchTemplateId") or spec.get("id")
     template = ctx.by_id(str(template_id)) if template_id else None
+    if template is None:
+        tier = tag_value(inputs, "tier")
+        same_tier = [
+            t for t in ctx.find("aws:ec2/launchTemplate:LaunchTemplate") if tag_value(t.inputs, "tier") == tier
+        ]
+        template = same_tier[0] if tier and len(same_tier) == 1 else None
     return template.inputs if template else {}
 
 
@@ -81,9 +88,7 @@ def _auto_scaling_group(record: ResourceRecord, ctx: PricingContext) -> list[Lin
         gb, volume_type = float(ebs.get("volumeSize", 0)), ebs.get("volumeType", "gp3")
         if gb:
             price = ctx.price(P, "disk", volume_type)
-            items.append(
-                per_unit(f"{gb:g} GB {volume_type} per instance", gb * instance_hours / ctx.hours, price)
-            )
+            items.append(per_unit(f"{gb:g} GB {volume_type} per instance", gb * instance_hours / ctx.hours, price))
     return items
 
 

@@ -72,7 +72,8 @@ def _scale_set(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     gb = float(os_disk.get("diskSizeGB", 0) or 0)
     if gb:
         kind = str((os_disk.get("managedDisk") or {}).get("storageAccountType", "Premium_LRS"))
-        items.append(ctx.charge(f"{gb:g} GB {kind} OS disk per instance", gb * instance_hours / ctx.hours, P, "disk", kind))
+        label = f"{gb:g} GB {kind} OS disk per instance"
+        items.append(ctx.charge(label, gb * instance_hours / ctx.hours, P, "disk", kind))
     return items
 
 
@@ -171,7 +172,7 @@ FREE: dict[str, str] = {
     "azure-native:network:Subnet": _NETWORK,
     "azure-native:network:NetworkSecurityGroup": _NETWORK,
     "azure-native:monitor:AutoscaleSetting": "autoscale settings have no charge",
-    "azure-native:monitor:ActionGroup": "e-mail notifications of action groups are within the free allowance (not modelled)",
+    "azure-native:monitor:ActionGroup": "e-mail notifications are within the free allowance (not modelled)",
     "azure-native:consumption:Budget": "budgets have no charge",
     "azure-native:storage:BlobServiceProperties": _ACCOUNT_PART,
     "azure-native:storage:ManagementPolicy": _ACCOUNT_PART,
@@ -185,5 +186,5 @@ FREE: dict[str, str] = {
     "azure-native:web:WebAppFtpAllowed": "a site setting",
     "azure-native:web:WebAppScmAllowed": "a site setting",
     "azure-native:operationalinsights:Workspace": "no charge per workspace; log ingestion per GB is not modelled",
-    "azure-native:applicationinsights:Component": "no charge per component; telemetry ingestion is billed on the workspace (not modelled)",
+    "azure-native:applicationinsights:Component": "telemetry ingestion is billed on the workspace (not modelled)",
 }

@@ -55,7 +55,7 @@ def _workers_script(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
     millions = function_requests_millions(ctx.usage, record.name.removesuffix("-script"), record.name)
     cpu_ms_millions = millions * ctx.usage.function_avg_duration_ms
     return [
-        per_unit(f"Workers Paid plan, 1/{scripts} of the account fee", 1 / scripts, ctx.price(P, "platform", "workers-paid-plan")),
+        per_unit(f"Workers Paid plan, 1/{scripts} of it", 1 / scripts, ctx.price(P, "platform", "workers-paid-plan")),
         per_unit(f"{millions:g} M requests", millions, ctx.price(P, "function", "requests")),
         per_unit(f"{cpu_ms_millions:g} M CPU-ms", cpu_ms_millions, ctx.price(P, "function", "cpu-ms")),
     ]
@@ -71,14 +71,15 @@ RULES: dict[str, Rule] = {
     "cloudflare:index/loadBalancer:LoadBalancer": _load_balancer,
 }
 
+_LB_PART = "part of the Load Balancing add-on priced on the load balancer"
 _ZONE = "zone configuration has no charge of its own (the zone's plan is outside this stack)"
 
 FREE: dict[str, str] = {
     "cloudflare:index/r2BucketLifecycle:R2BucketLifecycle": "configures its bucket; storage is priced on the bucket",
     "cloudflare:index/r2BucketLock:R2BucketLock": "configures its bucket; storage is priced on the bucket",
     "cloudflare:index/r2BucketCors:R2BucketCors": "configures its bucket; storage is priced on the bucket",
-    "cloudflare:index/loadBalancerPool:LoadBalancerPool": "part of the Load Balancing add-on priced on the load balancer",
-    "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor": "part of the Load Balancing add-on priced on the load balancer",
+    "cloudflare:index/loadBalancerPool:LoadBalancerPool": _LB_PART,
+    "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor": _LB_PART,
     "cloudflare:index/workersRoute:WorkersRoute": "routes have no charge; requests are priced on the script",
     "cloudflare:index/zoneSetting:ZoneSetting": _ZONE,
     "cloudflare:index/ruleset:Ruleset": _ZONE,

@@ -2,7 +2,7 @@
 
 Droplet autoscale pools are priced at their minimum instance count (a pool with minimum 0
 runs one droplet for the tier's busy hours); DigitalOcean bills a droplet hourly up to 672
-hours a month, so a month of a droplet costs at most `hourly × 672`. There is no spot
+hours a month, so a month of a droplet costs at most `hourly x 672`. There is no spot
 capacity. Spaces is one subscription per account (shared by the plan's buckets) plus the GB
 beyond its allowance. Spaces CDN, VPCs, firewalls, certificates, tags and monitoring alerts
 have no charge of their own; App Platform functions are an explicit "not priced" row.
@@ -50,6 +50,7 @@ def _autoscale_pool(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
 
 def _spaces_bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     buckets = ctx.find(record.type)
+
     def gb_of(bucket: ResourceRecord) -> float:
         name = str(bucket.inputs.get("name", ""))
         bucket_class = next((c for c in BucketClass if name.endswith(f"-{c.value}")), None)
@@ -59,14 +60,17 @@ def _spaces_bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem
     gb = gb_of(record)
     extra = max(0.0, total - SPACES_INCLUDED_GB) * gb / total
     return [
-        ctx.charge(f"Spaces subscription, 1/{len(buckets)} of the account fee", 1 / len(buckets), P, "storage", "spaces-subscription"),
-        ctx.charge(f"{extra:g} GB beyond the {SPACES_INCLUDED_GB:g} GB included", extra, P, "storage", "spaces-extra-gb"),
+        ctx.charge(
+            f"Spaces subscription, 1/{len(buckets)} of it", 1 / len(buckets), P, "storage", "spaces-subscription"
+        ),
+        ctx.charge(f"{extra:g} GB beyond the included {SPACES_INCLUDED_GB:g}", extra, P, "storage", "spaces-extra-gb"),
     ]
 
 
 def _app(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     functions = (record.inputs.get("spec") or {}).get("functions") or []
-    return [ctx.charge(f"{len(functions)} App Platform function components", len(functions), P, "function", "app-platform-functions")]
+    count = len(functions)
+    return [ctx.charge(f"{count} App Platform functions", count, P, "function", "app-platform-functions")]
 
 
 RULES: dict[str, Rule] = {
@@ -82,6 +86,6 @@ FREE: dict[str, str] = {
     "digitalocean:index/certificate:Certificate": "Let's Encrypt certificates have no charge",
     "digitalocean:index/cdn:Cdn": "the Spaces CDN is included in the Spaces subscription",
     "digitalocean:index/monitorAlert:MonitorAlert": "monitoring alerts have no charge",
-    "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy": "configures its bucket; storage is priced on the bucket",
+    "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy": "configures its bucket (priced)",
     "digitalocean:index/spacesBucketCorsConfiguration:SpacesBucketCorsConfiguration": "configures its bucket",
 }

@@ -36,10 +36,11 @@ def _template(group: ResourceRecord, ctx: PricingContext) -> ResourceRecord | No
     url = str(versions[0].get("instanceTemplate", "")) if versions else ""
     name = url.rsplit("/", 1)[-1].split("?", 1)[0]
     templates = ctx.find("gcp:compute/instanceTemplate:InstanceTemplate")
-    return next(
-        (t for t in templates if name and (t.inputs.get("name") == name or name.startswith(str(t.inputs.get("namePrefix") or "\0")))),
-        None,
-    )
+    for template in templates:
+        prefix = template.inputs.get("namePrefix")
+        if name and (template.inputs.get("name") == name or (prefix and name.startswith(str(prefix)))):
+            return template
+    return None
 
 
 def _autoscaler(group: ResourceRecord, ctx: PricingContext) -> dict[str, object]:
@@ -125,7 +126,8 @@ def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
 def _function(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     service = record.inputs.get("serviceConfig") or {}
     memory = str(service.get("availableMemory", "256M"))
-    gb = float(memory.rstrip("MiGi")) / (1 if memory.endswith(("G", "Gi")) else 1024)
+    number = memory.removesuffix("i").removesuffix("M").removesuffix("G")
+    gb = float(number) / (1 if memory.endswith(("G", "Gi")) else 1024)
     label = (record.inputs.get("labels") or {}).get("function", "")
     millions = function_requests_millions(ctx.usage, label, record.name)
     gb_seconds = millions * 1e6 * ctx.usage.function_avg_duration_ms / 1000 * gb
