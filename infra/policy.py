@@ -455,3 +455,55 @@ def evaluate(plan: Any, stack_file: Any = None, server: PolicyPackServer | None 
         report = evaluate_records(pack, plan.stack, plan.resources, config)
     report.elapsed_s = time.perf_counter() - started
     return report
+
+
+# --- the rules as documentation, and the per-stack config files --------------------------
+
+
+def rules_table() -> str:
+    """The README table, generated from the pack's own rule metadata."""
+    from policy.rules import RULES
+
+    rows = [
+        "| rule | area | kind | providers | level | severity | cannot see at preview |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        level = rule.enforcement.value + (" (informational)" if rule.informational else "")
+        if rule.area == "budgets":
+            level = "advisory in dev, mandatory in staging/prod (budget.enforcement)"
+        rows.append(
+            f"| `{rule.name}` | {rule.area} | {rule.kind} | {', '.join(rule.providers)} | {level} | "
+            f"{rule.severity.value} | {rule.cannot_see} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def write_pack_configs(stacks: Iterable[str] = ("dev", "staging", "prod")) -> list[Path]:
+    from infra.config import validate
+    from infra.stackfile import load_stack_file
+
+    written = []
+    for stack in stacks:
+        stack_file = load_stack_file(stack)
+        path = config_path(stack)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_pack_config(validate(stack_file.platform, stack)))
+        written.append(path)
+    return written
+
+
+def policies_command(fmt: str, write_config: bool) -> int:
+    """`python -m infra policies`: the rules table; with --write-config, the pack config files."""
+    if write_config:
+        for path in write_pack_configs():
+            print(f"wrote {path.relative_to(ROOT)}")
+        return 0
+    if fmt == "markdown":
+        print(rules_table(), end="")
+        return 0
+    from policy.rules import RULES
+
+    for rule in RULES:
+        print(f"{rule.name:<40} {rule.enforcement.value:<9} {rule.severity.value:<8} {', '.join(rule.providers)}")
+    return 0

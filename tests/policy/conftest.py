@@ -1,0 +1,71 @@
+"""The policy pack, started once per session the way the CLI starts it, and helpers to feed it resources."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra.mocks import ResourceRecord
+from infra.policy import PolicyPackServer, PolicyReport, evaluate_records
+
+TAGS = {"environment": "prod", "project": "qmoi-cloud", "owner": "platform-team", "cost-center": "cc-1042"}
+# The pack config the rule tests run under: a prod stack with a 1000 USD budget, budgets mandatory.
+TEST_CONFIG = {
+    "prod-stateful-protected": {"environment": "prod"},
+    "budget-per-provider": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000},
+    "budget-limits-within-stack-budget": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000},
+    "estimated-cost-within-budget": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000},
+}
+
+# For single resources: stack-level rules that judge the whole stack (budgets, prod protection) off.
+RESOURCE_CONFIG = {
+    "prod-stateful-protected": {"environment": "dev"},
+    "budget-per-provider": {"enforcementLevel": "disabled"},
+    "budget-limits-within-stack-budget": {"enforcementLevel": "disabled"},
+    "estimated-cost-within-budget": {"enforcementLevel": "disabled"},
+}
+
+
+@pytest.fixture(scope="session")
+def pack() -> Iterator[PolicyPackServer]:
+    with PolicyPackServer("test") as server:
+        yield server
+
+
+def record(type_: str, name: str, props: dict[str, Any], *, protect: bool = False, **deps: list[str]) -> ResourceRecord:
+    return ResourceRecord(
+        urn=f"urn:pulumi:test::qmoi-cloud::{type_}::{name}",
+        type=type_,
+        name=name,
+        parent=None,
+        custom=True,
+        protect=protect,
+        retain_on_delete=protect,
+        provider=None,
+        dependencies=[u for urns in deps.values() for u in urns],
+        property_dependencies=dict(deps),
+        inputs=copy.deepcopy(props),
+    )
+
+
+def check(
+    pack: PolicyPackServer, *records: ResourceRecord, config: dict[str, dict[str, Any]] = TEST_CONFIG
+) -> PolicyReport:
+    """The pack's verdicts on these resources (each analyzed, then the stack), under `config`."""
+    return evaluate_records(pack, "test", list(records), config)
+
+
+def with_change(props: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """A deep copy of `props` with one value changed (None deletes it)."""
+    changed = copy.deepcopy(props)
+    target: Any = changed
+    for key in path[:-1]:
+        target = target[key]
+    if value is None:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return changed
