@@ -12,6 +12,10 @@
   minimum, a target HTTPS proxy, a global IPv4 address and a forwarding rule on 443
   (global external Application Load Balancer, EXTERNAL_MANAGED);
 - HTTP on port 80 of the same address only redirects to HTTPS (301).
+
+`hostname` (the first domain) is the origin the multi-cloud edge uses: it is the name the
+managed certificate covers, which the edge verifies. It needs a DNS-only A record to the
+global address, which is also what lets Google provision the certificate.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class GcpCdn(pulumi.ComponentResource):
     address: gcp.compute.GlobalAddress
     certificate: gcp.compute.ManagedSslCertificate
     ssl_policy: gcp.compute.SSLPolicy
+    hostname: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: GcpCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -121,6 +126,8 @@ class GcpCdn(pulumi.ComponentResource):
             f"{name}-http-proxy", name=f"{prefix}-http", url_map=redirect.id, opts=ctx.child(self)
         )
         self._forwarding_rule(f"{name}-http", f"{prefix}-http", "80", http_proxy.id, ctx)
+        # The first domain, available once the address exists: what the edge connects to.
+        self.hostname = self.address.address.apply(lambda _: args.domains[0])
         self.register_outputs({"address": self.address.address, "domains": args.domains})
 
     def _forwarding_rule(

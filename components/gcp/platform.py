@@ -139,16 +139,21 @@ class GcpPlatform(pulumi.ComponentResource):
 
     @property
     def origin(self) -> pulumi.Output[str] | None:
-        """The load balancer's global IP: the GCP origin pool of the multi-cloud edge."""
-        return self.cdn.address.address if self.cdn else None
+        """The GCP origin of the multi-cloud edge: the CDN's first domain, which its certificate covers.
+
+        Not the bare IP: the edge sends the origin as Host/SNI and verifies the certificate
+        (Full strict). The domain needs a DNS-only A record to `cdn_address` (see docs/gcp.md).
+        """
+        return self.cdn.hostname if self.cdn else None
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
-        """Stack outputs: bucket names, function names, instance group names, CDN address."""
+        """Stack outputs: bucket names, function names, instance group names, CDN address and hostname."""
         outputs: dict[str, pulumi.Input[object]] = {
             "buckets": {c.value: b.name for c, b in self.storage.buckets.items()},
             "functions": {n: f.name for n, f in self.functions.functions.items()},
             "instance_groups": {t.value: g.name for t, g in self.compute.groups.items()},
         }
-        if self.origin is not None:
-            outputs["cdn_address"] = self.origin
+        if self.cdn is not None:
+            outputs["cdn_address"] = self.cdn.address.address
+            outputs["cdn_domain"] = self.cdn.hostname
         return outputs
