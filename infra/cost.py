@@ -19,9 +19,12 @@ The policy pack's budget rule uses the same numbers: `estimate(plan).by_provider
 from __future__ import annotations
 
 import importlib
+import json
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -354,3 +357,36 @@ def stacks_table(estimates: list[Estimate]) -> str:
             f"{usd(est.budget_usd)} | {usd(est.headroom_usd)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+SHIPPED_STACKS = ("dev", "staging", "prod")
+EXIT_OK, EXIT_CONFIG, EXIT_COST = 0, 2, 3
+
+
+def cost_command(stack: str | None, stack_file: Path | None, all_stacks: bool, fmt: str) -> int:
+    """`python -m infra cost`: one stack's breakdown, or the table of the shipped stacks."""
+    from infra.plan import plan_stack_file
+    from infra.stackfile import load_stack_file
+
+    if not all_stacks and not stack:
+        print("python -m infra cost: give --stack <name> or --all-stacks", file=sys.stderr)
+        return EXIT_CONFIG
+    estimates = []
+    for name in SHIPPED_STACKS if all_stacks else (str(stack),):
+        try:
+            plan = plan_stack_file(load_stack_file(name, None if all_stacks else stack_file))
+            estimates.append(estimate(plan))
+        except ConfigError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        except CostError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return EXIT_COST
+    if fmt == "json":
+        print(json.dumps({e.stack: e.to_json() for e in estimates}, indent=2))
+    elif all_stacks:
+        render = stacks_table if fmt == "markdown" else lambda ests: "\n\n".join(render_text(e) for e in ests)
+        print(render(estimates), end="" if fmt == "markdown" else "\n")
+    else:
+        print(render_markdown(estimates[0]) if fmt == "markdown" else render_text(estimates[0]))
+    return EXIT_OK

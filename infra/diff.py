@@ -9,8 +9,10 @@ can be compared with the JSON of its base branch produced anywhere, offline.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -188,3 +190,11 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff
             if changes or abs(costs["cost_after"] - costs["cost_before"]) >= 0.005:
                 result.changed.append(ResourceChange(**common, kind=CHANGED, properties=changes, **costs))
     return result
+
+
+def compare(base_path: Path, head_json: str, fmt: str) -> str:
+    """`python -m infra plan --compare BASE.json`: the diff of a saved plan JSON and this plan, rendered."""
+    from infra.report import COMPARE_RENDERERS  # the renderers import this module
+
+    base = json.loads(Path(base_path).read_text(encoding="utf-8"))
+    return str(COMPARE_RENDERERS[fmt](diff_documents(base, json.loads(head_json))))
