@@ -34,7 +34,11 @@ HEADLINE = "## qmoi-cloud offline plan"
 def _compare_available() -> bool:
     from infra.cli import _parser
 
-    return "--compare" in _parser().format_help()
+    try:
+        args = _parser().parse_args(["plan", "--stack", "dev", "--compare", "base.json"])
+    except SystemExit:
+        return False
+    return getattr(args, "compare", None) is not None
 
 
 pytestmark = pytest.mark.skipif(
@@ -131,7 +135,13 @@ def test_the_comment_fits_in_one_github_comment(dev_run: Run) -> None:
 
 def test_an_identical_base_shows_no_change_and_a_zero_cost_delta(dev_run: Run) -> None:
     body = dev_run.comment
-    assert "$0" in body or "+$0.00" in body or "$0.00" in body, body
+    assert "### qmoi-cloud `dev`: monthly cost unchanged" in body, body
+    assert "0 to add, 0 to remove, 0 to change" in body
+    assert "+$0.00" in body
+
+
+def test_the_comment_carries_the_policy_verdict_of_each_stack(dev_run: Run) -> None:
+    assert "Policy: passed" in dev_run.comment
 
 
 def test_an_invalid_stack_fails_the_check_with_exit_code_2_and_still_writes_the_comment(tmp_path: Path) -> None:
