@@ -1,7 +1,7 @@
 """Required tags/labels on every taggable resource of every provider.
 
-Taggability comes from a maintained list (`TAGGABLE`, checked against the provider SDKs'
-input schemas by tests/policy/test_taggable.py for every type the shipped stacks declare),
+Taggability comes from a maintained list (`TAGGABLE`; a drift test against the SDKs'
+input schemas is still to be written: see docs/policy.md),
 plus any resource that carries a `tags`/`labels` property. AWS provider `defaultTags` and
 GCP provider `defaultLabels` count, as the providers merge them into every resource.
 """
