@@ -949,9 +949,10 @@ def namespace_values(values: Mapping[str, Any], secret_keys: Iterable[str] = ())
         if not key.startswith(f"{NAMESPACE}:"):
             continue
         short = key.removeprefix(f"{NAMESPACE}:")
+        if short in SECRET_SETTINGS:
+            continue  # even when the caller does not say which keys are secret (e.g. the policy pack)
         if key in secrets:
-            if short not in SECRET_SETTINGS:
-                raw[short] = "[secret]"
+            raw[short] = "[secret]"
             continue
         if isinstance(value, str) and value[:1] in "{[":
             value = json.loads(value)
