@@ -236,7 +236,8 @@ def estimate(
         except (MissingPriceError, LookupError, ValueError) as exc:
             problems.append(f"{record.name} ({record.type}): {exc}")
             continue
-        costs.append(ResourceCost(**base, parent=record.parent, items=tuple(items)))
+        reason = None if items else "its pricing rule finds no charge in this configuration"
+        costs.append(ResourceCost(**base, parent=record.parent, items=tuple(items), free_reason=reason))
     for type_token, names in sorted(unclassified.items()):
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         problems.append(

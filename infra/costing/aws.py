@@ -19,7 +19,6 @@ from infra.costing import (
     Rule,
     function_requests_millions,
     instance_group,
-    per_unit,
     stored_gb,
     tag_value,
     tier_shares,
@@ -87,8 +86,8 @@ def _auto_scaling_group(record: ResourceRecord, ctx: PricingContext) -> list[Lin
         ebs = mapping.get("ebs") or {}
         gb, volume_type = float(ebs.get("volumeSize", 0)), ebs.get("volumeType", "gp3")
         if gb:
-            price = ctx.price(P, "disk", volume_type)
-            items.append(per_unit(f"{gb:g} GB {volume_type} per instance", gb * instance_hours / ctx.hours, price))
+            label = f"{gb:g} GB {volume_type} per instance"
+            items.append(ctx.charge(label, gb * instance_hours / ctx.hours, P, "disk", volume_type))
     return items
 
 
@@ -113,13 +112,13 @@ def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
 def _nat_gateway(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     gb = ctx.usage.nat_processed_gb
     return [
-        per_unit(f"{ctx.hours:g} gateway-hours", ctx.hours, ctx.price(P, "nat", "gateway-hour")),
-        per_unit(f"{gb:g} GB processed", gb, ctx.price(P, "nat", "data-processed")),
+        ctx.charge(f"{ctx.hours:g} gateway-hours", ctx.hours, P, "nat", "gateway-hour"),
+        ctx.charge(f"{gb:g} GB processed", gb, P, "nat", "data-processed"),
     ]
 
 
 def _elastic_ip(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    return [per_unit(f"public IPv4, {ctx.hours:g} h", ctx.hours, ctx.price(P, "network", "public-ipv4-hour"))]
+    return [ctx.charge(f"public IPv4, {ctx.hours:g} h", ctx.hours, P, "network", "public-ipv4-hour")]
 
 
 def _vpc_endpoint(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -127,20 +126,18 @@ def _vpc_endpoint(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]
         return []  # gateway endpoints (S3, DynamoDB) have no charge
     zones = len(record.inputs.get("subnetIds") or []) or 1
     return [
-        per_unit(
-            f"{zones} AZ x {ctx.hours:g} endpoint-hours",
-            zones * ctx.hours,
-            ctx.price(P, "network", "interface-endpoint-hour"),
+        ctx.charge(
+            f"{zones} AZ x {ctx.hours:g} endpoint-hours", zones * ctx.hours, P, "network", "interface-endpoint-hour"
         )
     ]
 
 
 def _kms_key(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    return [per_unit("customer managed key", 1, ctx.price(P, "kms", "key-month"))]
+    return [ctx.charge("customer managed key", 1, P, "kms", "key-month")]
 
 
 def _metric_alarm(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    return [per_unit("standard-resolution alarm", 1, ctx.price(P, "monitoring", "standard-alarm"))]
+    return [ctx.charge("standard-resolution alarm", 1, P, "monitoring", "standard-alarm")]
 
 
 def _lambda(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -149,14 +146,14 @@ def _lambda(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     gb = float(inputs.get("memorySize", 128)) / 1024
     gb_seconds = millions * 1e6 * ctx.usage.function_avg_duration_ms / 1000 * gb
     return [
-        per_unit(f"{millions:g} M requests", millions, ctx.price(P, "function", "requests")),
-        per_unit(f"{gb_seconds:,.0f} GB-s", gb_seconds, ctx.price(P, "function", "gb-second")),
+        ctx.charge(f"{millions:g} M requests", millions, P, "function", "requests"),
+        ctx.charge(f"{gb_seconds:,.0f} GB-s", gb_seconds, P, "function", "gb-second"),
     ]
 
 
 def _cloudfront(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     gb = ctx.usage.cdn_egress_gb
-    return [per_unit(f"{gb:g} GB egress", gb, ctx.price(P, "cdn", "egress-gb"))]
+    return [ctx.charge(f"{gb:g} GB egress", gb, P, "cdn", "egress-gb")]
 
 
 RULES: dict[str, Rule] = {
