@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from infra.config import PlatformConfig, Tier, TierScaling, Usage
+from infra.config import BucketClass, PlatformConfig, Tier, TierScaling, Usage
 from infra.mocks import ResourceRecord
 from infra.pricing import Catalog
 
@@ -223,3 +223,61 @@ def function_requests_millions(usage: Usage, *names: str) -> float:
         if name and name.replace("_", "-") in overrides:
             return overrides[name.replace("_", "-")]
     return usage.function_requests_millions
+
+
+def bucket_gb(usage: Usage, name: str, bucket_class: str | None = None) -> float:
+    """GB assumed for a bucket: its class's `storage_gb` (tag, or the `-<class>` name suffix), else logs."""
+    classes = {c.value: c for c in BucketClass}
+    found = classes.get(bucket_class or "") or next((c for v, c in classes.items() if name.endswith(f"-{v}")), None)
+    return usage.storage_gb.get(found, 0.0) if found else usage.log_storage_gb
+
+
+def tiered_storage(
+    ctx: PricingContext,
+    provider: str,
+    gb: float,
+    first_tier: str,
+    transitions: list[tuple[int, str]],
+    expire_days: int | None,
+    prefix: str = "",
+) -> LineItem:
+    """GB split across the tiers its lifecycle declares, priced per tier (see `tier_shares`)."""
+    shares = tier_shares(transitions, expire_days, ctx.usage.storage_horizon_days)
+    prices = {tier: ctx.price(provider, "storage", tier or first_tier) for tier in shares}
+    split = ", ".join(f"{share:.0%} {tier or first_tier}" for tier, share in shares.items())
+    return stored_gb(f"{prefix}{gb:g} GB ({split})", gb, prices, shares)
+
+
+def tier_instances(
+    ctx: PricingContext,
+    what: str,
+    prices: HourlyPrices,
+    *,
+    tier: str | None,
+    minimum: int,
+    desired: int,
+    spot_fraction: float,
+    hours: float | None = None,
+) -> tuple[LineItem, float]:
+    """A tier's instance group priced with the tier's busy hours; returns the item and its instance-hours."""
+    hours = ctx.hours if hours is None else hours
+    busy = min(ctx.scaling(tier).busy_hours_per_month, hours) if tier else 0.0
+    count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {hours:g} h"
+    kind = "spot" if spot_fraction == 1 else "on-demand" if not spot_fraction else f"{spot_fraction:.0%} spot"
+    item = instance_group(
+        f"{what} {kind}, {count}",
+        prices,
+        minimum=minimum,
+        desired=desired,
+        spot_fraction=spot_fraction,
+        busy_hours=busy,
+        hours=hours,
+    )
+    return item, busy if minimum == 0 else desired * hours
+
+
+def per_instance_disk(
+    ctx: PricingContext, provider: str, gb: float, kind: str, instance_hours: float, what: str = "disk"
+) -> LineItem:
+    """A disk that exists while its instance does: GB-month pro rata of the instance-hours."""
+    return ctx.charge(f"{gb:g} GB {kind} {what} per instance", gb * instance_hours / ctx.hours, provider, "disk", kind)

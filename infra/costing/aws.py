@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.config import BucketClass, PlatformConfig
+from infra.config import PlatformConfig
 from infra.costing import (
     HourlyPrices,
     LineItem,
     PricingContext,
     Rule,
+    bucket_gb,
     function_requests_millions,
-    instance_group,
-    stored_gb,
+    per_instance_disk,
     tag_value,
-    tier_shares,
+    tier_instances,
+    tiered_storage,
 )
 from infra.mocks import ResourceRecord
 
@@ -62,39 +63,27 @@ def _auto_scaling_group(record: ResourceRecord, ctx: PricingContext) -> list[Lin
         spot_fraction = 1 - float(distribution.get("onDemandPercentageAboveBaseCapacity", 100)) / 100
     minimum, desired = int(inputs.get("minSize", 0)), int(inputs.get("desiredCapacity", inputs.get("minSize", 0)))
     tier = tag_value(inputs, "tier")
-    busy = ctx.scaling(tier).busy_hours_per_month if tier else 0.0
     reference = ctx.price(P, "instance", tier_size(ctx.reference, tier)) if ctx.reference and tier else None
     prices = HourlyPrices(
         on_demand=ctx.price(P, "instance", size),
         spot=ctx.price(P, "instance", size, spot=True) if spot_fraction else None,
         reference=reference,
     )
-    kind = "spot" if spot_fraction == 1 else "on-demand" if not spot_fraction else f"{spot_fraction:.0%} spot"
-    count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {ctx.hours:g} h"
-    item = instance_group(
-        f"{size} {kind}, {count}",
-        prices,
-        minimum=minimum,
-        desired=desired,
-        spot_fraction=spot_fraction,
-        busy_hours=busy,
-        hours=ctx.hours,
+    item, instance_hours = tier_instances(
+        ctx, size, prices, tier=tier, minimum=minimum, desired=desired, spot_fraction=spot_fraction
     )
     items = [item]
-    instance_hours = busy if minimum == 0 else desired * ctx.hours
     for mapping in template.get("blockDeviceMappings") or []:
         ebs = mapping.get("ebs") or {}
-        gb, volume_type = float(ebs.get("volumeSize", 0)), ebs.get("volumeType", "gp3")
+        gb, volume_type = float(ebs.get("volumeSize", 0)), str(ebs.get("volumeType", "gp3"))
         if gb:
-            label = f"{gb:g} GB {volume_type} per instance"
-            items.append(ctx.charge(label, gb * instance_hours / ctx.hours, P, "disk", volume_type))
+            items.append(per_instance_disk(ctx, P, gb, volume_type, instance_hours, "root volume"))
     return items
 
 
 def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    bucket_class = tag_value(record.inputs, "bucket-class")
-    gb = ctx.usage.storage_gb.get(BucketClass(bucket_class), 0.0) if bucket_class else ctx.usage.log_storage_gb
-    name = record.inputs.get("bucket")
+    name = str(record.inputs.get("bucket", ""))
+    gb = bucket_gb(ctx.usage, name, tag_value(record.inputs, "bucket-class"))
     transitions: list[tuple[int, str]] = []
     expire: int | None = None
     for lifecycle in ctx.find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket=name):
@@ -103,10 +92,7 @@ def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
                 continue
             transitions += [(int(t["days"]), str(t["storageClass"])) for t in rule.get("transitions") or []]
             expire = (rule.get("expiration") or {}).get("days") or expire
-    shares = tier_shares(transitions, expire, ctx.usage.storage_horizon_days)
-    prices = {tier: ctx.price(P, "storage", tier or "STANDARD") for tier in shares}
-    split = ", ".join(f"{share:.0%} {tier or 'STANDARD'}" for tier, share in shares.items())
-    return [stored_gb(f"{gb:g} GB ({split})", gb, prices, shares)]
+    return [tiered_storage(ctx, P, gb, "STANDARD", transitions, expire)]
 
 
 def _nat_gateway(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:

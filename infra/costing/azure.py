@@ -18,9 +18,9 @@ from infra.costing import (
     PricingContext,
     Rule,
     function_requests_millions,
-    instance_group,
-    stored_gb,
-    tier_shares,
+    per_instance_disk,
+    tier_instances,
+    tiered_storage,
 )
 from infra.mocks import ResourceRecord
 
@@ -50,30 +50,19 @@ def _scale_set(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     minimum = _minimum(record, ctx)
     minimum = desired if minimum is None else minimum
     tier = (record.inputs.get("tags") or {}).get("tier")
-    busy = ctx.scaling(tier).busy_hours_per_month if tier else 0.0
     reference = ctx.price(P, "instance", tier_size(ctx.reference, tier)) if ctx.reference and tier else None
     prices = HourlyPrices(
         ctx.price(P, "instance", size), ctx.price(P, "instance", size, spot=True) if spot else None, reference
     )
-    count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {ctx.hours:g} h"
-    items = [
-        instance_group(
-            f"{size} {'spot' if spot else 'on-demand'}, {count}",
-            prices,
-            minimum=minimum,
-            desired=desired,
-            spot_fraction=1.0 if spot else 0.0,
-            busy_hours=busy,
-            hours=ctx.hours,
-        )
-    ]
-    instance_hours = busy if minimum == 0 else desired * ctx.hours
+    item, instance_hours = tier_instances(
+        ctx, size, prices, tier=tier, minimum=minimum, desired=desired, spot_fraction=1.0 if spot else 0.0
+    )
+    items = [item]
     os_disk = (profile.get("storageProfile") or {}).get("osDisk") or {}
     gb = float(os_disk.get("diskSizeGB", 0) or 0)
     if gb:
         kind = str((os_disk.get("managedDisk") or {}).get("storageAccountType", "Premium_LRS"))
-        label = f"{gb:g} GB {kind} OS disk per instance"
-        items.append(ctx.charge(label, gb * instance_hours / ctx.hours, P, "disk", kind))
+        items.append(per_instance_disk(ctx, P, gb, kind, instance_hours, "OS disk"))
     return items
 
 
@@ -101,10 +90,7 @@ def _storage_account(record: ResourceRecord, ctx: PricingContext) -> list[LineIt
                     transitions.append((int(base[action]["daysAfterModificationGreaterThan"]), tier))
             if "delete" in base:
                 expire = int(base["delete"]["daysAfterModificationGreaterThan"])
-        shares = tier_shares(transitions, expire, ctx.usage.storage_horizon_days)
-        prices = {tier: ctx.price(P, "storage", tier or first) for tier in shares}
-        split = ", ".join(f"{share:.0%} {tier or first}" for tier, share in shares.items())
-        items.append(stored_gb(f"{bucket_class.value}: {gb:g} GB ({split})", gb, prices, shares))
+        items.append(tiered_storage(ctx, P, gb, first, transitions, expire, prefix=f"{bucket_class.value}: "))
     return items
 
 

@@ -10,15 +10,14 @@ this stack. CDN bandwidth on Cloudflare is not metered.
 
 from __future__ import annotations
 
-from infra.config import BucketClass
 from infra.costing import (
     LineItem,
     PricingContext,
     Rule,
+    bucket_gb,
     function_requests_millions,
     per_unit,
-    stored_gb,
-    tier_shares,
+    tiered_storage,
 )
 from infra.mocks import ResourceRecord
 
@@ -29,8 +28,7 @@ STORAGE_CLASSES = {"Standard": "standard", "InfrequentAccess": "infrequent-acces
 
 def _r2_bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     name = str(record.inputs.get("name", ""))
-    bucket_class = next((c for c in BucketClass if name.endswith(f"-{c.value}")), None)
-    gb = ctx.usage.storage_gb.get(bucket_class, 0.0) if bucket_class else ctx.usage.log_storage_gb
+    gb = bucket_gb(ctx.usage, name)
     first = STORAGE_CLASSES.get(str(record.inputs.get("storageClass", "Standard")), "standard")
     transitions: list[tuple[int, str]] = []
     expire: int | None = None
@@ -44,10 +42,7 @@ def _r2_bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
                     transitions.append((int(age) // DAY_SECONDS, STORAGE_CLASSES[step["storageClass"]]))
             age = ((rule.get("deleteObjectsTransition") or {}).get("condition") or {}).get("maxAge")
             expire = int(age) // DAY_SECONDS if age else expire
-    shares = tier_shares(transitions, expire, ctx.usage.storage_horizon_days)
-    prices = {tier: ctx.price(P, "storage", tier or first) for tier in shares}
-    split = ", ".join(f"{share:.0%} {tier or first}" for tier, share in shares.items())
-    return [stored_gb(f"{gb:g} GB ({split})", gb, prices, shares)]
+    return [tiered_storage(ctx, P, gb, first, transitions, expire)]
 
 
 def _workers_script(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:

@@ -10,8 +10,8 @@ have no charge of their own; App Platform functions are an explicit "not priced"
 
 from __future__ import annotations
 
-from infra.config import BucketClass, PlatformConfig
-from infra.costing import HourlyPrices, LineItem, PricingContext, Rule, instance_group
+from infra.config import PlatformConfig
+from infra.costing import HourlyPrices, LineItem, PricingContext, Rule, bucket_gb, tier_instances
 from infra.mocks import ResourceRecord
 
 P = "digitalocean"
@@ -31,33 +31,20 @@ def _autoscale_pool(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
     desired = int(scaling.get("targetNumberInstances", minimum))
     tags = [str(t) for t in template.get("tags") or []]
     tier = next((t.split(":", 1)[1] for t in tags if t.startswith("tier:")), None)
-    busy = ctx.scaling(tier).busy_hours_per_month if tier else 0.0
-    hours = min(ctx.hours, MONTHLY_CAP_HOURS)
     reference = ctx.price(P, "instance", tier_size(ctx.reference, tier)) if ctx.reference and tier else None
-    count = f"{min(busy, hours):g} busy h" if minimum == 0 else f"{desired} x {hours:g} h (monthly cap)"
-    return [
-        instance_group(
-            f"{size}, {count}",
-            HourlyPrices(ctx.price(P, "instance", size), None, reference),
-            minimum=minimum,
-            desired=desired,
-            spot_fraction=0.0,
-            busy_hours=min(busy, hours),
-            hours=hours,
-        )
-    ]
+    prices = HourlyPrices(ctx.price(P, "instance", size), None, reference)
+    hours = min(ctx.hours, MONTHLY_CAP_HOURS)
+    item, _ = tier_instances(
+        ctx, size, prices, tier=tier, minimum=minimum, desired=desired, spot_fraction=0.0, hours=hours
+    )
+    return [item]
 
 
 def _spaces_bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     buckets = ctx.find(record.type)
 
-    def gb_of(bucket: ResourceRecord) -> float:
-        name = str(bucket.inputs.get("name", ""))
-        bucket_class = next((c for c in BucketClass if name.endswith(f"-{c.value}")), None)
-        return ctx.usage.storage_gb.get(bucket_class, 0.0) if bucket_class else ctx.usage.log_storage_gb
-
-    total = sum(gb_of(b) for b in buckets) or 1.0
-    gb = gb_of(record)
+    total = sum(bucket_gb(ctx.usage, str(b.inputs.get("name", ""))) for b in buckets) or 1.0
+    gb = bucket_gb(ctx.usage, str(record.inputs.get("name", "")))
     extra = max(0.0, total - SPACES_INCLUDED_GB) * gb / total
     return [
         ctx.charge(

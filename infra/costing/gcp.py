@@ -11,16 +11,17 @@ forwarding rules are hourly; Cloud CDN egress, functions and alerting are explic
 
 from __future__ import annotations
 
-from infra.config import BucketClass, PlatformConfig
+from infra.config import PlatformConfig
 from infra.costing import (
     HourlyPrices,
     LineItem,
     PricingContext,
     Rule,
+    bucket_gb,
     function_requests_millions,
-    instance_group,
-    stored_gb,
-    tier_shares,
+    per_instance_disk,
+    tier_instances,
+    tiered_storage,
 )
 from infra.mocks import ResourceRecord
 
@@ -63,7 +64,6 @@ def _instance_group(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
     minimum = int(policy.get("minReplicas", target or 0))  # type: ignore[call-overload]
     desired = int(target if target is not None else minimum)
     tier = (inputs.get("labels") or {}).get("tier")
-    busy = ctx.scaling(tier).busy_hours_per_month if tier else 0.0
     on_demand = ctx.price(P, "instance", machine)
     spot_price = ctx.price(P, "instance", machine, spot=True) if spot else None
     gpus = []
@@ -79,33 +79,22 @@ def _instance_group(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
         reference = ctx.price(P, "instance", ref.machine_type)
         if ref.accelerator:
             reference += ref.accelerator_count * ctx.price(P, "accelerator", ref.accelerator)
-    count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {ctx.hours:g} h"
-    label = f"{machine}{' + ' + ', '.join(gpus) if gpus else ''} {'spot' if spot else 'on-demand'}, {count}"
-    items = [
-        instance_group(
-            label,
-            HourlyPrices(on_demand, spot_price, reference),
-            minimum=minimum,
-            desired=desired,
-            spot_fraction=1.0 if spot else 0.0,
-            busy_hours=busy,
-            hours=ctx.hours,
-        )
-    ]
-    instance_hours = busy if minimum == 0 else desired * ctx.hours
+    what = f"{machine}{' + ' + ', '.join(gpus) if gpus else ''}"
+    prices = HourlyPrices(on_demand, spot_price, reference)
+    spot_fraction = 1.0 if spot else 0.0
+    item, instance_hours = tier_instances(
+        ctx, what, prices, tier=tier, minimum=minimum, desired=desired, spot_fraction=spot_fraction
+    )
+    items = [item]
     for disk in inputs.get("disks") or []:
         gb = float(disk.get("diskSizeGb", 0) or 0)
         if gb:
-            kind = str(disk.get("diskType", "pd-balanced"))
-            items.append(ctx.charge(f"{gb:g} GB {kind} per instance", gb * instance_hours / ctx.hours, P, "disk", kind))
+            items.append(per_instance_disk(ctx, P, gb, str(disk.get("diskType", "pd-balanced")), instance_hours))
     return items
 
 
 def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    name = str(record.inputs.get("name", ""))
-    bucket_class = next((c for c in BucketClass if name.endswith(f"-{c.value}")), None)
-    gb = ctx.usage.storage_gb.get(bucket_class, 0.0) if bucket_class else ctx.usage.log_storage_gb
-    first = str(record.inputs.get("storageClass", "STANDARD"))
+    gb = bucket_gb(ctx.usage, str(record.inputs.get("name", "")))
     transitions: list[tuple[int, str]] = []
     expire: int | None = None
     for rule in record.inputs.get("lifecycleRules") or []:
@@ -117,10 +106,8 @@ def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
             transitions.append((int(age), str(action["storageClass"])))
         elif action.get("type") == "Delete":
             expire = int(age)
-    shares = tier_shares(transitions, expire, ctx.usage.storage_horizon_days)
-    prices = {tier: ctx.price(P, "storage", tier or first) for tier in shares}
-    split = ", ".join(f"{share:.0%} {tier or first}" for tier, share in shares.items())
-    return [stored_gb(f"{gb:g} GB ({split})", gb, prices, shares)]
+    first = str(record.inputs.get("storageClass", "STANDARD"))
+    return [tiered_storage(ctx, P, gb, first, transitions, expire)]
 
 
 def _function(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
