@@ -6,8 +6,9 @@ Every bucket gets, by default:
   service agent, not allUsers);
 - encryption at rest: Google-managed keys always; with `gcp.cmek: true` a KMS key ring and
   key (rotated every 90 days) in the bucket's region, with the Cloud Storage service agent
-  granted encrypter/decrypter on it. A class with `encryption: false` keeps Google's
-  default encryption only (Cloud Storage cannot store unencrypted data);
+  granted encrypter/decrypter on it (the tiers' boot disks use the same key). A class with
+  `encryption: false` keeps Google's default encryption only (Cloud Storage cannot store
+  unencrypted data);
 - versioning for stateful classes (artifacts, backups), and lifecycle rules from the class
   intent: delete after N days (caches), NEARLINE then COLDLINE (the shared "infrequent"
   and "archive" tiers), then ARCHIVE after a year for archived classes kept that long
@@ -108,15 +109,18 @@ class GcpStorage(pulumi.ComponentResource):
     def _key(self, name: str, location: str, ctx: StackContext) -> tuple[gcp.kms.CryptoKey, pulumi.Resource]:
         # Key rings and keys cannot be deleted in Cloud KMS: both are stateful.
         ring = gcp.kms.KeyRing(
-            f"{name}-keyring", name=f"qmoi-{ctx.environment}", location=location, opts=ctx.child(self, stateful=True)
+            f"{name}-keyring",
+            name=f"qmoi-{ctx.environment}",
+            location=location.lower(),  # KMS locations are lowercase; bucket locations are not case-sensitive
+            opts=ctx.child(self, stateful=True),
         )
         key = gcp.kms.CryptoKey(
             f"{name}-key",
-            name="storage",
+            name="data",
             key_ring=ring.id,
             purpose="ENCRYPT_DECRYPT",
             rotation_period=KEY_ROTATION,
-            labels=ctx.tags_with(role="storage-key"),
+            labels=ctx.tags_with(role="data-key"),
             opts=ctx.child(self, stateful=True),
         )
         agent = gcp.storage.get_project_service_account_output(opts=pulumi.InvokeOutputOptions(parent=self))

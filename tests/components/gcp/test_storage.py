@@ -124,7 +124,9 @@ def test_cmek_creates_a_rotating_key_granted_to_the_storage_agent_before_buckets
     assert grant.inputs["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
     assert grant.inputs["member"].endswith("@gs-project-accounts.iam.gserviceaccount.com")
     backups = bucket(plan, "backups")
-    assert backups.inputs["encryption"]["defaultKmsKeyName"].endswith("/cryptoKeys/storage")
+    assert backups.inputs["encryption"]["defaultKmsKeyName"].endswith(
+        "/locations/us-central1/keyRings/qmoi-dev/cryptoKeys/data"
+    )
     assert grant.urn in backups.dependencies
     assert "encryption" not in bucket(plan, "caches").inputs
 
