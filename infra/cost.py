@@ -330,6 +330,8 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
         f"| {p} | {usd(v)} | {usd(limits[p]) if p in limits else '-'} |" for p, v in est.by_provider.items()
     )
     levers = "\n".join(f"| {lever.value} | {usd(v)} |" for lever, v in est.by_lever().items())
+    unpriced = est.unpriced()
+    unpriced_rows = "\n".join(f"- `{name}`: {label}" for name, label, _ in unpriced)
     tops = "\n".join(
         f"| `{r.name}` | `{r.type}` | {usd(r.monthly_usd)} |"
         for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]
@@ -343,6 +345,11 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
         f"| lever | savings |\n|---|---:|\n{levers}\n\n"
         f"<details><summary>Top {top} resources</summary>\n\n"
         f"| resource | type | monthly |\n|---|---|---:|\n{tops}\n\n</details>\n"
+        + (
+            f"\n<details><summary>Not priced ({len(unpriced)})</summary>\n\n{unpriced_rows}\n\n</details>\n"
+            if unpriced
+            else ""
+        )
     )
 
 

@@ -41,7 +41,9 @@ def _template(group: ResourceRecord, ctx: PricingContext) -> ResourceRecord | No
         prefix = template.inputs.get("namePrefix")
         if name and (template.inputs.get("name") == name or (prefix and name.startswith(str(prefix)))):
             return template
-    return None
+    # In a preview the template's URL is not known yet: its name prefix is the group's name.
+    group_prefix = f"{group.inputs.get('name')}-"
+    return next((t for t in templates if t.inputs.get("namePrefix") == group_prefix), None)
 
 
 def _autoscaler(group: ResourceRecord, ctx: PricingContext) -> dict[str, object]:

@@ -226,3 +226,11 @@ def test_the_table_in_docs_cost_md_is_what_the_cost_command_prints_now(shipped: 
     table = text.split("<!-- cost-table:start -->\n", 1)[1].split("<!-- cost-table:end -->", 1)[0]
     expected = cost.stacks_table([shipped[s] for s in ("dev", "staging", "prod")])
     assert table == expected, "regenerate: python -m infra cost --all-stacks --format markdown"
+
+
+def test_in_a_preview_without_ids_a_group_finds_its_launch_template_by_tier(config: PlatformConfig) -> None:
+    lt = template("compute-lt", "compute", volume_gb=None)
+    lt.id = None  # previews (the policy pack's view) have no ids yet
+    asg = group("compute-asg", "compute", "t3.large", minimum=1, desired=1, spot=False)
+    est = priced(Plan(stack="dev", resources=[lt, asg], config=config))
+    assert est.total_usd == pytest.approx(0.10 * HOURS)

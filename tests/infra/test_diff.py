@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra import cost
-from infra.diff import ADDED, CHANGED, REMOVED, diff_documents
+from infra.diff import ADDED, CHANGED, REMOVED, compare, diff_documents
 from infra.plan import Plan
 from infra.report import COMMENT_LIMIT, render_compare_markdown
 
@@ -101,3 +103,15 @@ def test_a_shipped_plan_compared_with_its_own_json_is_unchanged(stack_plan: Call
     doc = cost.plan_document(stack_plan("dev"))
     assert doc["cost"]["monthlyTotal"] > 0
     assert diff_documents(doc, copy.deepcopy(doc)).is_empty
+
+
+def test_compare_reads_the_base_json_from_a_file_and_renders_the_requested_format(tmp_path: Path) -> None:
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(BASE), encoding="utf-8")
+    head = document({"web": ({"instanceType": "t3.large", "tags": {"owner": "b"}}, 60.74)})
+    text = compare(base, json.dumps(head), "text")
+    assert (
+        text.splitlines()[0] == "qmoi-cloud dev: monthly cost will decrease by $30.37 (-33.3%), from $91.11 to $60.74"
+    )
+    assert "~ web (aws:ec2/instance:Instance) +$0.00/month" in text and "tags.owner: 'a' -> 'b'" in text
+    assert json.loads(compare(base, json.dumps(head), "json"))["costDelta"] == pytest.approx(-30.37)
