@@ -150,7 +150,12 @@ def _alert_policy(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]
     return [ctx.charge(f"{conditions} alert condition(s)", conditions, P, "monitoring", "alert-condition")]
 
 
+def _crypto_key(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [ctx.charge("active key version", 1, P, "kms", "key-version-month")]
+
+
 RULES: dict[str, Rule] = {
+    "gcp:kms/cryptoKey:CryptoKey": _crypto_key,
     "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": _instance_group,
     "gcp:storage/bucket:Bucket": _bucket,
     "gcp:cloudfunctionsv2/function:Function": _function,
