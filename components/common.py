@@ -54,7 +54,6 @@ class StackContext:
     def tags_with(self, **extra: str) -> dict[str, str]:
         return {**self.tags, **extra}
 
-
     def child(self, parent: pulumi.Resource, *, stateful: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
         """Options for a component's child; stateful children are protected and retained in prod."""
         if stateful and self.protect_stateful:

@@ -53,17 +53,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported here so `--help` and argument errors stay instant.
     from infra.diff import compare
     from infra.plan import plan_stack_file
-    from infra.policy import evaluate
+    from infra.policy import PolicyPackServer, evaluate
     from infra.report import RENDERERS, render_policy_text, with_policy
     from infra.stackfile import load_stack_file
 
     try:
         stack_file = load_stack_file(args.stack, args.stack_file)
-        plan = plan_stack_file(stack_file)
     except ConfigError as exc:
         print(f"{args.stack}: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    policy = evaluate(plan, stack_file)
+    # The pack boots in its own process (on the other core) while this one plans.
+    pack = PolicyPackServer(args.stack, stack_file.config, stack_file.secret_keys).spawn()
+    try:
+        try:
+            plan = plan_stack_file(stack_file)
+        except ConfigError as exc:
+            print(f"{args.stack}: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        policy = evaluate(plan, stack_file, server=pack.connect())
+    finally:
+        pack.stop()
     if args.command == "check":
         print(render_policy_text(policy))
     else:

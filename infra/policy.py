@@ -222,11 +222,17 @@ class PolicyPackServer:
         self.stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self.info: Any = None
         self.startup_s = 0.0
+        self._spawned_at = 0.0
         self._stderr: IO[bytes] | None = None
 
     # lifecycle
     def start(self) -> PolicyPackServer:
-        started = time.perf_counter()
+        """Spawn the pack and connect to it."""
+        return self.spawn().connect()
+
+    def spawn(self) -> PolicyPackServer:
+        """Start the pack's process without waiting for it: it boots on the other core while we plan."""
+        self._spawned_at = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and pack)
             [sys.executable, "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.pack_dir)],
@@ -236,6 +242,13 @@ class PolicyPackServer:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
         )
+        return self
+
+    def connect(self) -> PolicyPackServer:
+        """Wait for the spawned pack's port and open the gRPC channel to it."""
+        if self.process is None:
+            self.spawn()
+        assert self.process is not None  # noqa: S101 (spawn() sets it)
         port = self._read_port(self.process)
         self.channel = grpc.insecure_channel(
             f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)]
@@ -247,7 +260,7 @@ class PolicyPackServer:
             raise PolicyPackError(f"policy pack on port {port} did not accept a connection") from None
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
         self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=RPC_TIMEOUT_S)
-        self.startup_s = time.perf_counter() - started
+        self.startup_s = time.perf_counter() - self._spawned_at
         return self
 
     def _read_port(self, process: subprocess.Popen[bytes]) -> int:
