@@ -7,12 +7,17 @@ stack, and building single components with small configs, keeps the suite fast.
 from __future__ import annotations
 
 import copy
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# As in infra/__main__.py: the provider SDKs hold ~a million long-lived objects, and default GC
+# thresholds rescan them constantly. Collect rarely instead of never, since a session plans often.
+gc.set_threshold(200_000, 50, 1000)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

@@ -1,0 +1,42 @@
+"""The README's promises: its first two commands, and generated sections that match the code."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra import cost
+from infra.config_reference import render as config_reference
+from infra.docs import DOC_FILES, rewrite, sections
+from infra.policy import rules_table
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def rendered(stack_plan) -> dict[str, str]:
+    """What `python -m infra.docs` would write, from the session's plans of the shipped stacks."""
+    return {
+        "cost-table": cost.stacks_table([cost.estimate(stack_plan(s)) for s in ("dev", "staging", "prod")]),
+        "policy-table": rules_table(),
+        "config-reference": config_reference(),
+    }
+
+
+def test_the_readme_starts_with_the_install_and_plan_command_then_the_test_command():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
+    assert block[0].startswith("pip install -r requirements.txt && python -m infra plan --stack dev")
+    assert block[1].startswith("python -m pytest -q")
+    assert "python -m pytest -q" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_readme_carries_the_generated_cost_and_policy_tables():
+    found = sections((ROOT / "README.md").read_text())
+    assert {"cost-table", "policy-table"} <= set(found)
+    assert [line.split("|")[1].strip() for line in found["cost-table"].splitlines()[2:]] == ["dev", "staging", "prod"]
+    assert "| `required-tags` |" in found["policy-table"]
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
+def test_every_generated_section_is_up_to_date(path, rendered):
+    text = path.read_text()
+    assert rewrite(text, rendered) == text, f"{path.name} is stale: run python -m infra.docs"
