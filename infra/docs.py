@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from infra.config import ROOT
 
