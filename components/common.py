@@ -27,6 +27,11 @@ from infra.config import (
     TierScaling,
 )
 
+# Shared operational intent, the same on every provider.
+ABORT_MULTIPART_DAYS = 7  # incomplete multipart uploads are billed storage nobody can read
+CORS_MAX_AGE_S = 3600  # browsers cache a CORS preflight for an hour
+CPU_ALERT_PERCENT = 85  # alert on a tier's CPU above this (the autoscaler targets ~60%)
+
 # Classes whose loss is a loss of data: versioned, protected in prod, retained on delete.
 STATEFUL_CLASSES = frozenset({BucketClass.artifacts, BucketClass.backups})
 

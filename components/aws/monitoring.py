@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.common import StackContext
+from components.common import CPU_ALERT_PERCENT, StackContext
 
-CPU_ALARM_PERCENT = 85
 PERIOD_S = 300
 
 
@@ -42,11 +41,11 @@ class AwsMonitoring(pulumi.ComponentResource):
         self.alarms = [
             self._alarm(
                 f"{name}-{tier}-cpu",
-                f"{tier} tier CPU above {CPU_ALARM_PERCENT}%",
+                f"{tier} tier CPU above {CPU_ALERT_PERCENT}%",
                 "AWS/EC2",
                 "CPUUtilization",
                 "Average",
-                CPU_ALARM_PERCENT,
+                CPU_ALERT_PERCENT,
                 {"AutoScalingGroupName": group},
                 ctx,
             )

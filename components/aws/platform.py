@@ -92,11 +92,7 @@ class AwsPlatform(pulumi.ComponentResource):
             )
         self.budget = AwsBudget(
             f"{name}-budget",
-            BudgetArgs(
-                limit_usd=config.budget_limits()[Provider.aws],
-                forecast_percent=config.budget.forecast_alert_percent,
-                actual_percent=config.budget.actual_alert_percent,
-            ),
+            BudgetArgs.for_provider(config, Provider.aws),
             ctx,
             child,
         )

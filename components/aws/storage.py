@@ -19,10 +19,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.policy_documents import document, tls_only_statement
-from components.common import BucketSpec, StackContext
+from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext, StorageTier
 from infra.config import BucketClass
 
-ABORT_MULTIPART_DAYS = 7
 LOG_RETENTION_DAYS = 365
 
 
@@ -34,22 +33,14 @@ class AwsStorageArgs:
     external_policy: frozenset[BucketClass] = field(default_factory=frozenset)
 
 
+# The provider-neutral cold tiers, as S3 storage classes.
+S3_TIERS = {StorageTier.infrequent: "STANDARD_IA", StorageTier.archive: "GLACIER"}
+
+
 def lifecycle_rules(spec: BucketSpec) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-    """The class intent as S3 lifecycle rules (tiers: STANDARD_IA, then GLACIER)."""
-    s = spec.settings
-    transitions = []
-    if s.infrequent_after_days:
-        transitions.append(
-            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-                days=s.infrequent_after_days, storage_class="STANDARD_IA"
-            )
-        )
-    if s.archive_after_days:
-        transitions.append(
-            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(days=s.archive_after_days, storage_class="GLACIER")
-        )
-    # Deleted objects stay recoverable as noncurrent versions for at least the retention window.
-    noncurrent_days = max(filter(None, [s.noncurrent_expire_days, s.retention_days]), default=None)
+    """The class intent (components.common.BucketSpec) as one S3 lifecycle rule."""
+    expire_days = spec.settings.expire_days
+    noncurrent_days = spec.noncurrent_days
     rule = aws.s3.BucketLifecycleConfigurationRuleArgs(
         id=f"{spec.bucket_class.value}-lifecycle",
         status="Enabled",
@@ -57,11 +48,15 @@ def lifecycle_rules(spec: BucketSpec) -> list[aws.s3.BucketLifecycleConfiguratio
         abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
             days_after_initiation=ABORT_MULTIPART_DAYS
         ),
-        transitions=transitions or None,
-        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=s.expire_days) if s.expire_days else None,
+        transitions=[
+            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(days=days, storage_class=S3_TIERS[tier])
+            for days, tier in spec.transitions
+        ]
+        or None,
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expire_days) if expire_days else None,
         noncurrent_version_expiration=(
             aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=noncurrent_days)
-            if noncurrent_days and s.versioning
+            if noncurrent_days
             else None
         ),
     )
@@ -216,7 +211,7 @@ class AwsStorage(pulumi.ComponentResource):
                     aws.s3.BucketCorsConfigurationCorsRuleArgs(
                         allowed_methods=["GET", "HEAD"],
                         allowed_origins=spec.settings.cors_origins,
-                        max_age_seconds=3600,
+                        max_age_seconds=CORS_MAX_AGE_S,
                     )
                 ],
                 opts=ctx.child(self),

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native.monitor as monitor
 
-from components.common import StackContext
-
-CPU_ALERT_PERCENT = 85
+from components.common import CPU_ALERT_PERCENT, StackContext
 
 
 @dataclass(frozen=True)

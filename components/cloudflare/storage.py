@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.common import BucketSpec, StackContext, StorageTier
+from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext, StorageTier
 from infra.config import BucketClass
 
 # R2 always encrypts objects at rest (AES-256-GCM, Cloudflare-managed keys); it cannot be disabled.
@@ -32,7 +32,6 @@ R2_ENCRYPTED_AT_REST = True
 R2_BUCKET_TYPE = "cloudflare:index/r2Bucket:R2Bucket"
 # R2 has no object versioning; retention is a bucket lock instead.
 R2_VERSIONING = False
-ABORT_MULTIPART_DAYS = 7
 DAY_SECONDS = 86_400
 R2_TIERS = {StorageTier.infrequent: "InfrequentAccess"}
 
@@ -93,7 +92,7 @@ class CloudflareStorage(pulumi.ComponentResource):
                             allowed=cloudflare.R2BucketCorsRuleAllowedArgs(
                                 methods=["GET", "HEAD"], origins=list(spec.settings.cors_origins), headers=["*"]
                             ),
-                            max_age_seconds=3600,
+                            max_age_seconds=CORS_MAX_AGE_S,
                         )
                     ],
                     **on_bucket,

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import StackContext
+from components.common import CPU_ALERT_PERCENT, StackContext
 from infra.config import Tier
 
-CPU_ALERT_PERCENT = 85
 MEMORY_ALERT_PERCENT = 90
 WINDOW = "5m"
 METRICS = {

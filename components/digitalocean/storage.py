@@ -20,11 +20,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import BucketSpec, StackContext
+from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext
 from infra.config import BucketClass
-
-ABORT_MULTIPART_DAYS = 7
-CORS_MAX_AGE_S = 3600
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import StackContext
+from components.common import CPU_ALERT_PERCENT, StackContext
 
-CPU_ALERT_PERCENT = 85
 WINDOW = "300s"
 AUTO_CLOSE = "1800s"
 

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import BucketSpec, StackContext, StorageTier
+from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext, StorageTier
 from infra.config import BucketClass
 
-ABORT_MULTIPART_DAYS = 7
 LOG_RETENTION_DAYS = 365
 DEFAULT_SOFT_DELETE_DAYS = 7
 KEY_ROTATION = f"{90 * 24 * 3600}s"
@@ -165,7 +164,9 @@ class GcpStorage(pulumi.ComponentResource):
         elif self.key is not None:
             pulumi.log.warn(f"{role}: customer-managed key opted out; Google-managed encryption only")
         cors = [
-            gcp.storage.BucketCorArgs(origins=spec.settings.cors_origins, methods=["GET", "HEAD"], max_age_seconds=3600)
+            gcp.storage.BucketCorArgs(
+                origins=spec.settings.cors_origins, methods=["GET", "HEAD"], max_age_seconds=CORS_MAX_AGE_S
+            )
         ]
         return gcp.storage.Bucket(
             role,
