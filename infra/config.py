@@ -102,7 +102,7 @@ class Enforcement(StrEnum):
 class Model(BaseModel):
     """Base of every config block: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
 def _checked(problem: Any) -> AfterValidator:
@@ -154,8 +154,11 @@ class TierScaling(Model):
 
 class Autoscaling(Model):
     compute: TierScaling
+    """General-purpose tier."""
     gpu: TierScaling
+    """GPU tier (inference, training); spot by default."""
     memory: TierScaling
+    """Memory-optimised tier."""
 
 
 class BucketClassSettings(Model):
@@ -211,7 +214,9 @@ class Budget(Model):
         "the enabled providers that have a budget resource (aws, gcp, azure).",
     )
     forecast_alert_percent: int = Field(default=80, ge=1, le=200)
+    """Alert when the forecast reaches this % of a provider budget."""
     actual_alert_percent: int = Field(default=100, ge=1, le=200)
+    """Alert when actual spend reaches this % of a provider budget."""
     enforcement: Enforcement = Field(default=Enforcement.mandatory, description="Budget policy level.")
 
 
@@ -219,8 +224,11 @@ class Tags(Model):
     """Required tags; `environment` and `project` are added from the stack."""
 
     owner: LabelValue
+    """Team that owns the stack (a valid GCP label value)."""
     cost_center: LabelValue = Field(alias="cost-center")
+    """Cost center billed for the stack."""
     extra: dict[str, LabelValue] = Field(default_factory=dict)
+    """More tags, on every taggable resource."""
 
 
 class Network(Model):
@@ -230,7 +238,9 @@ class Network(Model):
 
 class FunctionDefaults(Model):
     memory_mb: int = Field(default=256, ge=128, le=4096)
+    """Memory of a function unless its entry says otherwise."""
     timeout_s: int = Field(default=30, ge=1, le=900)
+    """Timeout of a function unless its entry says otherwise."""
     min_instances: int = Field(default=0, ge=0, le=10, description="Warm instances (0 = scale to zero).")
 
 
@@ -238,6 +248,7 @@ class Usage(Model):
     """Usage assumptions for the cost model (like Infracost usage files)."""
 
     hours_per_month: float = Field(default=730, gt=0, le=744)
+    """Hours an always-on instance runs in a month."""
     storage_gb: dict[BucketClass, float] = Field(
         default_factory=lambda: {
             BucketClass.artifacts: 50,
@@ -248,6 +259,7 @@ class Usage(Model):
     )
     function_requests_millions: float = Field(default=1.0, ge=0, description="Per function, per month.")
     function_avg_duration_ms: float = Field(default=200, gt=0)
+    """Average duration of one function invocation."""
     cdn_egress_gb: float = Field(default=100, ge=0, description="Per CDN, per month.")
     nat_processed_gb: float = Field(default=50, ge=0, description="Per NAT gateway, per month.")
     log_storage_gb: float = Field(default=10, ge=0, description="GB kept in each access-log bucket.")
@@ -314,8 +326,11 @@ class Tiers(Model):
     """One instance size per tier; the sizes must be in the pricing catalog."""
 
     compute: str
+    """Size of the compute tier."""
     gpu: str
+    """Size of the gpu tier (must have a GPU)."""
     memory: str
+    """Size of the memory tier."""
 
     def sizes(self) -> dict[Tier, str]:
         return {t: getattr(self, t.value) for t in Tier}
@@ -353,6 +368,7 @@ class ProviderBlock(Model):
     FUNCTIONS_KEY: ClassVar[str] = ""
 
     enabled: bool = False
+    """Declare this provider in the stack (its SDK is imported only then)."""
     budget_usd: float | None = Field(default=None, gt=0, description="Overrides this provider's budget share.")
 
     def catalog_problems(self, key: str) -> list[str]:
@@ -361,6 +377,7 @@ class ProviderBlock(Model):
 
 class AwsNetwork(Model):
     cidr: Cidr = "10.20.0.0/16"
+    """VPC address range (/16-/24)."""
     ssm_endpoints: bool | None = Field(
         default=None, description="Interface endpoints for SSM; by default only where there is no NAT."
     )
@@ -374,10 +391,13 @@ class Aws(ProviderBlock):
     FUNCTIONS_KEY: ClassVar[str] = "lambda_functions"
 
     region: str = "us-east-1"
+    """AWS region (must be in the pricing catalog)."""
     s3_bucket: S3Name = "qmoi-cloud-storage"
     ec2_instances: Tiers = Tiers(compute="t3.xlarge", gpu="g4dn.xlarge", memory="r5.xlarge")
     lambda_functions: Functions = Field(default_factory=dict)
+    """Lambda functions: name -> true/false or {enabled, memory_mb, timeout_s}; code in functions/<name>/."""
     cloudfront: CloudFront = CloudFront(enabled=False)
+    """CloudFront in front of the media bucket."""
     network: AwsNetwork = AwsNetwork()
 
     def catalog_problems(self, key: str) -> list[str]:
@@ -391,6 +411,7 @@ class GcpMachine(Model):
     """A machine type, plus an accelerator for GPU tiers (GCP attaches GPUs separately)."""
 
     machine_type: str
+    """Machine type, e.g. n1-standard-8 (must be in the pricing catalog)."""
     accelerator: str | None = Field(default=None, description="e.g. nvidia-tesla-t4 (n1) or nvidia-l4 (g2).")
     accelerator_count: int = Field(default=1, ge=1, le=8)
 
@@ -433,8 +454,11 @@ class Gcp(ProviderBlock):
     FUNCTIONS_KEY: ClassVar[str] = "cloud_functions"
 
     project_id: Annotated[str, _checked(naming.gcp_project_problem)] = "qmoi-enhanced"
+    """GCP project id (6-30 chars)."""
     region: str = "us-central1"
+    """GCP region (must be in the pricing catalog)."""
     storage_bucket: GcsName = "qmoi-cloud-storage"
+    """Base name of the buckets: <storage_bucket>-<env>-<class>."""
     billing_account: str | None = Field(
         default=None,
         pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$",
@@ -446,6 +470,7 @@ class Gcp(ProviderBlock):
         memory=GcpMachine(machine_type="n1-highmem-16"),
     )
     cloud_functions: Functions = Field(default_factory=dict)
+    """2nd-gen Cloud Functions: name -> true/false or settings; code in functions/<name>/."""
     cdn: Cdn = Cdn(enabled=False)
     network: GcpNetwork = GcpNetwork()
     cmek: bool = Field(
@@ -508,13 +533,19 @@ class Azure(ProviderBlock):
         description="The subscription GUID, e.g. 0b1f6471-1bf0-4dda-aec3-111122223333.",
     )
     region: str = "eastus"
+    """Azure region (must be in the pricing catalog)."""
     storage_account: Annotated[str, _checked(naming.azure_storage_account_problem)] = "qmoistorage"
+    """Base of the storage account name; the stack appends its environment (<= 24 chars in all)."""
     container: Annotated[str, _checked(naming.azure_container_problem)] = "qmoi-artifacts"
+    """Container of the artifacts class; the other classes are <container>-<class>."""
     virtual_machines: Tiers = Tiers(compute="Standard_D8s_v3", gpu="Standard_NC4as_T4_v3", memory="Standard_E16s_v3")
     functions: Functions = Field(default_factory=dict)
+    """Function Apps: name -> true/false or settings; code in functions/<name>/."""
     cdn: Cdn = Cdn(enabled=False)
+    """Front Door Standard in front of the media container."""
     network: AzureNetwork = AzureNetwork()
     admin_username: str = Field(default="qmoiadmin", pattern=r"^[a-z][a-z0-9_-]{2,31}$")
+    """Linux admin user of the scale sets (SSH keys only)."""
     ssh_public_keys: list[
         Annotated[str, Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( .*)?$")]
     ] = Field(default_factory=list, description="OpenSSH public keys for the scale sets (no passwords).")
@@ -575,6 +606,7 @@ class LoadBalancer(Model):
         default_factory=list, description="Origin pools in failover order; default: enabled clouds in config order."
     )
     steering: Literal["off", "geo", "random", "dynamic_latency"] = "off"
+    """How the load balancer picks a pool."""
     geo: dict[str, list[Provider]] = Field(default_factory=dict, description="Region code -> pools, for geo steering.")
     health_path: str = Field(default="/", pattern=r"^/[A-Za-z0-9._~/-]*$", description="HTTPS health check path.")
     expected_codes: str = Field(default="2xx", pattern=r"^[1-5]([0-9]{2}|xx)$", description="e.g. 200 or 2xx.")
@@ -588,10 +620,12 @@ class Cloudflare(ProviderBlock):
 
     account_id: Hex32 = "0" * 32
     zones: list[CloudflareZone] = Field(default_factory=list)
+    """Zones managed here: [{name, zone_id, hostnames}]."""
     r2_bucket: R2Name = "qmoi-cloud-storage"
     r2_location: Literal["wnam", "enam", "weur", "eeur", "apac", "oc"] | None = None
     r2_jurisdiction: Literal["default", "eu", "fedramp"] = "default"
     workers: Functions = Field(default_factory=dict)
+    """Workers: name -> true/false or {routes}; script in functions/<name>/worker.js."""
     secret_bindings: dict[str, list[SecretBindingName]] = Field(
         default_factory=dict,
         description="Worker -> names of its secret_text bindings; the values come only from the secret "
@@ -646,6 +680,7 @@ class DigitalOcean(ProviderBlock):
     region: DoRegion = "nyc3"
     gpu_region: DoRegion | None = Field(default="tor1", description="Region of the gpu tier; null: `region`.")
     spaces_bucket: S3Name = "qmoi-cloud-storage"
+    """Base name of the Spaces buckets: <spaces_bucket>-<env>-<class>."""
     # Sizes the pricing catalog knows; no memory-optimized (m-*) price has two agreeing sources yet.
     droplets: Tiers = Tiers(compute="s-4vcpu-8gb", gpu="gpu-h100x1-80gb", memory="s-4vcpu-8gb")
     image: str = Field(default="ubuntu-24-04-x64", description="Image of the CPU tiers.")
@@ -715,6 +750,7 @@ class PlatformConfig(Model):
     """Everything one stack declares. Field names are the stack file's keys."""
 
     environment: Environment
+    """dev, staging or prod; defaults to the stack name and selects the profile."""
     tags: Tags
     budget: Budget
     aws: Aws = Aws()
@@ -729,7 +765,9 @@ class PlatformConfig(Model):
     usage: Usage = Usage()
     protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")
     log_retention_days: int = Field(ge=1, le=3653)
+    """Retention of function and platform logs (profile)."""
     cdn_price_class: CdnPriceClass
+    """Edge coverage of the CDNs (profile)."""
 
     @property
     def enabled_providers(self) -> list[Provider]:

@@ -73,7 +73,8 @@ def rows(model: type[BaseModel] = PlatformConfig, prefix: str = "") -> list[tupl
         key = f"{prefix}{field.alias or name}"
         nested = _model_of(field.annotation)
         if nested is not None:
-            found.append((key, "block", _default(field), (field.description or "").strip()))
+            description = field.description or (nested.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+            found.append((key, "block", _default(field), description.strip()))
             found += rows(nested, f"{key}.")
         else:
             found.append((key, _type_name(field.annotation), _default(field), (field.description or "").strip()))

@@ -121,4 +121,12 @@ class AwsPlatform(pulumi.ComponentResource):
         }
         if self.origin is not None:
             outputs["cdn_domain"] = self.origin
+        if self.cdn is not None and self.cdn.certificate is not None:
+            # The DNS records ACM waits for before the distribution can use the certificate.
+            outputs["certificate_validation_records"] = self.cdn.certificate.domain_validation_options.apply(
+                lambda options: [
+                    {"name": o.resource_record_name, "type": o.resource_record_type, "value": o.resource_record_value}
+                    for o in options
+                ]
+            )
         return outputs

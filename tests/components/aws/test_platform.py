@@ -121,6 +121,9 @@ def test_stack_outputs_name_buckets_functions_groups_and_the_cdn(dev):
     assert set(outputs["functions"]) == {"revenue_processing", "ai_inference", "data_analysis"}
     assert outputs["autoscaling_groups"]["gpu"] == "qmoi-dev-gpu"
     assert outputs["cdn_domain"].endswith(".cloudfront.net")
+    records = outputs["certificate_validation_records"]
+    assert [r["type"] for r in records] == ["CNAME", "CNAME"]
+    assert records[0]["name"].endswith(".dev.qmoi.ai.") and records[0]["value"].endswith(".acm-validations.aws.")
 
 
 def test_prod_protects_and_retains_every_stateful_aws_resource(prod, dev):
