@@ -37,9 +37,21 @@ class AwsCdnArgs:
     price_class: CdnPriceClass
 
 
+def validation_option(
+    options: list[aws.acm.outputs.CertificateDomainValidationOption], domain: str
+) -> aws.acm.outputs.CertificateDomainValidationOption:
+    """The validation record ACM asks for `domain`."""
+    for option in options:
+        if option.domain_name == domain:
+            return option
+    raise ValueError(f"the ACM certificate has no validation option for {domain!r}")
+
+
 class AwsCdn(pulumi.ComponentResource):
     distribution: aws.cloudfront.Distribution
     certificate: aws.acm.Certificate | None
+    # Per domain, the DNS record ACM checks (CNAME), picked by domain name: ACM's order is not guaranteed.
+    validation_records: dict[str, pulumi.Output[aws.acm.outputs.CertificateDomainValidationOption]]
 
     def __init__(
         self, name: str, args: AwsCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -54,6 +66,7 @@ class AwsCdn(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         self.certificate = None
+        self.validation_records = {}
         # The default *.cloudfront.net certificate only accepts "TLSv1"; custom domains get TLS 1.2.
         viewer_certificate = aws.cloudfront.DistributionViewerCertificateArgs(
             cloudfront_default_certificate=True, minimum_protocol_version="TLSv1"
@@ -68,6 +81,15 @@ class AwsCdn(pulumi.ComponentResource):
                 tags=ctx.tags,
                 opts=ctx.child(self, provider=us_east_1),
             )
+            self.validation_records = {
+                domain: self.certificate.domain_validation_options.apply(
+                    lambda options, domain=domain: validation_option(options, domain)
+                )
+                for domain in args.domains
+            }
+            # No `validation_record_fqdns`: the records live in Cloudflare, declared after this platform
+            # (stacks/edge.py), so they cannot be passed in here without a construction cycle. The
+            # validation still waits until ACM sees them; Pulumi creates them in parallel with it.
             validation = aws.acm.CertificateValidation(
                 f"{name}-certificate-validation",
                 certificate_arn=self.certificate.arn,

@@ -112,6 +112,13 @@ class AwsPlatform(pulumi.ComponentResource):
         """The CloudFront hostname: the AWS origin pool of the multi-cloud edge."""
         return self.cdn.distribution.domain_name if self.cdn else None
 
+    @property
+    def certificate_validation_records(
+        self,
+    ) -> dict[str, pulumi.Output[aws.acm.outputs.CertificateDomainValidationOption]]:
+        """Per CloudFront domain, the DNS record its ACM certificate waits for (empty without custom domains)."""
+        return self.cdn.validation_records if self.cdn else {}
+
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """Stack outputs: bucket names, CDN domain, function names, group names."""
         outputs: dict[str, pulumi.Input[object]] = {

@@ -45,6 +45,8 @@ class AzureCdn(pulumi.ComponentResource):
     endpoint: cdn.AFDEndpoint
     route: cdn.Route
     custom_domains: dict[str, cdn.AFDCustomDomain]
+    # Per custom domain, the token Front Door expects in the `_dnsauth.<domain>` TXT record.
+    validation_tokens: dict[str, pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: AzureCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -129,6 +131,10 @@ class AzureCdn(pulumi.ComponentResource):
                 opts=ctx.child(self),
             )
             for domain in args.domains
+        }
+        self.validation_tokens = {
+            domain: custom.validation_properties.apply(lambda v: (v.validation_token or "") if v else "")
+            for domain, custom in self.custom_domains.items()
         }
         self.route = cdn.Route(
             f"{name}-route",

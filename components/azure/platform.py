@@ -149,8 +149,18 @@ class AzurePlatform(pulumi.ComponentResource):
         """The Front Door endpoint host: the Azure origin pool of the multi-cloud edge."""
         return self.cdn.endpoint.host_name if self.cdn else None
 
+    @property
+    def cdn_endpoint_host(self) -> pulumi.Output[str] | None:
+        """The Front Door endpoint host name: each custom domain needs a CNAME to it."""
+        return self.cdn.endpoint.host_name if self.cdn else None
+
+    @property
+    def cdn_validation_tokens(self) -> dict[str, pulumi.Output[str]]:
+        """Per Front Door custom domain, the token its `_dnsauth.<domain>` TXT record must hold."""
+        return self.cdn.validation_tokens if self.cdn else {}
+
     def exports(self) -> dict[str, pulumi.Input[object]]:
-        """Stack outputs: resource group, storage account and containers, apps, scale sets, CDN host."""
+        """Stack outputs: resource group, storage account, containers, apps, scale sets, CDN host, domain records."""
         outputs: dict[str, pulumi.Input[object]] = {
             "resource_group": self.resource_group.name,
             "storage_account": self.storage.account.name,
@@ -160,4 +170,10 @@ class AzurePlatform(pulumi.ComponentResource):
         }
         if self.origin is not None:
             outputs["cdn_domain"] = self.origin
+        if self.cdn_endpoint_host is not None and self.cdn_validation_tokens:
+            # What each custom domain needs in DNS (created in Cloudflare when the domain is in one of its zones).
+            outputs["custom_domain_records"] = {
+                domain: {"txt_name": f"_dnsauth.{domain}", "txt_value": token, "cname": self.cdn_endpoint_host}
+                for domain, token in self.cdn_validation_tokens.items()
+            }
         return outputs

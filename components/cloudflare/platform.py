@@ -1,7 +1,8 @@
 """CloudflarePlatform: the edge of a stack, built last, in front of the other clouds' origins.
 
 Composes storage (R2), functions (Workers + routes), cdn (zone TLS/HSTS/cache settings),
-dns (proxied CNAMEs) and load balancing (one pool per cloud origin). An explicit provider
+dns (proxied CNAMEs), load balancing (one pool per cloud origin) and, when `stacks/edge.py`
+passes any, the DNS-only records the other clouds' CDN domains need (`cloud_records`). An explicit provider
 carries the API token from secret config (`cloudflare:apiToken`) when one is set; otherwise
 the provider plugin reads CLOUDFLARE_API_TOKEN. Nothing here reads config: origins and
 secrets are passed in by `stacks/edge.py`.
@@ -13,14 +14,14 @@ It serves no origin of its own (`origin` is None): it is the edge.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 
 from components.cloudflare.cdn import CloudflareCdn
-from components.cloudflare.dns import CloudflareDns
+from components.cloudflare.dns import CloudflareCloudRecords, CloudflareDns, DnsOnlyRecord
 from components.cloudflare.functions import CloudflareFunctions, CloudflareFunctionsArgs, WorkerRoute
 from components.cloudflare.load_balancing import CloudflareLoadBalancing, CloudflareLoadBalancingArgs
 from components.cloudflare.storage import CloudflareStorage, CloudflareStorageArgs
@@ -68,6 +69,7 @@ class CloudflarePlatform(pulumi.ComponentResource):
     cdn: CloudflareCdn
     dns: CloudflareDns
     load_balancing: CloudflareLoadBalancing | None
+    cloud_records: CloudflareCloudRecords | None
     origins: dict[Provider, pulumi.Output[str]]
 
     def __init__(
@@ -78,6 +80,7 @@ class CloudflarePlatform(pulumi.ComponentResource):
         *,
         origins: Mapping[Provider, pulumi.Output[str]] | None = None,
         secrets: CloudflareSecrets | None = None,
+        records: Sequence[DnsOnlyRecord] = (),
     ) -> None:
         super().__init__("qmoi:cloudflare:Platform", name, None, opts)
         cf = config.cloudflare
@@ -140,6 +143,9 @@ class CloudflarePlatform(pulumi.ComponentResource):
                 child,
             )
         self.dns = CloudflareDns(f"{name}-dns", cf.zones, self._edge_target(cf), ctx, child)
+        self.cloud_records = (
+            CloudflareCloudRecords(f"{name}-cloud-records", list(records), ctx, child) if records else None
+        )
         self.register_outputs(self.exports())
 
     def _edge_target(self, cf: Cloudflare) -> pulumi.Input[str]:
@@ -163,7 +169,7 @@ class CloudflarePlatform(pulumi.ComponentResource):
         return self.load_balancing.load_balancer.name if self.load_balancing else None
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
-        """Stack outputs: R2 bucket names, worker names, DNS hostnames, LB hostname and pools."""
+        """Stack outputs: R2 bucket names, worker names, DNS hostnames, LB hostname and pools, cloud records."""
         outputs: dict[str, pulumi.Input[object]] = {
             "buckets": {c.value: b.name for c, b in self.storage.buckets.items()},
             "workers": {n: s.script_name for n, s in self.functions.scripts.items()},
@@ -173,4 +179,6 @@ class CloudflarePlatform(pulumi.ComponentResource):
         if self.load_balancing is not None:
             outputs["load_balancer"] = self.load_balancing.load_balancer.name
             outputs["pools"] = {p.value: pool.id for p, pool in self.load_balancing.pools.items()}
+        if self.cloud_records is not None:
+            outputs["cloud_records"] = {key: r.name for key, r in self.cloud_records.records.items()}
         return outputs

@@ -47,12 +47,14 @@ class GcpCdn(pulumi.ComponentResource):
     certificate: gcp.compute.ManagedSslCertificate
     ssl_policy: gcp.compute.SSLPolicy
     hostname: pulumi.Output[str]
+    domains: list[str]
 
     def __init__(
         self, name: str, args: GcpCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:gcp:Cdn", name, None, opts)
         prefix = f"qmoi-{ctx.environment}-media"
+        self.domains = list(args.domains)
         fill_agent = pulumi.Output.concat(
             "serviceAccount:service-", args.project_number, "@cloud-cdn-fill.iam.gserviceaccount.com"
         )

@@ -146,6 +146,16 @@ class GcpPlatform(pulumi.ComponentResource):
         """
         return self.cdn.hostname if self.cdn else None
 
+    @property
+    def cdn_address(self) -> pulumi.Output[str] | None:
+        """The HTTPS load balancer's global IPv4 address: `cdn_domains` need DNS-only A records to it."""
+        return self.cdn.address.address if self.cdn else None
+
+    @property
+    def cdn_domains(self) -> list[str]:
+        """The domains of the Google-managed certificate, issued once their A records point at `cdn_address`."""
+        return self.cdn.domains if self.cdn else []
+
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """Stack outputs: bucket names, function names, instance group names, CDN address and hostname."""
         outputs: dict[str, pulumi.Input[object]] = {
