@@ -93,7 +93,10 @@ class AzureCdn(pulumi.ComponentResource):
             profile_name=profile_name,
             resource_group_name=rg,
             health_probe_settings=cdn.HealthProbeParametersArgs(
-                probe_path="/", probe_protocol="Https", probe_request_type="HEAD", probe_interval_in_seconds=100
+                probe_path="/",
+                probe_protocol=cdn.ProbeProtocol.HTTPS,
+                probe_request_type=cdn.HealthProbeRequestType.HEAD,
+                probe_interval_in_seconds=100,
             ),
             load_balancing_settings=cdn.LoadBalancingSettingsParametersArgs(
                 sample_size=4, successful_samples_required=3, additional_latency_in_milliseconds=50
@@ -126,7 +129,7 @@ class AzureCdn(pulumi.ComponentResource):
                 profile_name=profile_name,
                 resource_group_name=rg,
                 tls_settings=cdn.AFDDomainHttpsParametersArgs(
-                    certificate_type="ManagedCertificate", minimum_tls_version="TLS12"
+                    certificate_type="ManagedCertificate", minimum_tls_version=cdn.AfdMinimumTlsVersion.TLS12
                 ),
                 opts=ctx.child(self),
             )

@@ -61,20 +61,26 @@ def supports_trusted_launch(size: str) -> bool:
     return not size.startswith(TRUSTED_LAUNCH_UNSUPPORTED)
 
 
-def cpu_rule(scale_set_id: pulumi.Input[str], direction: str, threshold: int, window: str) -> monitor.ScaleRuleArgs:
+def cpu_rule(
+    scale_set_id: pulumi.Input[str], direction: monitor.ScaleDirection, threshold: int, window: str
+) -> monitor.ScaleRuleArgs:
     return monitor.ScaleRuleArgs(
         metric_trigger=monitor.MetricTriggerArgs(
             metric_name="Percentage CPU",
             metric_namespace="microsoft.compute/virtualmachinescalesets",
             metric_resource_uri=scale_set_id,
-            operator="GreaterThan" if direction == "Increase" else "LessThan",
-            statistic="Average",
+            operator=monitor.ComparisonOperationType.GREATER_THAN
+            if direction == monitor.ScaleDirection.INCREASE
+            else monitor.ComparisonOperationType.LESS_THAN,
+            statistic=monitor.MetricStatisticType.AVERAGE,
             threshold=threshold,
-            time_aggregation="Average",
+            time_aggregation=monitor.TimeAggregationType.AVERAGE,
             time_grain="PT1M",
             time_window=window,
         ),
-        scale_action=monitor.ScaleActionArgs(direction=direction, type="ChangeCount", value="1", cooldown="PT5M"),
+        scale_action=monitor.ScaleActionArgs(
+            direction=direction, type=monitor.ScaleType.CHANGE_COUNT, value="1", cooldown="PT5M"
+        ),
     )
 
 
@@ -108,15 +114,6 @@ class AzureCompute(pulumi.ComponentResource):
     ) -> compute.VirtualMachineScaleSet:
         tier = spec.tier.value
         role = f"{name}-{tier}"
-        spot = (
-            {
-                "priority": "Spot",
-                "eviction_policy": "Delete",
-                "billing_profile": compute.BillingProfileArgs(max_price=-1),
-            }
-            if spec.spot
-            else {"priority": "Regular"}
-        )
         return compute.VirtualMachineScaleSet(
             f"{role}-vmss",
             vm_scale_set_name=f"qmoi-{ctx.environment}-{tier}",
@@ -131,7 +128,7 @@ class AzureCompute(pulumi.ComponentResource):
                 enabled=True, grace_period=REPAIR_GRACE, repair_action="Replace"
             ),
             scale_in_policy=compute.ScaleInPolicyArgs(rules=["Default"], force_deletion=False),
-            upgrade_policy=compute.UpgradePolicyArgs(mode="Manual"),
+            upgrade_policy=compute.UpgradePolicyArgs(mode=compute.UpgradeMode.MANUAL),
             virtual_machine_profile=compute.VirtualMachineScaleSetVMProfileArgs(
                 os_profile=compute.VirtualMachineScaleSetOSProfileArgs(
                     computer_name_prefix=f"qmoi{tier[:3]}",
@@ -153,7 +150,7 @@ class AzureCompute(pulumi.ComponentResource):
                     image_reference=IMAGE,
                     os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
                         create_option="FromImage",
-                        caching="ReadWrite",
+                        caching=compute.CachingTypes.READ_WRITE,
                         delete_option="Delete",
                         disk_size_gb=OS_DISK_GB[spec.tier],
                         managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
@@ -194,7 +191,9 @@ class AzureCompute(pulumi.ComponentResource):
                 diagnostics_profile=compute.DiagnosticsProfileArgs(
                     boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
                 ),
-                **spot,  # type: ignore[arg-type]
+                priority="Spot" if spec.spot else "Regular",
+                eviction_policy="Delete" if spec.spot else None,
+                billing_profile=compute.BillingProfileArgs(max_price=-1) if spec.spot else None,
             ),
             tags=ctx.tags_with(tier=tier),
             opts=ctx.child(self, ignore_changes=["sku.capacity"]),
@@ -220,9 +219,12 @@ class AzureCompute(pulumi.ComponentResource):
                         minimum=str(scaling.min), maximum=str(scaling.max), default=str(scaling.desired)
                     ),
                     rules=[
-                        cpu_rule(scale_set_id, "Increase", scaling.cpu_target_percent, "PT5M"),
+                        cpu_rule(scale_set_id, monitor.ScaleDirection.INCREASE, scaling.cpu_target_percent, "PT5M"),
                         cpu_rule(
-                            scale_set_id, "Decrease", max(scaling.cpu_target_percent - SCALE_IN_MARGIN, 5), "PT10M"
+                            scale_set_id,
+                            monitor.ScaleDirection.DECREASE,
+                            max(scaling.cpu_target_percent - SCALE_IN_MARGIN, 5),
+                            "PT10M",
                         ),
                     ],
                 )

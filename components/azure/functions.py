@@ -77,7 +77,7 @@ class AzureFunctions(pulumi.ComponentResource):
         self.insights = {}
         self.workspace = None
         if args.plans:
-            self.workspace = operationalinsights.Workspace(
+            workspace = operationalinsights.Workspace(
                 f"{name}-logs",
                 workspace_name=f"qmoi-{ctx.environment}-functions-logs",
                 resource_group_name=args.resource_group_name,
@@ -87,8 +87,9 @@ class AzureFunctions(pulumi.ComponentResource):
                 tags=ctx.tags,
                 opts=ctx.child(self),
             )
-        for plan in args.plans:
-            self._function(name, plan, args, self.workspace, ctx)
+            self.workspace = workspace
+            for plan in args.plans:
+                self._function(name, plan, args, workspace, ctx)
         self.register_outputs({f"{n}_app": a.name for n, a in self.apps.items()})
 
     def _function(
@@ -108,7 +109,7 @@ class AzureFunctions(pulumi.ComponentResource):
             container_name=f"{args.artifacts_container}-{plan.slug}"[:63].rstrip("-"),
             account_name=args.account_name,
             resource_group_name=rg,
-            public_access="None",
+            public_access=storage.PublicAccess.NONE,
             opts=ctx.child(self),
         )
         package = storage.Blob(
@@ -117,7 +118,7 @@ class AzureFunctions(pulumi.ComponentResource):
             container_name=container.name,
             account_name=args.account_name,
             resource_group_name=rg,
-            type="Block",
+            type=storage.BlobType.BLOCK,
             content_type="application/zip",
             source=pulumi.FileArchive(str(plan.source_dir)),
             metadata={"source_digest": plan.source_digest},
@@ -161,8 +162,8 @@ class AzureFunctions(pulumi.ComponentResource):
             reserved=True,
             server_farm_id=service_plan.id,
             https_only=True,
-            client_cert_mode="Optional",
-            identity=web.ManagedServiceIdentityArgs(type="SystemAssigned"),
+            client_cert_mode=web.ClientCertMode.OPTIONAL,
+            identity=web.ManagedServiceIdentityArgs(type=web.ManagedServiceIdentityType.SYSTEM_ASSIGNED),
             virtual_network_subnet_id=args.subnet_id,
             site_config=web.SiteConfigArgs(
                 min_tls_version="1.2",

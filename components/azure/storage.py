@@ -106,7 +106,7 @@ class AzureStorage(pulumi.ComponentResource):
             location=args.location,
             kind="StorageV2",
             sku=storage.SkuArgs(name="Standard_ZRS"),
-            access_tier="Hot",
+            access_tier=storage.AccessTier.HOT,
             enable_https_traffic_only=True,
             minimum_tls_version="TLS1_2",
             allow_blob_public_access=False,
@@ -123,11 +123,13 @@ class AzureStorage(pulumi.ComponentResource):
                 ),
             ),
             network_rule_set=storage.NetworkRuleSetArgs(
-                default_action="Deny",
+                default_action=storage.DefaultAction.DENY,
                 bypass="AzureServices, Logging, Metrics",
-                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=ip, action="Allow") for ip in args.ip_rules],
+                ip_rules=[
+                    storage.IPRuleArgs(i_p_address_or_range=ip, action=storage.Action.ALLOW) for ip in args.ip_rules
+                ],
                 virtual_network_rules=[
-                    storage.VirtualNetworkRuleArgs(virtual_network_resource_id=s, action="Allow")
+                    storage.VirtualNetworkRuleArgs(virtual_network_resource_id=s, action=storage.Action.ALLOW)
                     for s in args.subnet_ids
                 ],
             ),
@@ -153,7 +155,7 @@ class AzureStorage(pulumi.ComponentResource):
                 container_name=self.container_names[b.bucket_class],
                 account_name=self.account.name,
                 resource_group_name=rg,
-                public_access="None",
+                public_access=storage.PublicAccess.NONE,
                 metadata={"bucket_class": b.bucket_class.value, "environment": ctx.environment},
                 opts=ctx.child(self, stateful=b.stateful, depends_on=[self.blob_service]),
             )

@@ -89,9 +89,10 @@ class CloudflareCdn(pulumi.ComponentResource):
                 rules=cache_rules(),
                 opts=ctx.child(self),
             )
-            on_zone = {"zone_id": zone.zone_id, "value": "on", "opts": ctx.child(self)}
-            cloudflare.ArgoTieredCaching(f"{role}-tiered-caching", **on_zone)
-            cloudflare.TieredCache(f"{role}-tiered-cache", **on_zone)
+            cloudflare.ArgoTieredCaching(
+                f"{role}-tiered-caching", zone_id=zone.zone_id, value="on", opts=ctx.child(self)
+            )
+            cloudflare.TieredCache(f"{role}-tiered-cache", zone_id=zone.zone_id, value="on", opts=ctx.child(self))
         self.register_outputs({"zones": [z.name for z in zones]})
 
 

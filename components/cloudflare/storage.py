@@ -64,9 +64,13 @@ class CloudflareStorage(pulumi.ComponentResource):
                 opts=ctx.child(self, stateful=spec.stateful),
             )
             self.buckets[spec.bucket_class] = bucket
-            on_bucket = {"account_id": args.account_id, "bucket_name": bucket.name, "jurisdiction": args.jurisdiction}
             cloudflare.R2BucketLifecycle(
-                f"{role}-lifecycle", rules=lifecycle_rules(spec), **on_bucket, opts=ctx.child(self)
+                f"{role}-lifecycle",
+                rules=lifecycle_rules(spec),
+                account_id=args.account_id,
+                bucket_name=bucket.name,
+                jurisdiction=args.jurisdiction,
+                opts=ctx.child(self),
             )
             if spec.settings.retention_days:
                 cloudflare.R2BucketLock(
@@ -80,7 +84,9 @@ class CloudflareStorage(pulumi.ComponentResource):
                             ),
                         )
                     ],
-                    **on_bucket,
+                    account_id=args.account_id,
+                    bucket_name=bucket.name,
+                    jurisdiction=args.jurisdiction,
                     opts=ctx.child(self, stateful=spec.stateful),
                 )
             if spec.settings.cors_origins:
@@ -95,7 +101,9 @@ class CloudflareStorage(pulumi.ComponentResource):
                             max_age_seconds=CORS_MAX_AGE_S,
                         )
                     ],
-                    **on_bucket,
+                    account_id=args.account_id,
+                    bucket_name=bucket.name,
+                    jurisdiction=args.jurisdiction,
                     opts=ctx.child(self),
                 )
         self.register_outputs({f"{c.value}_bucket": b.name for c, b in self.buckets.items()})
