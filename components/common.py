@@ -7,6 +7,7 @@ each provider's package only maps these specs onto its own resources.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -59,12 +60,31 @@ class StackContext:
     def tags_with(self, **extra: str) -> dict[str, str]:
         return {**self.tags, **extra}
 
-    def child(self, parent: pulumi.Resource, *, stateful: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
+    def child(
+        self,
+        parent: pulumi.Resource,
+        *,
+        stateful: bool = False,
+        protect: bool | None = None,
+        retain_on_delete: bool | None = None,
+        depends_on: pulumi.Input[Sequence[pulumi.Input[pulumi.Resource]] | pulumi.Resource] | None = None,
+        provider: pulumi.ProviderResource | None = None,
+        ignore_changes: list[str] | None = None,
+        delete_before_replace: bool | None = None,
+    ) -> pulumi.ResourceOptions:
         """Options for a component's child; stateful children are protected and retained in prod."""
         if stateful and self.protect_stateful:
-            kwargs.setdefault("protect", True)
-            kwargs.setdefault("retain_on_delete", True)
-        return pulumi.ResourceOptions(parent=parent, **kwargs)  # type: ignore[arg-type]
+            protect = True if protect is None else protect
+            retain_on_delete = True if retain_on_delete is None else retain_on_delete
+        return pulumi.ResourceOptions(
+            parent=parent,
+            protect=protect,
+            retain_on_delete=retain_on_delete,
+            depends_on=depends_on,
+            provider=provider,
+            ignore_changes=ignore_changes,
+            delete_before_replace=delete_before_replace,
+        )
 
 
 @dataclass(frozen=True)

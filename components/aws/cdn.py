@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pulumi
 import pulumi_aws as aws
@@ -82,9 +83,7 @@ class AwsCdn(pulumi.ComponentResource):
                 opts=ctx.child(self, provider=us_east_1),
             )
             self.validation_records = {
-                domain: self.certificate.domain_validation_options.apply(
-                    lambda options, domain=domain: validation_option(options, domain)
-                )
+                domain: self.certificate.domain_validation_options.apply(partial(validation_option, domain=domain))
                 for domain in args.domains
             }
             # No `validation_record_fqdns`: the records live in Cloudflare, declared after this platform

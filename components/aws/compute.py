@@ -118,28 +118,25 @@ class AwsCompute(pulumi.ComponentResource):
     ) -> aws.autoscaling.Group:
         tier = spec.tier.value
         scaling = spec.scaling
-        placement: dict[str, object]
-        if spec.spot:
-            placement = {
-                "mixed_instances_policy": aws.autoscaling.GroupMixedInstancesPolicyArgs(
-                    instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
-                        on_demand_base_capacity=0,
-                        on_demand_percentage_above_base_capacity=0,
-                        spot_allocation_strategy="price-capacity-optimized",
-                    ),
-                    launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
-                        launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
-                            launch_template_id=template.id, version="$Latest"
-                        ),
-                        overrides=[
-                            aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=spec.size)
-                        ],
-                    ),
+        mixed_instances_policy = (
+            aws.autoscaling.GroupMixedInstancesPolicyArgs(
+                instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+                    on_demand_base_capacity=0,
+                    on_demand_percentage_above_base_capacity=0,
+                    spot_allocation_strategy="price-capacity-optimized",
                 ),
-                "capacity_rebalance": True,
-            }
-        else:
-            placement = {"launch_template": aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest")}
+                launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                    launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                        launch_template_id=template.id, version="$Latest"
+                    ),
+                    overrides=[
+                        aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=spec.size)
+                    ],
+                ),
+            )
+            if spec.spot
+            else None
+        )
         group = aws.autoscaling.Group(
             f"{name}-{tier}-asg",
             name=f"qmoi-{ctx.environment}-{tier}",
@@ -159,7 +156,11 @@ class AwsCompute(pulumi.ComponentResource):
                 for k, v in ctx.tags_with(tier=tier).items()
             ],
             opts=ctx.child(self, ignore_changes=["desiredCapacity"]),
-            **placement,  # type: ignore[arg-type]
+            mixed_instances_policy=mixed_instances_policy,
+            capacity_rebalance=True if spec.spot else None,
+            launch_template=None
+            if spec.spot
+            else aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest"),
         )
         aws.autoscaling.Policy(
             f"{name}-{tier}-cpu-target",
