@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
@@ -244,19 +245,16 @@ class FunctionDefaults(Model):
     min_instances: int = Field(default=0, ge=0, le=10, description="Warm instances (0 = scale to zero).")
 
 
+def _default_storage_gb() -> dict[BucketClass, float]:
+    return {BucketClass.artifacts: 50, BucketClass.caches: 20, BucketClass.backups: 200, BucketClass.media: 100}
+
+
 class Usage(Model):
     """Usage assumptions for the cost model (like Infracost usage files)."""
 
     hours_per_month: float = Field(default=730, gt=0, le=744)
     """Hours an always-on instance runs in a month."""
-    storage_gb: dict[BucketClass, float] = Field(
-        default_factory=lambda: {
-            BucketClass.artifacts: 50,
-            BucketClass.caches: 20,
-            BucketClass.backups: 200,
-            BucketClass.media: 100,
-        }
-    )
+    storage_gb: dict[BucketClass, float] = Field(default_factory=_default_storage_gb)
     function_requests_millions: float = Field(default=1.0, ge=0, description="Per function, per month.")
     function_avg_duration_ms: float = Field(default=200, gt=0)
     """Average duration of one function invocation."""
@@ -465,7 +463,7 @@ class Gcp(ProviderBlock):
         description="Billing account id (XXXXXX-XXXXXX-XXXXXX) for the budget.",
     )
     compute_instances: GcpTiers = GcpTiers(
-        cpu=GcpMachine(machine_type="n1-standard-8"),
+        compute=GcpMachine(machine_type="n1-standard-8"),
         gpu=GcpMachine(machine_type="n1-standard-4", accelerator="nvidia-tesla-t4"),
         memory=GcpMachine(machine_type="n1-highmem-16"),
     )
@@ -1043,7 +1041,7 @@ def worker_secrets(bindings: Mapping[str, list[str]]) -> dict[str, dict[str, pul
             f"set each with `pulumi config set --secret --path '{WORKER_SECRETS_KEY}.<worker>.<NAME>' <value>`"
         )
     return {
-        w: {n: pulumi.Output.secret(raw.apply(lambda text, w=w, n=n: _worker_secret(text, w, n))) for n in names}
+        w: {n: pulumi.Output.secret(raw.apply(partial(_worker_secret, worker=w, name=n))) for n in names}
         for w, names in wanted.items()
     }
 

@@ -22,7 +22,7 @@ import importlib
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -224,12 +224,12 @@ def estimate(
             continue
         rule = module.RULES.get(record.type)
         free = module.FREE.get(record.type)
-        base = {"urn": record.urn, "name": record.name, "type": record.type, "provider": provider}
         if rule is None and free is None:
             unclassified[record.type].append(record.name)
             continue
+        base = ResourceCost(urn=record.urn, name=record.name, type=record.type, provider=provider, parent=record.parent)
         if rule is None:
-            costs.append(ResourceCost(**base, parent=record.parent, free_reason=free))
+            costs.append(replace(base, free_reason=free))
             continue
         try:
             items = rule(record, ctx)
@@ -237,7 +237,7 @@ def estimate(
             problems.append(f"{record.name} ({record.type}): {exc}")
             continue
         reason = None if items else "its pricing rule finds no charge in this configuration"
-        costs.append(ResourceCost(**base, parent=record.parent, items=tuple(items), free_reason=reason))
+        costs.append(replace(base, items=tuple(items), free_reason=reason))
     for type_token, names in sorted(unclassified.items()):
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         problems.append(

@@ -179,16 +179,28 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff
     for urn in sorted(set(old) | set(new)):
         before, after = old.get(urn), new.get(urn)
         resource = after or before or {}
-        common = {"urn": urn, "type": str(resource.get("type")), "name": str(resource.get("name"))}
-        costs = {"cost_before": old_cost.get(urn, 0.0), "cost_after": new_cost.get(urn, 0.0)}
+        cost_before, cost_after = old_cost.get(urn, 0.0), new_cost.get(urn, 0.0)
+        changes: tuple[PropertyChange, ...] = ()
         if before is None:
-            result.added.append(ResourceChange(**common, kind=ADDED, **costs))
+            kind, bucket = ADDED, result.added
         elif after is None:
-            result.removed.append(ResourceChange(**common, kind=REMOVED, **costs))
+            kind, bucket = REMOVED, result.removed
         else:
             changes = property_changes(before, after)
-            if changes or abs(costs["cost_after"] - costs["cost_before"]) >= 0.005:
-                result.changed.append(ResourceChange(**common, kind=CHANGED, properties=changes, **costs))
+            if not changes and abs(cost_after - cost_before) < 0.005:
+                continue
+            kind, bucket = CHANGED, result.changed
+        bucket.append(
+            ResourceChange(
+                urn=urn,
+                type=str(resource.get("type")),
+                name=str(resource.get("name")),
+                kind=kind,
+                properties=changes,
+                cost_before=cost_before,
+                cost_after=cost_after,
+            )
+        )
     return result
 
 
