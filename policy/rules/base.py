@@ -19,6 +19,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -189,13 +190,19 @@ class Rule:
     def kind(self) -> str:
         return "stack" if isinstance(self, StackRule) else "resource"
 
+    def policy(self) -> Policy:
+        """The pulumi-policy object of this rule (a resource or a stack validation policy)."""
+        raise NotImplementedError
+
     def _common(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "description": self.description,
             "enforcement_level": self.enforcement,
             "severity": self.severity,
-            "config_schema": PolicyConfigSchema(properties=dict(self.config)) if self.config else None,
+            "config_schema": PolicyConfigSchema(properties={k: dict(v) for k, v in self.config.items()})
+            if self.config
+            else None,
             "tags": [self.area] + ([INFORMATIONAL] if self.informational else []),
             "remediation_steps": self.remediation,
         }

@@ -30,7 +30,7 @@ BUDGETS = {
     "gcp": "gcp:billing/budget:Budget",
     "azure": "azure-native:consumption:Budget",
 }
-BUDGET_SCHEMA = {
+BUDGET_SCHEMA: dict[str, dict[str, Any]] = {
     "monthlyBudgetUsd": {"type": "number", "exclusiveMinimum": 0, "description": "The stack's monthly budget."},
     "budgetProviders": {
         "type": "array",
