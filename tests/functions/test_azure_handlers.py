@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from functions.health_monitoring.logic import assess
 from functions.platform_sync.logic import plan_sync
@@ -31,7 +32,10 @@ def test_platform_sync_lists_what_to_create_delete_and_which_keys_to_update():
 
 
 def test_health_is_down_only_when_a_critical_component_is_down():
-    checks = [{"component": "db", "status": "down", "critical": True}, {"component": "cdn", "status": "ok"}]
+    checks: list[dict[str, Any]] = [
+        {"component": "db", "status": "down", "critical": True},
+        {"component": "cdn", "status": "ok"},
+    ]
     assert assess(checks)["status"] == "down"
     assert assess(checks)["http_status"] == 503
     degraded = assess([{"component": "cache", "status": "down", "critical": False}])

@@ -14,6 +14,7 @@ NODE = shutil.which("node")
 
 @pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
 def test_edge_router_adds_security_headers_answers_health_and_pins_origins():
+    assert NODE is not None
     result = subprocess.run(  # noqa: S603 (node from PATH running our test file)
         [NODE, "--test", "functions/edge_router/worker.test.mjs"],
         cwd=ROOT,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
 from infra.config import ConfigError, Provider, validate
 from tests.conftest import MINIMAL, make_config
 
-SEED_AWS = {
+SEED_AWS: dict[str, Any] = {
     "enabled": True,
     "region": "us-east-1",
     "s3_bucket": "qmoi-cloud-storage",

@@ -20,9 +20,9 @@ HOURS = 730
 
 
 def row(service: str, sku: str, unit: str, usd: float | None, spot: float | None = None) -> PriceRow:
-    specs = (2.0, 8.0) if service == "instance" else (None, None)
+    vcpu, memory_gib = (2.0, 8.0) if service == "instance" else (None, None)
     source = "test" if usd is not None or spot is not None else "NOT PRICED: test gap"
-    return PriceRow("aws", service, sku, "us-east-1", unit, usd, spot, *specs, None, source, "2026-01-01")
+    return PriceRow("aws", service, sku, "us-east-1", unit, usd, spot, vcpu, memory_gib, None, source, "2026-01-01")
 
 
 # Round prices, so the expected numbers below can be worked out by hand.

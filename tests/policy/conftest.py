@@ -13,7 +13,7 @@ from infra.policy import PolicyPackServer, PolicyReport, evaluate_records
 
 TAGS = {"environment": "prod", "project": "qmoi-cloud", "owner": "platform-team", "cost-center": "cc-1042"}
 # The pack config the rule tests run under: a prod stack with a 1000 USD budget, budgets mandatory.
-TEST_CONFIG = {
+TEST_CONFIG: dict[str, dict[str, Any]] = {
     "prod-stateful-protected": {"environment": "prod"},
     "budget-per-provider": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000},
     "budget-limits-within-stack-budget": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000},

@@ -26,7 +26,6 @@ def s3_bucket(cls: str, omit: str = "", **changes: Any) -> list[ResourceRecord]:
         {"bucket": f"qmoi-prod-{cls}", "tags": TAGS | {"bucket-class": cls}},
         protect=changes.pop("protect", True),
     )
-    link = {"bucket": [bucket.urn]}
     parts = {
         "sse": (f"{S3}bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                 {"bucket": f"qmoi-prod-{cls}", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]}),
@@ -39,7 +38,7 @@ def s3_bucket(cls: str, omit: str = "", **changes: Any) -> list[ResourceRecord]:
         "lifecycle": (f"{S3}bucketLifecycleConfiguration:BucketLifecycleConfiguration",
                       {"bucket": f"qmoi-prod-{cls}", "rules": [{"id": "r", "status": "Enabled"}]}),
     }  # fmt: skip
-    return [bucket] + [record(t, f"{name}-{k}", p, **link) for k, (t, p) in parts.items() if k != omit]
+    return [bucket] + [record(t, f"{name}-{k}", p, bucket=[bucket.urn]) for k, (t, p) in parts.items() if k != omit]
 
 
 def budget(limit: str = "800") -> ResourceRecord:

@@ -87,7 +87,8 @@ def test_global_fallback(catalog: Catalog) -> None:
     droplet = catalog.instance("digitalocean", "gpu-h100x1-80gb", "tor1")
     assert droplet is not None and droplet.region == "global"
     assert "gpu-h100x1-80gb" in catalog.skus("digitalocean", "instance", "nyc3")
-    assert catalog.price("cloudflare", "storage", "egress-gb", "weur").usd == 0
+    egress = catalog.price("cloudflare", "storage", "egress-gb", "weur")
+    assert egress is not None and egress.usd == 0
 
 
 def test_cached() -> None:

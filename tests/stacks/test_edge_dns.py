@@ -3,6 +3,8 @@ clouds' outputs: ACM validation CNAMEs, the GCP load balancer's A record, Front 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pytest
 import yaml
@@ -18,7 +20,7 @@ DNS = "cloudflare:index/dnsRecord:DnsRecord"
 PREFIX = "qmoi-cloudflare-cloud-records-"
 OUTSIDE = "media.example.com"
 # Upstream outputs changed by name: they must reach the Cloudflare records unchanged (ACM order reversed).
-OVERRIDES = {
+OVERRIDES: dict[str, dict[str, Any]] = {
     "qmoi-aws-cdn-certificate": {
         "domainValidationOptions": [
             {

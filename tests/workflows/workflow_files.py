@@ -19,12 +19,13 @@ STACKS = ["dev", "staging", "prod"]
 REUSABLE = "./.github/workflows/pulumi.yml"
 
 
-def load(name: str) -> dict[str, Any]:
+def load(name: str) -> dict[Any, Any]:
     return yaml.safe_load((WORKFLOWS / name).read_text())
 
 
-def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
-    on = workflow.get("on", workflow.get(True))
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    on: Any = workflow.get("on", workflow.get(True))
     return on if isinstance(on, dict) else {event: None for event in ([on] if isinstance(on, str) else on)}
 
 

@@ -21,7 +21,8 @@ def test_default_droplet_sizes_are_all_in_the_pricing_catalog():
     catalog = load_catalog()
     for tier, size in DigitalOcean().droplets.sizes().items():
         assert catalog.instance("digitalocean", size, "nyc3") is not None, tier
-    assert catalog.instance("digitalocean", DigitalOcean().droplets.gpu, "global").gpu
+    gpu_droplet = catalog.instance("digitalocean", DigitalOcean().droplets.gpu, "global")
+    assert gpu_droplet is not None and gpu_droplet.gpu
 
 
 def test_a_gpu_size_in_a_region_without_gpu_droplets_names_the_key_the_regions_and_the_fix():
