@@ -29,7 +29,6 @@ import pulumi_azure_native.storage as storage
 from components.common import BucketSpec, StackContext, StorageTier
 from infra.config import BucketClass
 
-TIERS = {StorageTier.infrequent: "tier_to_cool", StorageTier.archive: "tier_to_cold"}
 DEFAULT_SOFT_DELETE_DAYS = 7
 
 
@@ -55,12 +54,20 @@ def soft_delete_days(buckets: list[BucketSpec]) -> int:
 def lifecycle_rule(spec: BucketSpec, container: str) -> storage.ManagementPolicyRuleArgs | None:
     """The class intent as one management policy rule (None when the class asks for nothing)."""
     s = spec.settings
-    base: dict[str, object] = {
-        TIERS[tier]: storage.DateAfterModificationArgs(days_after_modification_greater_than=days)
-        for days, tier in spec.transitions
-    }
-    if s.expire_days:
-        base["delete"] = storage.DateAfterModificationArgs(days_after_modification_greater_than=s.expire_days)
+    after = {tier: days for days, tier in spec.transitions}
+
+    def modified(days: int | None) -> storage.DateAfterModificationArgs | None:
+        return storage.DateAfterModificationArgs(days_after_modification_greater_than=days) if days else None
+
+    base = (
+        storage.ManagementPolicyBaseBlobArgs(
+            tier_to_cool=modified(after.get(StorageTier.infrequent)),
+            tier_to_cold=modified(after.get(StorageTier.archive)),
+            delete=modified(s.expire_days),
+        )
+        if after or s.expire_days
+        else None
+    )
     version_days = spec.noncurrent_days if s.versioning else 1
     if not base and not version_days:
         return None
@@ -71,7 +78,7 @@ def lifecycle_rule(spec: BucketSpec, container: str) -> storage.ManagementPolicy
         definition=storage.ManagementPolicyDefinitionArgs(
             filters=storage.ManagementPolicyFilterArgs(blob_types=["blockBlob"], prefix_match=[f"{container}/"]),
             actions=storage.ManagementPolicyActionArgs(
-                base_blob=storage.ManagementPolicyBaseBlobArgs(**base) if base else None,  # type: ignore[arg-type]
+                base_blob=base,
                 version=storage.ManagementPolicyVersionArgs(
                     delete=storage.DateAfterCreationArgs(days_after_creation_greater_than=version_days)
                 )

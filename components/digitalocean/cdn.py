@@ -37,7 +37,6 @@ class DigitalOceanCdn(pulumi.ComponentResource):
     ) -> None:
         super().__init__("qmoi:digitalocean:Cdn", name, None, opts)
         self.certificate = None
-        domain: dict[str, pulumi.Input[str]] = {}
         if args.domain:
             self.certificate = digitalocean.Certificate(
                 f"{name}-certificate",
@@ -46,12 +45,12 @@ class DigitalOceanCdn(pulumi.ComponentResource):
                 domains=[args.domain],
                 opts=ctx.child(self),
             )
-            domain = {"custom_domain": args.domain, "certificate_name": self.certificate.name}
         self.endpoint = digitalocean.Cdn(
             f"{name}-endpoint",
             origin=args.bucket.bucket_domain_name,
             ttl=EDGE_TTL_S,
+            custom_domain=args.domain or None,
+            certificate_name=self.certificate.name if self.certificate else None,
             opts=ctx.child(self),
-            **domain,  # type: ignore[arg-type]
         )
         self.register_outputs({"endpoint": self.endpoint.endpoint})

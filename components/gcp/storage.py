@@ -50,10 +50,23 @@ class GcpStorageArgs:
     cmek: bool = False
 
 
-def _rule(action: str, storage_class: str | None = None, **condition: object) -> gcp.storage.BucketLifecycleRuleArgs:
+def _rule(
+    action: str,
+    storage_class: str | None = None,
+    *,
+    age: int | None = None,
+    matches_storage_classes: list[str] | None = None,
+    days_since_noncurrent_time: int | None = None,
+    with_state: str | None = None,
+) -> gcp.storage.BucketLifecycleRuleArgs:
     return gcp.storage.BucketLifecycleRuleArgs(
         action=gcp.storage.BucketLifecycleRuleActionArgs(type=action, storage_class=storage_class),
-        condition=gcp.storage.BucketLifecycleRuleConditionArgs(**condition),  # type: ignore[arg-type]
+        condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+            age=age,
+            matches_storage_classes=matches_storage_classes,
+            days_since_noncurrent_time=days_since_noncurrent_time,
+            with_state=with_state,
+        ),
     )
 
 
