@@ -96,7 +96,9 @@ def record(
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-    return Plan(stack=stack, resources=monitor.records, outputs=outputs)
+    # Registrations arrive in whatever order the SDK's tasks finish; sorting by URN makes every
+    # report of the same program identical from run to run (URNs are unique per stack).
+    return Plan(stack=stack, resources=sorted(monitor.records, key=lambda r: r.urn), outputs=outputs)
 
 
 def _resolve_outputs(loop: asyncio.AbstractEventLoop, outputs: Mapping[str, Any]) -> dict[str, Any]:
