@@ -148,3 +148,10 @@ def test_a_secure_value_is_passed_as_a_secret_and_never_printed(capsys, tmp_path
 def test_a_missing_stack_file_exits_2(capsys):
     code, _, err = run_cli(capsys, "plan", "--stack", "qa")
     assert code == 2 and "no stack file Pulumi.qa.yaml" in err
+
+
+def test_planning_the_same_stack_twice_gives_identical_json(stack_plan):
+    from infra.plan import plan_stack
+
+    first = json.dumps(stack_plan("staging").to_json(), default=str)
+    assert json.dumps(plan_stack("staging").to_json(), default=str) == first
