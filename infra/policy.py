@@ -195,6 +195,18 @@ def _options(record: ResourceRecord) -> Any:
     return analyzer_pb2.AnalyzerResourceOptions(protect=record.protect, parent=record.parent or "")
 
 
+def _resource_fields(record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> dict[str, Any]:
+    """What AnalyzeRequest and AnalyzerResource both carry for one resource."""
+    return {
+        "type": record.type,
+        "properties": _struct(record.inputs),
+        "urn": record.urn,
+        "name": record.name,
+        "options": _options(record),
+        "provider": _provider_ref(record, by_urn),
+    }
+
+
 class PolicyPackServer:
     """The policy pack running as the CLI runs it; a context manager that always stops it."""
 
@@ -342,17 +354,7 @@ class PolicyPackServer:
         """Analyze each record (pipelined over the channel); the AnalyzeResponses in order."""
         by_urn = {r.urn: r for r in (context or records)}
         futures = [
-            self._stub.Analyze.future(
-                analyzer_pb2.AnalyzeRequest(
-                    type=r.type,
-                    properties=_struct(r.inputs),
-                    urn=r.urn,
-                    name=r.name,
-                    options=_options(r),
-                    provider=_provider_ref(r, by_urn),
-                ),
-                timeout=RPC_TIMEOUT_S,
-            )
+            self._stub.Analyze.future(analyzer_pb2.AnalyzeRequest(**_resource_fields(r, by_urn)), timeout=RPC_TIMEOUT_S)
             for r in records
         ]
         return [f.result() for f in futures]
@@ -361,12 +363,7 @@ class PolicyPackServer:
         by_urn = {r.urn: r for r in records}
         resources = [
             analyzer_pb2.AnalyzerResource(
-                type=r.type,
-                properties=_struct(r.inputs),
-                urn=r.urn,
-                name=r.name,
-                options=_options(r),
-                provider=_provider_ref(r, by_urn),
+                **_resource_fields(r, by_urn),
                 parent=r.parent or "",
                 dependencies=r.dependencies,
                 propertyDependencies={

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 import gc
+import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -40,6 +42,18 @@ def make_config(environment: str = "dev", **blocks: Any) -> PlatformConfig:
     """A validated config: MINIMAL plus `blocks` (deep-merged by the profile machinery)."""
     raw = copy.deepcopy(MINIMAL) | {"environment": environment} | blocks
     return validate(raw, environment)
+
+
+def load_handler(relative_path: str) -> ModuleType:
+    """Import a handler file under functions/ by path (handler folders are not packages)."""
+    path = ROOT / "functions" / relative_path
+    spec = importlib.util.spec_from_file_location(
+        "handler_" + relative_path.replace("/", "_").removesuffix(".py"), path
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 _plans: dict[str, Plan] = {}

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from types import ModuleType
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import load_handler
 
 
 def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"{name}_handler", ROOT / "functions" / name / "handler.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_handler(f"{name}/handler.py")
 
 
 revenue, inference, analysis = load("revenue_processing"), load("ai_inference"), load("data_analysis")

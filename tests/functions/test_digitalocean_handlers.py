@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.conftest import load_handler
+
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 SECRET = "whsec-test"
 
 
 def load(name: str) -> ModuleType:
-    path = FUNCTIONS / name / "packages" / "qmoi" / name / "__main__.py"
-    spec = importlib.util.spec_from_file_location(f"do_function_{name}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_handler(f"{name}/packages/qmoi/{name}/__main__.py")
 
 
 webhook = load("webhook_ingest")
