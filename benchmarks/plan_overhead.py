@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pulumi.runtime.mocks import MockMonitor
 
-from infra import mocks as mocks_module
-from infra.plan import plan_stack
+from infra.plan import mocks as mocks_module
+from infra.plan.runner import plan_stack
 
 
 class PlainMonitor(MockMonitor):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pulumi
 
-from infra import naming
 from infra.config import (
     FUNCTIONS_DIR,
     BucketClass,
@@ -26,6 +25,7 @@ from infra.config import (
     Provider,
     Tier,
     TierScaling,
+    naming,
 )
 
 # Shared operational intent, the same on every provider.

@@ -2,7 +2,7 @@
 
 `build_edge` collects each built platform's `origin` output (CloudFront domain, GCP load
 balancer address, Azure Front Door endpoint, DigitalOcean CDN/app endpoint), never a literal
-hostname, reads the Cloudflare secrets through infra/config.py, and declares the
+hostname, reads the Cloudflare secrets through infra/config/reading.py, and declares the
 Cloudflare platform with them.
 
 It also declares, in Cloudflare, the DNS-only records the other clouds' CDN custom domains need

@@ -26,8 +26,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from infra.config import PlatformConfig, validate  # noqa: E402
-from infra.mocks import PlatformMocks  # noqa: E402
-from infra.plan import Plan, plan_stack, record  # noqa: E402
+from infra.plan import Plan  # noqa: E402
+from infra.plan.mocks import PlatformMocks  # noqa: E402
+from infra.plan.runner import plan_stack, record  # noqa: E402
 
 SHIPPED_STACKS = ("dev", "staging", "prod")
 

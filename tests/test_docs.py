@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from infra import cost
-from infra.config_reference import render as config_reference
-from infra.docs import DOC_FILES, rewrite, sections
-from infra.policy import rules_table
+from infra.cost import estimate
+from infra.report.config_reference import render as config_reference
+from infra.report.cost import stacks_table
+from infra.report.docs import DOC_FILES, rewrite, sections
+from infra.report.policy import rules_table
 from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def rendered(stack_plan) -> dict[str, str]:
-    """What `python -m infra.docs` would write, from the session's plans of the shipped stacks."""
+    """What `python -m infra docs` would write, from the session's plans of the shipped stacks."""
     return {
-        "cost-table": cost.stacks_table([cost.estimate(stack_plan(s)) for s in ("dev", "staging", "prod")]),
+        "cost-table": stacks_table([estimate(stack_plan(s)) for s in ("dev", "staging", "prod")]),
         "policy-table": rules_table(),
         "config-reference": config_reference(),
     }
@@ -39,4 +40,4 @@ def test_the_readme_carries_the_generated_cost_and_policy_tables():
 @pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.name)
 def test_every_generated_section_is_up_to_date(path, rendered):
     text = path.read_text()
-    assert rewrite(text, rendered) == text, f"{path.name} is stale: run python -m infra.docs"
+    assert rewrite(text, rendered) == text, f"{path.name} is stale: run python -m infra docs"

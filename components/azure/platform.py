@@ -22,8 +22,7 @@ from components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
 from components.azure.network import AzureNetwork, AzureNetworkArgs
 from components.azure.storage import AzureStorage, AzureStorageArgs
 from components.common import BudgetArgs, StackContext, bucket_specs, function_plans, tier_specs
-from infra import naming
-from infra.config import BucketClass, PlatformConfig, Provider
+from infra.config import BucketClass, PlatformConfig, Provider, naming
 
 
 class AzurePlatform(pulumi.ComponentResource):

@@ -6,7 +6,7 @@
   every zone); each route names the zone that owns its host;
 - bindings: `ENVIRONMENT` (plain text), `ORIGINS` (JSON: provider -> origin hostname, from the
   other clouds' outputs) and one `secret_text` binding per name in `cloudflare.secret_bindings`.
-  Secret values arrive as secret Outputs read from secret config (infra/config.py); there is no
+  Secret values arrive as secret Outputs read from secret config (infra/config/reading.py); there is no
   plain-text secret binding, so a secret never appears in a plan or state in clear;
 - observability (Workers Logs) on. Workers take no tags.
 """

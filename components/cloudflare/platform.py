@@ -31,7 +31,7 @@ from infra.config import Cloudflare, PlatformConfig, Provider
 
 @dataclass(frozen=True)
 class CloudflareSecrets:
-    """Secret inputs, read by infra/config.py: the API token and the Workers' secret bindings."""
+    """Secret inputs, read by infra/config/reading.py: the API token and the Workers' secret bindings."""
 
     api_token: pulumi.Output[str] | None = None
     workers: Mapping[str, Mapping[str, pulumi.Output[str]]] = field(default_factory=dict)

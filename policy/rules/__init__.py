@@ -1,7 +1,7 @@
 """The rules of the qmoi-cloud policy pack, one module per area; `policies()` builds the pack's list.
 
 Every rule is declared once, as data plus a check (see `base.py`); the pack, the offline
-runner (`infra/policy.py`) and the README table (`python -m infra policies`) all read RULES.
+runner (`infra/check/`) and the README table (`python -m infra policies`) all read RULES.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Budgets (stack-level): one per provider that has a budget resource, limits within the stack's budget,
-and the estimated monthly cost (infra/cost.py, the same numbers `python -m infra plan` shows) within it.
+and the estimated monthly cost (infra/cost, the same numbers `python -m infra plan` shows) within it.
 
 The stack's monthly budget and the enforcement level come from the pack's per-stack config
 (`policy/config/<stack>.json`, generated from the stack file; advisory in dev). The cost
 estimate needs the stack's configuration: the pack reads it from PULUMI_CONFIG, which the
-Pulumi CLI and infra/policy.py both set for the pack's process.
+Pulumi CLI and infra/check/pack.py both set for the pack's process.
 """
 
 from __future__ import annotations
@@ -102,10 +102,9 @@ def estimate_usd(stack: Stack) -> tuple[float, str]:
 
         from infra import cost
         from infra.config import ConfigError, namespace_values, validate
-        from infra.mocks import ResourceRecord
-        from infra.plan import Plan
+        from infra.plan.records import Plan, ResourceRecord
     except ImportError as exc:
-        raise NotEvaluated(f"the cost model (infra/cost.py) is not available here: {exc}") from None
+        raise NotEvaluated(f"the cost model (infra/cost) is not available here: {exc}") from None
     stack_name = os.environ.get("PULUMI_STACK", "")
     try:
         config = validate(namespace_values(get_config_env()), stack_name)
@@ -170,7 +169,7 @@ RULES = [
     StackRule(
         name="estimated-cost-within-budget",
         area="budgets",
-        description="The estimated monthly cost of the stack (infra/cost.py) is within its monthly budget.",
+        description="The estimated monthly cost of the stack (infra/cost) is within its monthly budget.",
         severity=Severity.HIGH,
         types=tuple(BUDGETS.values()),
         any_type=True,

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from infra import cost
+from infra.catalog import Catalog, PriceRow
 from infra.config import PlatformConfig
-from infra.costing import CostError, Lever, tier_shares
-from infra.mocks import ResourceRecord
+from infra.cost.pricing import CostError, Lever, tier_shares
 from infra.plan import Plan
-from infra.pricing import Catalog, PriceRow
+from infra.plan.records import ResourceRecord
+from infra.report.cost import render_text, stacks_table
 from tests.conftest import make_config
 
 HOURS = 730
@@ -182,7 +183,7 @@ def test_a_charge_the_catalog_knowingly_leaves_unpriced_is_listed_not_hidden(con
     assert est.unpriced() == [
         ("alarm", "standard-resolution alarm", "aws monitoring standard-alarm: NOT PRICED: test gap")
     ]
-    assert "not priced" in cost.render_text(est)
+    assert "not priced" in render_text(est)
     assert est.to_json()["notPriced"][0]["resource"] == "alarm"
 
 
@@ -224,7 +225,7 @@ def test_dev_saves_through_every_lever_it_uses(shipped: dict[str, cost.Estimate]
 def test_the_table_in_docs_cost_md_is_what_the_cost_command_prints_now(shipped: dict[str, cost.Estimate]) -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "cost.md").read_text(encoding="utf-8")
     table = text.split("<!-- cost-table:start -->\n", 1)[1].split("<!-- cost-table:end -->", 1)[0]
-    expected = cost.stacks_table([shipped[s] for s in ("dev", "staging", "prod")])
+    expected = stacks_table([shipped[s] for s in ("dev", "staging", "prod")])
     assert table == expected, "regenerate: python -m infra cost --all-stacks --format markdown"
 
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from infra import cost
-from infra.diff import ADDED, CHANGED, REMOVED, compare, diff_documents
+from infra.cli import compare
 from infra.plan import Plan
-from infra.report import COMMENT_LIMIT, render_compare_markdown
+from infra.report.compare import COMMENT_LIMIT, render_compare_markdown
+from infra.report.diff import ADDED, CHANGED, REMOVED, diff_documents
+from infra.report.plan import plan_document
 
 
 def document(resources: dict[str, tuple[dict[str, Any], float]], stack: str = "dev") -> dict[str, Any]:
@@ -100,7 +101,7 @@ def test_the_pr_comment_shows_cost_per_provider_and_policy_verdicts() -> None:
 
 
 def test_a_shipped_plan_compared_with_its_own_json_is_unchanged(stack_plan: Callable[[str], Plan]) -> None:
-    doc = cost.plan_document(stack_plan("dev"))
+    doc = plan_document(stack_plan("dev"))
     assert doc["cost"]["monthlyTotal"] > 0
     assert diff_documents(doc, copy.deepcopy(doc)).is_empty
 

@@ -151,7 +151,7 @@ def test_a_missing_stack_file_exits_2(capsys):
 
 
 def test_planning_the_same_stack_twice_gives_identical_json(stack_plan):
-    from infra.plan import plan_stack
+    from infra.plan.runner import plan_stack
 
     first = json.dumps(stack_plan("staging").to_json(), default=str)
     assert json.dumps(plan_stack("staging").to_json(), default=str) == first

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from infra.mocks import ResourceRecord
-from infra.policy import PolicyPackServer, PolicyReport, evaluate_records
+from infra.check import PolicyPackServer, PolicyReport, evaluate_records
+from infra.plan.records import ResourceRecord
 
 TAGS = {"environment": "prod", "project": "qmoi-cloud", "owner": "platform-team", "cost-center": "cc-1042"}
 # The pack config the rule tests run under: a prod stack with a 1000 USD budget, budgets mandatory.

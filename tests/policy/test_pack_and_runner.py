@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from components.common import STATEFUL_CLASSES
+from infra.check import POLICY_DIR, config_path, evaluate, render_pack_config
 from infra.cli import main
-from infra.config import ROOT, validate
-from infra.policy import POLICY_DIR, config_path, evaluate, render_pack_config, rules_table
-from infra.stackfile import load_stack_file
+from infra.config import ROOT, load_stack_file, validate
+from infra.report.policy import rules_table
 from policy.rules import PACK_NAME, RULES
 from policy.rules.base import STATEFUL_BUCKET_CLASSES
 from tests.conftest import SHIPPED_STACKS

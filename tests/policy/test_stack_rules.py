@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.mocks import ResourceRecord
+from infra.plan.records import ResourceRecord
 from tests.policy.conftest import TAGS, check, record
 
 S3 = "aws:s3/"

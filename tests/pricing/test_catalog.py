@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.pricing import (
+from infra.catalog import (
     CATALOG_PATH,
     COLUMNS,
     Catalog,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.pricing import PriceRow, load_catalog, read_rows
-from infra.pricing.rebuild import (
+from infra.catalog import PriceRow, load_catalog, read_rows
+from infra.catalog.rebuild import (
     AZURE_SOURCE,
     GCP_SOURCE,
     azure_rows,

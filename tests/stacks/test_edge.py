@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.config import ConfigError, origin_providers
-from infra.mocks import PlatformMocks
-from infra.plan import plan_stack_file, record, run_main
-from infra.stackfile import load_stack_file
+from infra.config import ConfigError, load_stack_file, origin_providers
+from infra.plan.mocks import PlatformMocks
+from infra.plan.runner import plan_stack_file, record, run_main
 from tests.conftest import ROOT
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
@@ -126,8 +125,8 @@ def test_a_stack_without_cloudflare_never_imports_pulumi_cloudflare(tmp_path):
         f"""
         import sys
         from pathlib import Path
-        from infra.plan import plan_stack_file
-        from infra.stackfile import load_stack_file
+        from infra.plan.runner import plan_stack_file
+        from infra.config import load_stack_file
         plan = plan_stack_file(load_stack_file("dev", Path({str(path)!r})))
         assert plan.of_type("aws:cloudfront/distribution:Distribution"), "the AWS half was planned"
         print("pulumi_cloudflare" in sys.modules)

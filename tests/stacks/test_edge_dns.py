@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from components.cloudflare.dns import DnsOnlyRecord
-from infra.mocks import PlatformMocks
-from infra.plan import plan_stack_file
-from infra.stackfile import load_stack_file
+from infra.config import load_stack_file
+from infra.plan.mocks import PlatformMocks
+from infra.plan.runner import plan_stack_file
 from stacks.edge import check_names
 from tests.conftest import ROOT
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from infra.catalog import load_catalog
 from infra.config import DIGITALOCEAN_GPU_REGIONS, ConfigError, DigitalOcean
-from infra.pricing import load_catalog
 from tests.conftest import make_config
 
 from .conftest import do_block

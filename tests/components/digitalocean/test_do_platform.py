@@ -11,9 +11,8 @@ import pytest
 import yaml
 
 from components.digitalocean.platform import DigitalOceanPlatform
-from infra.config import ConfigError
-from infra.plan import plan_stack_file, record
-from infra.stackfile import load_stack_file
+from infra.config import ConfigError, load_stack_file
+from infra.plan.runner import plan_stack_file, record
 from tests.conftest import make_config
 
 from .conftest import do_block

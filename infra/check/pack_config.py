@@ -1,0 +1,54 @@
+"""The policy pack's per-stack configuration, derived from the stack's validated configuration.
+
+`pack_config(config)` is the `--policy-pack-config` document of a stack; `python -m infra
+policies --write-config` writes it to `policy/config/<stack>.json` for `pulumi preview
+--policy-pack-config` (a test keeps the committed files equal to what the stack files give).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file, validate
+
+POLICY_DIR = ROOT / "policy"
+CONFIG_DIR = POLICY_DIR / "config"
+
+
+def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
+    """The `--policy-pack-config` document of a stack, derived from its validated configuration."""
+    budget_level = config.budget.enforcement.value
+    budget = {
+        "enforcementLevel": budget_level,
+        "monthlyBudgetUsd": config.budget.monthly_usd,
+        "budgetProviders": [p.value for p in BUDGET_PROVIDERS],
+    }
+    return {
+        "prod-stateful-protected": {"environment": config.environment.value},
+        "budget-per-provider": dict(budget),
+        "budget-limits-within-stack-budget": dict(budget),
+        "estimated-cost-within-budget": dict(budget),
+    }
+
+
+def config_path(stack: str) -> Path:
+    return CONFIG_DIR / f"{stack}.json"
+
+
+def render_pack_config(config: PlatformConfig) -> str:
+    return json.dumps(pack_config(config), indent=2, sort_keys=True) + "\n"
+
+
+def write_pack_configs(stacks: Iterable[str] = SHIPPED_STACKS) -> list[Path]:
+    """Regenerate `policy/config/<stack>.json` from each stack file."""
+    written = []
+    for stack in stacks:
+        stack_file = load_stack_file(stack)
+        path = config_path(stack)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_pack_config(validate(stack_file.platform, stack)))
+        written.append(path)
+    return written

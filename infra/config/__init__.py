@@ -1,0 +1,82 @@
+"""The platform configuration: one typed, validated model for all five providers.
+
+The only package that reads configuration. A stack file (`Pulumi.<stack>.yaml`) holds the
+documented shape under the `qmoi-cloud:` namespace, one key per block (`qmoi-cloud:aws`,
+`qmoi-cloud:gcp`, ...). The environment profile (`profiles.py`) is merged under it, then
+pydantic validates everything at once; `ConfigError` lists every problem with its key path,
+the bad value and what is allowed. Nothing is deployed from an invalid configuration.
+
+Modules, lowest first: `naming` (each provider's naming rules), `base` (provider-neutral
+blocks), `providers` (one block per provider), `profiles` (environment defaults as data),
+`model` (`PlatformConfig`, cross-block checks, `validate`), `reading` (the engine's config
+bag and secrets), `stackfile` (a `Pulumi.<stack>.yaml` read the way the CLI reads it).
+Callers import the API from `infra.config`.
+"""
+
+from infra.config.base import (
+    BUDGET_PROVIDERS,
+    FUNCTIONS_DIR,
+    NAMESPACE,
+    ROOT,
+    BucketClass,
+    BucketClassSettings,
+    Capacity,
+    CdnPriceClass,
+    ConfigError,
+    Environment,
+    FunctionDefaults,
+    FunctionSpec,
+    Provider,
+    Tier,
+    TierMachine,
+    TierScaling,
+    Usage,
+)
+from infra.config.model import PlatformConfig, origin_providers, validate
+from infra.config.providers import (
+    DIGITALOCEAN_GPU_REGIONS,
+    AppSource,
+    Cloudflare,
+    CloudflareZone,
+    DigitalOcean,
+    GcpMachine,
+)
+from infra.config.reading import cloudflare_api_token, from_pulumi, namespace_values, worker_secrets
+from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
+
+__all__ = [
+    "BUDGET_PROVIDERS",
+    "DIGITALOCEAN_GPU_REGIONS",
+    "FUNCTIONS_DIR",
+    "NAMESPACE",
+    "ROOT",
+    "SHIPPED_STACKS",
+    "AppSource",
+    "BucketClass",
+    "BucketClassSettings",
+    "Capacity",
+    "CdnPriceClass",
+    "Cloudflare",
+    "CloudflareZone",
+    "ConfigError",
+    "DigitalOcean",
+    "Environment",
+    "FunctionDefaults",
+    "FunctionSpec",
+    "GcpMachine",
+    "PlatformConfig",
+    "Provider",
+    "StackFile",
+    "Tier",
+    "TierMachine",
+    "TierScaling",
+    "Usage",
+    "cloudflare_api_token",
+    "from_pulumi",
+    "load_stack_file",
+    "namespace_values",
+    "origin_providers",
+    "stack_path",
+    "validate",
+    "worker_secrets",
+]

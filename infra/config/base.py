@@ -1,0 +1,357 @@
+"""The building blocks of the platform configuration: enums, name types, cross-cutting settings.
+
+Provider-neutral: the bucket classes, tiers and their scaling, budgets, tags, functions and
+the catalog checks every provider block uses. `model.py` composes them with the provider
+blocks (`providers.py`) into `PlatformConfig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from infra.catalog import load_catalog
+from infra.config import naming
+
+NAMESPACE = "qmoi-cloud"
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = ROOT / "functions"
+
+
+class ConfigError(Exception):
+    """Every problem found in a configuration, one `key.path: message` per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class Environment(StrEnum):
+    dev = "dev"
+    staging = "staging"
+    prod = "prod"
+
+
+class Provider(StrEnum):
+    aws = "aws"
+    gcp = "gcp"
+    azure = "azure"
+    cloudflare = "cloudflare"
+    digitalocean = "digitalocean"
+
+
+# Cloudflare and DigitalOcean have no budget resource; their spend is checked by the cost
+# model and the policy pack against the stack's total.
+BUDGET_PROVIDERS = (Provider.aws, Provider.gcp, Provider.azure)
+
+
+class Tier(StrEnum):
+    compute = "compute"
+    gpu = "gpu"
+    memory = "memory"
+
+
+class BucketClass(StrEnum):
+    artifacts = "artifacts"
+    caches = "caches"
+    backups = "backups"
+    media = "media"
+
+
+class Capacity(StrEnum):
+    on_demand = "on-demand"
+    spot = "spot"
+
+
+class CdnPriceClass(StrEnum):
+    """Edge coverage, mapped per provider (CloudFront PriceClass_100/200/All, ...)."""
+
+    minimal = "minimal"
+    regional = "regional"
+    all = "all"
+
+
+class Enforcement(StrEnum):
+    advisory = "advisory"
+    mandatory = "mandatory"
+
+
+class Model(BaseModel):
+    """Base of every config block: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+
+
+def checked_name(problem: Any) -> AfterValidator:
+    """Turn a `naming.*_problem` function into a field validator."""
+
+    def check(value: str) -> str:
+        reason = problem(value)
+        if reason:
+            raise ValueError(f"{value!r} is not valid: {reason}")
+        return value
+
+    return AfterValidator(check)
+
+
+S3Name = Annotated[str, checked_name(naming.s3_bucket_problem)]
+GcsName = Annotated[str, checked_name(naming.gcs_bucket_problem)]
+R2Name = Annotated[str, checked_name(naming.r2_bucket_problem)]
+Domain = Annotated[str, checked_name(naming.domain_problem)]
+LabelValue = Annotated[str, checked_name(naming.label_value_problem)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="32 lowercase hex digits")]
+Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")]
+
+
+# --- cross-cutting settings ---------------------------------------------------------
+
+
+class TierScaling(Model):
+    """Capacity of one tier in one environment (set by the profile, overridable)."""
+
+    min: int = Field(ge=0, le=100, description="Minimum instances; 0 lets the tier scale to zero.")
+    desired: int = Field(ge=0, le=100, description="Instances at deployment time.")
+    max: int = Field(ge=1, le=100, description="Upper bound for the autoscaler.")
+    capacity: Capacity = Field(default=Capacity.on_demand, description="spot or on-demand.")
+    cpu_target_percent: int = Field(default=60, ge=10, le=95, description="Autoscaler CPU target.")
+    busy_hours_per_month: float = Field(
+        default=0,
+        ge=0,
+        le=730,
+        description="For a tier with min 0: hours a month it runs one instance (cost model).",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.min <= self.desired <= self.max:
+            raise ValueError(f"needs min <= desired <= max, got min={self.min}, desired={self.desired}, max={self.max}")
+        return self
+
+
+class Autoscaling(Model):
+    compute: TierScaling
+    """General-purpose tier."""
+    gpu: TierScaling
+    """GPU tier (inference, training); spot by default."""
+    memory: TierScaling
+    """Memory-optimised tier."""
+
+
+class BucketClassSettings(Model):
+    """Intent for one bucket class; each provider maps it to its own storage tiers."""
+
+    versioning: bool = Field(description="Keep object versions (stateful classes).")
+    encryption: bool = Field(default=True, description="Encryption at rest with a managed key; opt out only.")
+    expire_days: int | None = Field(default=None, ge=1, description="Delete objects after N days.")
+    infrequent_after_days: int | None = Field(
+        default=None, ge=30, description="Move to the infrequent-access tier after N days (>= 30)."
+    )
+    archive_after_days: int | None = Field(default=None, ge=30, description="Move to archive after N days.")
+    noncurrent_expire_days: int | None = Field(
+        default=90, ge=1, description="Delete non-current versions after N days."
+    )
+    retention_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Soft-delete / retention window for deleted objects."
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed; none by default.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        ia, arch, exp = self.infrequent_after_days, self.archive_after_days, self.expire_days
+        if ia is not None and arch is not None and arch < ia + 30:
+            raise ValueError("archive_after_days must be at least 30 days after infrequent_after_days")
+        if exp is not None and arch is not None and exp <= arch:
+            raise ValueError("expire_days must come after archive_after_days")
+        return self
+
+
+class Storage(Model):
+    artifacts: BucketClassSettings = BucketClassSettings(versioning=True, noncurrent_expire_days=90)
+    caches: BucketClassSettings = BucketClassSettings(versioning=False, expire_days=14, noncurrent_expire_days=None)
+    backups: BucketClassSettings = BucketClassSettings(
+        versioning=True,
+        infrequent_after_days=30,
+        archive_after_days=90,
+        retention_days=30,
+        noncurrent_expire_days=365,
+    )
+    media: BucketClassSettings = BucketClassSettings(versioning=False, infrequent_after_days=60)
+
+    def classes(self) -> dict[BucketClass, BucketClassSettings]:
+        return {c: getattr(self, c.value) for c in BucketClass}
+
+
+class Budget(Model):
+    monthly_usd: float = Field(gt=0, description="The stack's monthly spending limit, all providers.")
+    alert_emails: list[Email] = Field(min_length=1, description="Who receives budget and alarm e-mails.")
+    provider_limits: dict[Provider, float] = Field(
+        default_factory=dict,
+        description="Per-provider budget limits; by default the total split evenly among "
+        "the enabled providers that have a budget resource (aws, gcp, azure).",
+    )
+    forecast_alert_percent: int = Field(default=80, ge=1, le=200)
+    """Alert when the forecast reaches this % of a provider budget."""
+    actual_alert_percent: int = Field(default=100, ge=1, le=200)
+    """Alert when actual spend reaches this % of a provider budget."""
+    enforcement: Enforcement = Field(default=Enforcement.mandatory, description="Budget policy level.")
+
+
+class Tags(Model):
+    """Required tags; `environment` and `project` are added from the stack."""
+
+    owner: LabelValue
+    """Team that owns the stack (a valid GCP label value)."""
+    cost_center: LabelValue = Field(alias="cost-center")
+    """Cost center billed for the stack."""
+    extra: dict[str, LabelValue] = Field(default_factory=dict)
+    """More tags, on every taggable resource."""
+
+
+class Network(Model):
+    nat_gateway: bool = Field(default=False, description="Managed NAT for outbound traffic from tiers.")
+    zones: int = Field(default=2, ge=2, le=3, description="Availability zones the tiers span.")
+
+
+class FunctionDefaults(Model):
+    memory_mb: int = Field(default=256, ge=128, le=4096)
+    """Memory of a function unless its entry says otherwise."""
+    timeout_s: int = Field(default=30, ge=1, le=900)
+    """Timeout of a function unless its entry says otherwise."""
+    min_instances: int = Field(default=0, ge=0, le=10, description="Warm instances (0 = scale to zero).")
+
+
+def _default_storage_gb() -> dict[BucketClass, float]:
+    return {BucketClass.artifacts: 50, BucketClass.caches: 20, BucketClass.backups: 200, BucketClass.media: 100}
+
+
+class Usage(Model):
+    """Usage assumptions for the cost model (like Infracost usage files)."""
+
+    hours_per_month: float = Field(default=730, gt=0, le=744)
+    """Hours an always-on instance runs in a month."""
+    storage_gb: dict[BucketClass, float] = Field(default_factory=_default_storage_gb)
+    function_requests_millions: float = Field(default=1.0, ge=0, description="Per function, per month.")
+    function_avg_duration_ms: float = Field(default=200, gt=0)
+    """Average duration of one function invocation."""
+    cdn_egress_gb: float = Field(default=100, ge=0, description="Per CDN, per month.")
+    nat_processed_gb: float = Field(default=50, ge=0, description="Per NAT gateway, per month.")
+    log_storage_gb: float = Field(default=10, ge=0, description="GB kept in each access-log bucket.")
+    storage_horizon_days: int = Field(
+        default=365,
+        ge=30,
+        le=3650,
+        description="Age of the oldest object in a class without expiry; with a steady write rate it sets "
+        "the share of each storage tier (e.g. archive after 90 days: (365-90)/365 of the GB is archived).",
+    )
+    function_requests: dict[str, float] = Field(
+        default_factory=dict,
+        description="Millions of requests a month for named functions (config key), overriding "
+        "function_requests_millions.",
+    )
+
+
+# --- functions ----------------------------------------------------------------------
+
+
+class FunctionSpec(Model):
+    enabled: bool = True
+    memory_mb: int | None = Field(default=None, ge=128, le=4096)
+    timeout_s: int | None = Field(default=None, ge=1, le=900)
+    routes: list[str] = Field(default_factory=list, description="Edge routes (Cloudflare Workers).")
+
+
+def _function_flag(value: Any) -> Any:
+    return {"enabled": value} if isinstance(value, bool) else value
+
+
+def _function_names_valid(functions: dict[str, FunctionSpec]) -> dict[str, FunctionSpec]:
+    problems = [f"{name!r}: {reason}" for name in functions if (reason := naming.function_name_problem(name))]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return functions
+
+
+def missing_handlers(functions: dict[str, FunctionSpec], key: str) -> list[str]:
+    """Enabled functions without a handler folder (checked only for enabled providers)."""
+    known = sorted(p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    return [
+        f"{key}.{name}: no handler folder functions/{name}/ (known: {', '.join(known)})"
+        for name, spec in functions.items()
+        if spec.enabled and not (FUNCTIONS_DIR / name).is_dir()
+    ]
+
+
+Functions = Annotated[
+    dict[str, Annotated[FunctionSpec, BeforeValidator(_function_flag)]],
+    AfterValidator(_function_names_valid),
+]
+
+
+class Cdn(Model):
+    enabled: bool = True
+    domains: list[Domain] = Field(default_factory=list, description="Custom domains served by the CDN.")
+
+
+# --- instance sizes, checked against the pricing catalog ----------------------------
+
+
+@dataclass(frozen=True)
+class TierMachine:
+    """What one instance of a tier is, on any provider: a size, plus attached accelerators (GCP)."""
+
+    size: str
+    accelerators: tuple[tuple[str, int], ...] = ()
+
+
+class Tiers(Model):
+    """One instance size per tier; the sizes must be in the pricing catalog."""
+
+    compute: str
+    """Size of the compute tier."""
+    gpu: str
+    """Size of the gpu tier (must have a GPU)."""
+    memory: str
+    """Size of the memory tier."""
+
+    def sizes(self) -> dict[Tier, str]:
+        return {t: getattr(self, t.value) for t in Tier}
+
+    def machines(self) -> dict[Tier, TierMachine]:
+        return {t: TierMachine(size) for t, size in self.sizes().items()}
+
+
+def size_problems(provider: Provider, region: str, tiers: Tiers, key: str) -> list[str]:
+    """Every tier size that the catalog does not know in `region`, or a GPU tier without a GPU."""
+    catalog = load_catalog()
+    problems = []
+    for tier, size in tiers.sizes().items():
+        row = catalog.instance(provider.value, size, region)
+        if row is None:
+            known = sorted(catalog.skus(provider.value, "instance", region))
+            problems.append(
+                f"{key}.{tier.value}: {size!r} is not a {provider.value} size the project knows in "
+                f"{region} (known: {', '.join(known) or 'none in this region'})"
+            )
+        elif tier is Tier.gpu and not row.gpu:
+            problems.append(f"{key}.gpu: {size!r} has no GPU; the gpu tier needs a GPU size")
+    return problems
+
+
+def region_problem(provider: Provider, region: str, key: str) -> str | None:
+    regions = {r.region for r in load_catalog() if r.provider == provider.value and r.service == "instance"}
+    if region not in regions:
+        known = ", ".join(sorted(regions))
+        return f"{key}: {region!r} is not a {provider.value} region the pricing catalog covers (known: {known})"
+    return None

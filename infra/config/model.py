@@ -1,0 +1,274 @@
+"""`PlatformConfig`: the blocks composed into one model, the checks that span blocks, and `validate`.
+
+The blocks live in `base.py` (provider-neutral settings) and `providers.py` (one block per
+provider). `validate` merges the environment profile (`profiles.py`) under a stack's raw
+values, lets pydantic check everything at once, adds the cross-block checks, and raises
+`ConfigError` listing every problem with its key path, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from infra.config import naming
+from infra.config.base import (
+    BUDGET_PROVIDERS,
+    FUNCTIONS_DIR,
+    NAMESPACE,
+    Autoscaling,
+    BucketClass,
+    Budget,
+    CdnPriceClass,
+    ConfigError,
+    Environment,
+    FunctionDefaults,
+    Model,
+    Network,
+    Provider,
+    Storage,
+    Tags,
+    Tier,
+    TierMachine,
+    Usage,
+    missing_handlers,
+)
+from infra.config.profiles import deep_merge, profile
+from infra.config.providers import (
+    CLOUDFLARE_LB_REGIONS,
+    GCS_SOFT_DELETE_DAYS,
+    ORIGIN_PROVIDERS,
+    Aws,
+    Azure,
+    Cloudflare,
+    DigitalOcean,
+    Gcp,
+    ProviderBlock,
+)
+
+# --- the whole platform ------------------------------------------------------------
+
+
+class PlatformConfig(Model):
+    """Everything one stack declares. Field names are the stack file's keys."""
+
+    environment: Environment
+    """dev, staging or prod; defaults to the stack name and selects the profile."""
+    tags: Tags
+    budget: Budget
+    aws: Aws = Aws()
+    gcp: Gcp = Gcp()
+    azure: Azure = Azure()
+    cloudflare: Cloudflare = Cloudflare()
+    digitalocean: DigitalOcean = DigitalOcean()
+    autoscaling: Autoscaling
+    storage: Storage = Storage()
+    network: Network = Network()
+    functions: FunctionDefaults = FunctionDefaults()
+    usage: Usage = Usage()
+    protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")
+    log_retention_days: int = Field(ge=1, le=3653)
+    """Retention of function and platform logs (profile)."""
+    cdn_price_class: CdnPriceClass
+    """Edge coverage of the CDNs (profile)."""
+
+    @property
+    def enabled_providers(self) -> list[Provider]:
+        return [p for p in Provider if getattr(self, p.value).enabled]
+
+    def tier_machines(self, provider: Provider | str) -> dict[Tier, TierMachine]:
+        """The machine of each compute tier on `provider` (empty for a provider without tiers)."""
+        block: ProviderBlock = getattr(self, Provider(provider).value)
+        return block.tier_machines()
+
+    def budget_limits(self) -> dict[Provider, float]:
+        """Budget limit per enabled provider that has a budget resource."""
+        providers = [p for p in BUDGET_PROVIDERS if getattr(self, p.value).enabled]
+        explicit = {p: getattr(self, p.value).budget_usd for p in providers}
+        explicit |= {p: v for p, v in self.budget.provider_limits.items() if p in providers}
+        set_limits = {p: v for p, v in explicit.items() if v is not None}
+        rest = [p for p in providers if p not in set_limits]
+        share = (self.budget.monthly_usd - sum(set_limits.values())) / len(rest) if rest else 0.0
+        # Cents rounded down, so the shares never add up to more than the total.
+        return {p: set_limits.get(p, int(share * 100) / 100) for p in providers}
+
+    def tags_for(self, project: str = NAMESPACE) -> dict[str, str]:
+        return {
+            "environment": self.environment.value,
+            "project": project,
+            "owner": self.tags.owner,
+            "cost-center": self.tags.cost_center,
+            **self.tags.extra,
+        }
+
+
+def _cross_checks(config: PlatformConfig) -> list[str]:
+    """Checks that need more than one block: derived names, catalog, budget sums."""
+    problems: list[str] = []
+    env = config.environment.value
+    for provider in config.enabled_providers:
+        block = getattr(config, provider.value)
+        problems += block.catalog_problems(provider.value)
+        problems += missing_handlers(getattr(block, block.FUNCTIONS_KEY), f"{provider.value}.{block.FUNCTIONS_KEY}")
+    for cls in BucketClass:
+        if config.aws.enabled and (r := naming.s3_bucket_problem(naming.bucket_name(config.aws.s3_bucket, env, cls))):
+            problems.append(f"aws.s3_bucket: {config.aws.s3_bucket!r} is too long for '-{env}-{cls}' bucket names: {r}")
+            break
+    if config.gcp.enabled:
+        name = naming.bucket_name(config.gcp.storage_bucket, env, BucketClass.artifacts)
+        if r := naming.gcs_bucket_problem(name):
+            problems.append(f"gcp.storage_bucket: derived name {name!r} is invalid: {r}")
+        for cls, settings in config.storage.classes().items():
+            days = settings.retention_days
+            if days is not None and not GCS_SOFT_DELETE_DAYS[0] <= days <= GCS_SOFT_DELETE_DAYS[1]:
+                problems.append(
+                    f"storage.{cls.value}.retention_days: {days} cannot be a Cloud Storage soft-delete window "
+                    f"(allowed {GCS_SOFT_DELETE_DAYS[0]}-{GCS_SOFT_DELETE_DAYS[1]} days when gcp is enabled)"
+                )
+    if config.azure.enabled:
+        name = naming.storage_account_name(config.azure.storage_account, env)
+        if r := naming.azure_storage_account_problem(name):
+            problems.append(f"azure.storage_account: the per-stack name {name!r} is invalid: {r}")
+    limits = config.budget_limits()
+    if sum(limits.values()) > config.budget.monthly_usd + 0.01:
+        problems.append(
+            f"budget.provider_limits: the provider limits add up to {sum(limits.values()):.2f} USD, "
+            f"more than budget.monthly_usd {config.budget.monthly_usd:.2f}"
+        )
+    if config.cloudflare.enabled:
+        problems += _cloudflare_problems(config)
+    return problems
+
+
+def origin_providers(config: PlatformConfig) -> list[Provider]:
+    """Enabled clouds that serve a public origin (CDN; DigitalOcean also its App) for the edge, in config order."""
+    cdns = {
+        Provider.aws: config.aws.cloudfront,
+        Provider.gcp: config.gcp.cdn,
+        Provider.azure: config.azure.cdn,
+        Provider.digitalocean: config.digitalocean.cdn,
+    }
+    do_app = any(f.enabled for f in config.digitalocean.functions.values())  # the App's ingress is its origin
+    return [
+        p
+        for p in ORIGIN_PROVIDERS
+        if getattr(config, p.value).enabled and (cdns[p].enabled or (p is Provider.digitalocean and do_app))
+    ]
+
+
+def _cloudflare_problems(config: PlatformConfig) -> list[str]:
+    """Zones, routes, hostnames and load-balancer pools must name things this stack has."""
+    cf = config.cloudflare
+    if not cf.zones:
+        return ["cloudflare.zones: at least one zone {name, zone_id} is needed when cloudflare is enabled"]
+    problems: list[str] = []
+    zone_names = ", ".join(z.name for z in cf.zones)
+    for i, zone in enumerate(cf.zones):
+        problems += [
+            f"cloudflare.zones[{i}].hostnames: {h!r} is not in the zone {zone.name!r}"
+            for h in zone.hostnames
+            if not (h == zone.name or h.endswith(f".{zone.name}"))
+        ]
+    for name, spec in cf.workers.items():
+        if spec.enabled and (FUNCTIONS_DIR / name).is_dir() and not (FUNCTIONS_DIR / name / "worker.js").is_file():
+            problems.append(f"cloudflare.workers.{name}: a Worker needs its script functions/{name}/worker.js")
+        for j, route in enumerate(spec.routes):
+            host = route.split("/", 1)[0].removeprefix("*.")
+            if "/" not in route or cf.zone_of(host) is None:
+                problems.append(
+                    f"cloudflare.workers.{name}.routes[{j}]: {route!r} must be '<host>/<path>' with the host "
+                    f"in a configured zone ({zone_names})"
+                )
+    for worker in cf.secret_bindings:
+        if worker not in cf.workers:
+            known = ", ".join(cf.workers) or "none"
+            problems.append(f"cloudflare.secret_bindings.{worker}: no such worker (workers: {known})")
+    lb = cf.load_balancer
+    if not lb.enabled:
+        return problems
+    hostname = cf.lb_hostname(config.environment.value)
+    if hostname is not None and cf.zone_of(hostname) is None:
+        problems.append(f"cloudflare.load_balancer.hostname: {hostname!r} is not in a configured zone ({zone_names})")
+    origins = origin_providers(config)
+    allowed = ", ".join(p.value for p in origins) or "none: enable a cloud with its CDN"
+    if not origins:
+        problems.append(f"cloudflare.load_balancer: no origin to balance ({allowed})")
+    named = [("failover_order", p) for p in lb.failover_order]
+    named += [(f"geo.{region}", p) for region, pools in lb.geo.items() for p in pools]
+    problems += [
+        f"cloudflare.load_balancer.{key}: {p.value!r} is not an enabled cloud with an origin (allowed: {allowed})"
+        for key, p in named
+        if p not in origins
+    ]
+    for region, pools in lb.geo.items():
+        if region not in CLOUDFLARE_LB_REGIONS:
+            problems.append(
+                f"cloudflare.load_balancer.geo: {region!r} is not a Cloudflare region "
+                f"(allowed: {', '.join(CLOUDFLARE_LB_REGIONS)})"
+            )
+        if not pools:
+            problems.append(f"cloudflare.load_balancer.geo.{region}: needs at least one pool")
+    if lb.geo and lb.steering != "geo":
+        problems.append(f"cloudflare.load_balancer.geo: used only with steering: geo (steering is {lb.steering!r})")
+    if lb.steering == "geo" and not lb.geo:
+        problems.append("cloudflare.load_balancer.steering: geo needs cloudflare.load_balancer.geo (region -> pools)")
+    return problems
+
+
+# --- error reporting -----------------------------------------------------------------
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys a model accepts at `loc` (the parent of an unknown key)."""
+    model: Any = PlatformConfig
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) and hasattr(model, "model_fields") else None
+        if field is None:
+            field = next((f for f in getattr(model, "model_fields", {}).values() if f.alias == part), None)
+        if field is None:
+            return []
+        model = field.annotation
+        args = getattr(model, "__args__", ())
+        model = next((a for a in args if hasattr(a, "model_fields")), model)
+        if not hasattr(model, "model_fields"):
+            return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return f"{path}: unknown key; expected one of: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("enum", "literal_error"):
+        return f"{path}: {value!r} is not allowed; {message.lower()}"
+    if kind == "string_pattern_mismatch":
+        return f"{path}: {value!r} does not match {error['ctx']['pattern']}"
+    shown = "" if isinstance(value, dict | list) or repr(value) in message else f" (got {value!r})"
+    return f"{path}: {message}{shown}"
+
+
+def validate(raw: Mapping[str, Any], stack: str) -> PlatformConfig:
+    """Validate a stack's raw `qmoi-cloud:` config (keys without the namespace).
+
+    The environment defaults to the stack name; its profile is merged under `raw`.
+    Raises ConfigError with every problem found.
+    """
+    environment = raw.get("environment", stack)
+    merged = deep_merge({"environment": environment, **profile(str(environment))}, dict(raw))
+    try:
+        config = PlatformConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError([_describe(e) for e in exc.errors()]) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(problems)
+    return config

@@ -1,0 +1,163 @@
+"""Azure pricing rules, keyed by resource type token.
+
+Virtual machine scale sets are priced from their SKU and capacity (spot when the VM profile's
+`priority` is `Spot`; the minimum comes from the autoscale setting that targets the set).
+Blob storage is priced on the storage account: each bucket class's GB at the account's
+access tier, split across Cool/Cold/Archive by the lifecycle management policy of that
+class's prefix. Front Door Standard has a monthly base fee plus egress. Flex Consumption
+function apps are priced by GB-seconds. Charges without a stored source (managed disks,
+metric alerts, NAT gateway, public IPs, function executions) are explicit "not priced" rows.
+"""
+
+from __future__ import annotations
+
+from infra.config import BucketClass, TierMachine
+from infra.cost.pricing import (
+    Disk,
+    FunctionReading,
+    LineItem,
+    PricingContext,
+    Rule,
+    TierReading,
+    price_function,
+    price_nat,
+    price_tier,
+    tiered_storage,
+)
+from infra.plan.records import ResourceRecord
+
+P = "azure"
+TIER_ACTIONS = {"tierToCool": "Cool", "tierToCold": "Cold", "tierToArchive": "Archive"}
+
+
+def _minimum(record: ResourceRecord, ctx: PricingContext) -> int | None:
+    name = str(record.inputs.get("vmScaleSetName", ""))
+    for setting in ctx.find("azure-native:monitor:AutoscaleSetting"):
+        if str(setting.inputs.get("targetResourceUri", "")).endswith(f"/{name}"):
+            profiles = setting.inputs.get("profiles") or []
+            if profiles:
+                return int((profiles[0].get("capacity") or {}).get("minimum", 0))
+    return None
+
+
+def _scale_set(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    sku = record.inputs.get("sku") or {}
+    desired = int(sku.get("capacity", 0))
+    profile = record.inputs.get("virtualMachineProfile") or {}
+    minimum = _minimum(record, ctx)
+    os_disk = (profile.get("storageProfile") or {}).get("osDisk") or {}
+    kind = str((os_disk.get("managedDisk") or {}).get("storageAccountType", "Premium_LRS"))
+    reading = TierReading(
+        machine=TierMachine(str(sku.get("name"))),
+        tier=(record.inputs.get("tags") or {}).get("tier"),
+        minimum=desired if minimum is None else minimum,
+        desired=desired,
+        spot_fraction=1.0 if profile.get("priority") == "Spot" else 0.0,
+        disks=(Disk(float(os_disk.get("diskSizeGB", 0) or 0), kind, "OS disk"),),
+    )
+    return price_tier(ctx, P, reading)
+
+
+def _storage_account(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    account = record.inputs.get("accountName")
+    first = str(record.inputs.get("accessTier", "Hot"))
+    rules = [
+        rule
+        for policy in ctx.find("azure-native:storage:ManagementPolicy", accountName=account)
+        for rule in (policy.inputs.get("policy") or {}).get("rules") or []
+        if rule.get("enabled", True)
+    ]
+    items = []
+    for bucket_class in BucketClass:
+        gb = ctx.usage.storage_gb.get(bucket_class, 0.0)
+        transitions: list[tuple[int, str]] = []
+        expire: int | None = None
+        for rule in rules:
+            prefixes = ((rule.get("definition") or {}).get("filters") or {}).get("prefixMatch") or []
+            if not any(p.split("/", 1)[0].endswith(bucket_class.value) for p in prefixes):
+                continue
+            base = ((rule.get("definition") or {}).get("actions") or {}).get("baseBlob") or {}
+            for action, tier in TIER_ACTIONS.items():
+                if action in base:
+                    transitions.append((int(base[action]["daysAfterModificationGreaterThan"]), tier))
+            if "delete" in base:
+                expire = int(base["delete"]["daysAfterModificationGreaterThan"])
+        items.append(tiered_storage(ctx, P, gb, first, transitions, expire, prefix=f"{bucket_class.value}: "))
+    return items
+
+
+def _front_door(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    sku = str((record.inputs.get("sku") or {}).get("name", ""))
+    if sku != "Standard_AzureFrontDoor":
+        raise LookupError(f"no pricing rule for Front Door / CDN SKU {sku!r}")
+    gb = ctx.usage.cdn_egress_gb
+    return [
+        ctx.charge("Front Door Standard base fee", 1, P, "cdn", "frontdoor-standard-month"),
+        ctx.charge(f"{gb:g} GB egress", gb, P, "cdn", "egress-gb"),
+    ]
+
+
+def _function_app(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    config = record.inputs.get("functionAppConfig") or {}
+    memory_gb = float((config.get("scaleAndConcurrency") or {}).get("instanceMemoryMB", 2048)) / 1024
+    name = (record.inputs.get("tags") or {}).get("function", "")
+    return price_function(ctx, P, FunctionReading((name, record.name), memory_gb, request_noun="executions"))
+
+
+def _app_service_plan(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    tier = str((record.inputs.get("sku") or {}).get("tier", ""))
+    if tier != "FlexConsumption":
+        raise LookupError(f"no pricing rule for App Service plan tier {tier!r}")
+    return []  # Flex Consumption bills per execution, on the function app
+
+
+def _metric_alert(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [ctx.charge("metric alert rule", 1, P, "monitoring", "metric-alert")]
+
+
+def _nat_gateway(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return price_nat(ctx, P, processed=False)  # no sourced price for the GB it processes
+
+
+def _public_ip(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [ctx.charge(f"static public IP, {ctx.hours:g} h", ctx.hours, P, "network", "public-ip-hour")]
+
+
+RULES: dict[str, Rule] = {
+    "azure-native:compute:VirtualMachineScaleSet": _scale_set,
+    "azure-native:storage:StorageAccount": _storage_account,
+    "azure-native:cdn:Profile": _front_door,
+    "azure-native:web:WebApp": _function_app,
+    "azure-native:web:AppServicePlan": _app_service_plan,
+    "azure-native:monitor:MetricAlert": _metric_alert,
+    "azure-native:network:NatGateway": _nat_gateway,
+    "azure-native:network:PublicIPAddress": _public_ip,
+}
+
+_ACCOUNT_PART = "part of the storage account; storage is priced on the account"
+_AFD_PART = "part of the Front Door profile priced on the profile"
+_NETWORK = "virtual network objects have no charge"
+
+FREE: dict[str, str] = {
+    "azure-native:resources:ResourceGroup": "resource groups have no charge",
+    "azure-native:authorization:RoleAssignment": "role assignments have no charge",
+    "azure-native:network:VirtualNetwork": _NETWORK,
+    "azure-native:network:Subnet": _NETWORK,
+    "azure-native:network:NetworkSecurityGroup": _NETWORK,
+    "azure-native:monitor:AutoscaleSetting": "autoscale settings have no charge",
+    "azure-native:monitor:ActionGroup": "e-mail notifications are within the free allowance (not modelled)",
+    "azure-native:consumption:Budget": "budgets have no charge",
+    "azure-native:storage:BlobServiceProperties": _ACCOUNT_PART,
+    "azure-native:storage:ManagementPolicy": _ACCOUNT_PART,
+    "azure-native:storage:BlobContainer": _ACCOUNT_PART,
+    "azure-native:storage:Blob": "a function package: a few MB inside a priced account",
+    "azure-native:cdn:AFDEndpoint": _AFD_PART,
+    "azure-native:cdn:AFDOriginGroup": _AFD_PART,
+    "azure-native:cdn:AFDOrigin": _AFD_PART,
+    "azure-native:cdn:AFDCustomDomain": _AFD_PART,
+    "azure-native:cdn:Route": _AFD_PART,
+    "azure-native:web:WebAppFtpAllowed": "a site setting",
+    "azure-native:web:WebAppScmAllowed": "a site setting",
+    "azure-native:operationalinsights:Workspace": "no charge per workspace; log ingestion per GB is not modelled",
+    "azure-native:applicationinsights:Component": "telemetry ingestion is billed on the workspace (not modelled)",
+}

@@ -1,1 +1,0 @@
-"""Per-provider rules for realistic mock outputs; see infra/mocks.py."""

@@ -1,0 +1,11 @@
+"""The offline plan: the program run on Pulumi's mock runtime, every registration recorded.
+
+`records` holds the plan's types (a leaf: the cost model and the policy pack read plans
+through it); `mocks` and `mock_outputs` answer like the clouds do; `runner` runs the real
+program (`__main__.py`) on them. Import the runner as `infra.plan.runner`: importing this
+package does not load the mock runtime.
+"""
+
+from infra.plan.records import Plan, ResourceRecord, provider_of
+
+__all__ = ["Plan", "ResourceRecord", "provider_of"]

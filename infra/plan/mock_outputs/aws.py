@@ -1,0 +1,171 @@
+"""Realistic outputs for the AWS resources and invokes the platform uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.plan.mock_outputs import MockContext
+
+
+def _arn(service: str, resource: str, ctx: MockContext, region: bool = True) -> str:
+    return f"arn:aws:{service}:{ctx.region if region else ''}:{ctx.account_id}:{resource}"
+
+
+def _bucket(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    bucket = inputs.get("bucket") or name
+    return {
+        "__id": bucket,
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{ctx.region}.amazonaws.com",
+        "region": ctx.region,
+    }
+
+
+def _kms_key(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    digits = ctx.short_id(name, 32)
+    key_id = f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-8{digits[17:20]}-{digits[20:]}"
+    return {"__id": key_id, "keyId": key_id, "arn": _arn("kms", f"key/{key_id}", ctx)}
+
+
+def _named_arn(service: str, prefix: str, id_key: str = "name") -> Any:
+    def rule(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+        physical = inputs.get(id_key) or f"{name}-{ctx.short_id(name, 7)}"
+        return {"__id": physical, "name": physical, "arn": _arn(service, f"{prefix}{physical}", ctx, service != "iam")}
+
+    return rule
+
+
+def _ec2(kind: str) -> Any:
+    def rule(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+        resource_id = f"{kind}-{ctx.short_id(name, 17)}"
+        return {"__id": resource_id, "arn": _arn("ec2", f"{kind}/{resource_id}", ctx), "ownerId": ctx.account_id}
+
+    return rule
+
+
+def _launch_template(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    resource_id = f"lt-{ctx.short_id(name, 17)}"
+    return {
+        "__id": resource_id,
+        "name": f"{inputs.get('namePrefix', name)}{ctx.short_id(name, 6)}",
+        "latestVersion": 1,
+        "defaultVersion": 1,
+        "arn": _arn("ec2", f"launch-template/{resource_id}", ctx),
+    }
+
+
+def _asg(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    group = inputs.get("name") or name
+    return {
+        "__id": group,
+        "name": group,
+        "arn": _arn("autoscaling", f"autoScalingGroup:{ctx.short_id(name, 36)}:autoScalingGroupName/{group}", ctx),
+    }
+
+
+def _lambda(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    function = inputs.get("name") or name
+    arn = _arn("lambda", f"function:{function}", ctx)
+    return {
+        "__id": function,
+        "name": function,
+        "arn": arn,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "version": "$LATEST",
+        "invokeArn": f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+    }
+
+
+def _distribution(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    dist_id = "E" + ctx.short_id(name, 13).upper()
+    return {
+        "__id": dist_id,
+        "arn": f"arn:aws:cloudfront::{ctx.account_id}:distribution/{dist_id}",
+        "domainName": f"d{ctx.short_id(name, 13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+        "status": "Deployed",
+    }
+
+
+def _certificate(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    cert_id = ctx.short_id(name, 36)
+    domains = [inputs.get("domainName", ""), *inputs.get("subjectAlternativeNames", [])]
+    return {
+        "__id": cert_id,
+        "arn": f"arn:aws:acm:us-east-1:{ctx.account_id}:certificate/{cert_id}",
+        "domainValidationOptions": [
+            {
+                "domainName": d,
+                "resourceRecordName": f"_{ctx.short_id(d, 32)}.{d}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{ctx.short_id(d + 'v', 32)}.acm-validations.aws.",
+            }
+            for d in domains
+            if d
+        ],
+    }
+
+
+def _log_group(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    group = inputs.get("name") or name
+    return {"__id": group, "name": group, "arn": _arn("logs", f"log-group:{group}", ctx)}
+
+
+def _budget(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    budget = inputs.get("name") or name
+    return {
+        "__id": f"{ctx.account_id}:{budget}",
+        "name": budget,
+        "arn": f"arn:aws:budgets::{ctx.account_id}:budget/{budget}",
+    }
+
+
+OUTPUTS = {
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _named_arn("kms", ""),
+    "aws:iam/role:Role": _named_arn("iam", "role/"),
+    "aws:iam/instanceProfile:InstanceProfile": _named_arn("iam", "instance-profile/"),
+    "aws:sns/topic:Topic": _named_arn("sns", ""),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _named_arn("cloudwatch", "alarm:"),
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:ec2/vpc:Vpc": _ec2("vpc"),
+    "aws:ec2/subnet:Subnet": _ec2("subnet"),
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw"),
+    "aws:ec2/natGateway:NatGateway": _ec2("nat"),
+    "aws:ec2/eip:Eip": _ec2("eipalloc"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:autoscaling/group:Group": _asg,
+    "aws:lambda/function:Function": _lambda,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": _ec2("oac"),
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:acm/certificateValidation:CertificateValidation": lambda n, i, c: {"__id": i.get("certificateArn", n)},
+    "aws:budgets/budget:Budget": _budget,
+}
+
+
+def _zones(args: dict[str, Any]) -> dict[str, Any]:
+    region = MockContext().region
+    return {
+        "names": [f"{region}{z}" for z in "abcdef"],
+        "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
+        "id": region,
+        "state": args.get("state"),
+    }
+
+
+CALLS = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+        "accountId": MockContext().account_id,
+        "arn": f"arn:aws:iam::{MockContext().account_id}:user/mock",
+        "userId": "AIDAMOCK",
+        "id": MockContext().account_id,
+    },
+}

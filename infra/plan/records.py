@@ -1,0 +1,111 @@
+"""The plan's record types: one registration (`ResourceRecord`) and everything one run declared (`Plan`).
+
+A leaf module: the cost model, the policy runner, the reports and the policy pack read
+plans through these types without importing the mock runtime that records them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.config import NAMESPACE, PlatformConfig
+
+# Type-token packages whose provider name differs from the package name.
+_PACKAGE_PROVIDERS = {"azure-native": "azure"}
+
+
+def provider_of(type_token: str) -> str:
+    """The provider a type token belongs to.
+
+    `aws:s3/bucket:Bucket` -> aws, `azure-native:storage:Blob` -> azure, our components
+    `qmoi:gcp:Storage` -> gcp, provider objects `pulumi:providers:aws` -> aws.
+    """
+    parts = type_token.split(":")
+    if parts[0] == "qmoi" and len(parts) > 1:
+        return parts[1]
+    if parts[0] == "pulumi" and len(parts) > 2 and parts[1] == "providers":
+        return _PACKAGE_PROVIDERS.get(parts[2], parts[2])
+    return _PACKAGE_PROVIDERS.get(parts[0], parts[0])
+
+
+@dataclass
+class ResourceRecord:
+    """One registration as the engine saw it. `inputs` has secrets redacted."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    protect: bool
+    retain_on_delete: bool
+    provider: str | None
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    id: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cloud(self) -> str:
+        """The provider this resource belongs to (see `provider_of`)."""
+        return provider_of(self.type)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "provider": self.provider,
+            "dependencies": self.dependencies,
+            "propertyDependencies": self.property_dependencies,
+            "props": self.inputs,
+        }
+
+
+@dataclass
+class Plan:
+    """Everything one run declared, sorted by URN."""
+
+    stack: str
+    resources: list[ResourceRecord]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    config: PlatformConfig | None = None
+
+    def of_type(self, type_token: str) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> ResourceRecord:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def by_urn(self, urn: str) -> ResourceRecord | None:
+        return next((r for r in self.resources if r.urn == urn), None)
+
+    def children(self, parent: ResourceRecord) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def custom(self) -> Iterator[ResourceRecord]:
+        """Resources a provider manages (not components, not provider objects)."""
+        return (r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:"))
+
+    def type_counts(self) -> Counter[str]:
+        return Counter(r.type for r in self.resources)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": NAMESPACE,
+            "resourceCount": sum(1 for _ in self.custom()),
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }

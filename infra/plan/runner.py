@@ -1,0 +1,92 @@
+"""The offline plan: run the real program on Pulumi's mock runtime and record what it declares.
+
+`plan_stack("dev")` reads `Pulumi.dev.yaml` like the CLI does, validates it, then runs
+`__main__.py` itself (the same program `pulumi up` runs) with `RecordingMonitor`, and
+returns a `Plan`: every registration with its parent, inputs, protect flag and
+dependencies. `record(fn)` does the same for any callable, which is how component
+tests build one component on the same machinery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks as runtime_mocks
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime import stack as runtime_stack
+
+from infra.config import NAMESPACE, ROOT, StackFile, load_stack_file, validate
+from infra.plan.mocks import PlatformMocks, RecordingMonitor
+from infra.plan.records import Plan
+
+
+def record(
+    program: Callable[[], Any],
+    *,
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    mocks: PlatformMocks | None = None,
+) -> Plan:
+    """Run `program` on the mock runtime and return what it registered.
+
+    Each call gets a fresh event loop, config and root stack, so runs never leak
+    into each other (tests plan several stacks in one process).
+    """
+    mocks = mocks or PlatformMocks()
+    monitor = RecordingMonitor(mocks)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        runtime_settings.reset_options()
+        runtime_config.set_all_config(dict(config or {}), secret_keys or [])
+        runtime_mocks.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=False, monitor=monitor)
+        program()
+        loop.run_until_complete(runtime_stack.wait_for_rpcs())
+        root = runtime_settings.get_root_resource()
+        outputs = _resolve_outputs(loop, root.outputs if root is not None else {})  # type: ignore[attr-defined]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    # Registrations arrive in whatever order the SDK's tasks finish; sorting by URN makes every
+    # report of the same program identical from run to run (URNs are unique per stack).
+    return Plan(stack=stack, resources=sorted(monitor.records, key=lambda r: r.urn), outputs=outputs)
+
+
+def _resolve_outputs(loop: asyncio.AbstractEventLoop, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Stack exports as plain values; secret exports redacted."""
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        is_secret = loop.run_until_complete(output.is_secret())
+        resolved[key] = "[secret]" if is_secret else loop.run_until_complete(output.future())
+    return resolved
+
+
+def run_main() -> None:
+    """Run the project's `__main__.py`: the program `pulumi up` runs."""
+    runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+
+def plan_stack_file(stack_file: StackFile, mocks: PlatformMocks | None = None) -> Plan:
+    """Validate a loaded stack file, then plan it. Raises ConfigError when invalid."""
+    config = validate(stack_file.platform, stack_file.stack)
+    plan = record(
+        run_main,
+        stack=stack_file.stack,
+        config=stack_file.config,
+        secret_keys=stack_file.secret_keys,
+        mocks=mocks,
+    )
+    plan.config = config
+    return plan
+
+
+def plan_stack(stack: str, mocks: PlatformMocks | None = None) -> Plan:
+    """Plan a shipped stack (`Pulumi.<stack>.yaml`)."""
+    return plan_stack_file(load_stack_file(stack), mocks)

@@ -1,0 +1,96 @@
+"""Rendering a cost estimate: the breakdown of `python -m infra cost`, its Markdown, the stacks table."""
+
+from __future__ import annotations
+
+from infra.cost import Estimate
+
+
+def usd(value: float, signed: bool = False) -> str:
+    """`$1,234.56`; with `signed`, `+$1.00` / `-$1.00`."""
+    text = f"${abs(value):,.2f}"
+    if signed:
+        return ("-" if value < -0.005 else "+") + text
+    return ("-" if value < -0.005 else "") + text
+
+
+def summary_lines(est: Estimate) -> list[str]:
+    """Totals, savings and budget headroom in a few lines (used by `plan` and `cost`)."""
+    providers = ", ".join(f"{p} {usd(v)}" for p, v in est.by_provider.items())
+    headroom = est.headroom_usd
+    state = "within budget" if headroom >= 0 else "OVER BUDGET"
+    missing = f"; {len(est.unpriced())} charges not priced" if est.unpriced() else ""
+    lines = [
+        f"monthly cost: {usd(est.total_usd)} ({providers})",
+        f"baseline (on-demand, always on, untiered): {usd(est.baseline_usd)}; "
+        f"savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%)",
+        f"budget: {usd(est.budget_usd)}; headroom {usd(headroom)} ({state}){missing}",
+    ]
+    for provider, limit in est.provider_limits.items():
+        spent = est.by_provider.get(provider, 0.0)
+        lines.append(f"  {provider} budget {usd(limit)}: headroom {usd(limit - spent)}")
+    return lines
+
+
+def render_text(est: Estimate, top: int = 10) -> str:
+    """The breakdown `python -m infra cost --stack <s>` prints."""
+    lines = [f"qmoi-cloud monthly cost: stack {est.stack}", "", *summary_lines(est), "", "by component:"]
+    for name, value in sorted(est.by_component().items(), key=lambda kv: -kv[1]):
+        if value > 0:
+            lines.append(f"  {usd(value):>12}  {name}")
+    lines += ["", "cost levers (savings against the baseline):"]
+    for lever, value in est.by_lever().items():
+        lines.append(f"  {usd(value):>12}  {lever.value}")
+    lines += ["", f"top {top} resources:"]
+    for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]:
+        detail = "; ".join(f"{i.label} {usd(i.monthly_usd)}" for i in r.items)
+        lines.append(f"  {usd(r.monthly_usd):>12}  {r.name} ({r.type})  {detail}")
+    unpriced = est.unpriced()
+    if unpriced:
+        lines += ["", "not priced (the catalog has no sourced price; see infra/catalog/README.md):"]
+        lines += [f"  {name}: {label}" for name, label, _ in unpriced]
+    free = sum(1 for r in est.resources if r.free_reason)
+    lines += ["", f"{len(est.priced)} priced resources, {free} without a charge of their own"]
+    return "\n".join(lines)
+
+
+def render_markdown(est: Estimate, top: int = 10) -> str:
+    limits = est.provider_limits
+    rows = "\n".join(
+        f"| {p} | {usd(v)} | {usd(limits[p]) if p in limits else '-'} |" for p, v in est.by_provider.items()
+    )
+    levers = "\n".join(f"| {lever.value} | {usd(v)} |" for lever, v in est.by_lever().items())
+    unpriced = est.unpriced()
+    unpriced_rows = "\n".join(f"- `{name}`: {label}" for name, label, _ in unpriced)
+    tops = "\n".join(
+        f"| `{r.name}` | `{r.type}` | {usd(r.monthly_usd)} |"
+        for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]
+    )
+    return (
+        f"### Monthly cost: `{est.stack}`\n\n"
+        f"**{usd(est.total_usd)}** a month; budget {usd(est.budget_usd)}, headroom {usd(est.headroom_usd)}. "
+        f"Savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%) against {usd(est.baseline_usd)} "
+        f"on-demand, always on, untiered.\n\n"
+        f"| provider | monthly | budget |\n|---|---:|---:|\n{rows}\n\n"
+        f"| lever | savings |\n|---|---:|\n{levers}\n\n"
+        f"<details><summary>Top {top} resources</summary>\n\n"
+        f"| resource | type | monthly |\n|---|---|---:|\n{tops}\n\n</details>\n"
+        + (
+            f"\n<details><summary>Not priced ({len(unpriced)})</summary>\n\n{unpriced_rows}\n\n</details>\n"
+            if unpriced
+            else ""
+        )
+    )
+
+
+def stacks_table(estimates: list[Estimate]) -> str:
+    """The per-stack table of docs/cost.md (`python -m infra cost --all-stacks --format markdown`)."""
+    lines = [
+        "| stack | monthly cost | baseline | savings | budget | headroom |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for est in estimates:
+        lines.append(
+            f"| {est.stack} | {usd(est.total_usd)} | {usd(est.baseline_usd)} | {est.savings_percent:.1f}% | "
+            f"{usd(est.budget_usd)} | {usd(est.headroom_usd)} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+"""Rendering a plan: a tree for the terminal, JSON for machines, Markdown for a PR comment."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+from infra.cost import CostError, estimate
+from infra.plan.records import Plan, ResourceRecord
+from infra.report.cost import summary_lines
+
+
+def cost_block(plan: Plan) -> dict[str, Any]:
+    """The `cost` key of the plan JSON: the estimate, or `{"error": [problems]}`."""
+    try:
+        return estimate(plan).to_json()
+    except CostError as exc:
+        return {"error": exc.problems}
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan JSON `python -m infra plan --format json` prints (before the policy key is added)."""
+    return plan.to_json() | {"cost": cost_block(plan)}
+
+
+def _tree_lines(plan: Plan) -> list[str]:
+    children: dict[str | None, list[ResourceRecord]] = defaultdict(list)
+    for record in plan.resources:
+        children[record.parent].append(record)
+    urns = {r.urn for r in plan.resources}
+    roots = [r for r in plan.resources if r.parent not in urns]
+    lines: list[str] = []
+
+    def walk(record: ResourceRecord, depth: int) -> None:
+        kids = children.get(record.urn, [])
+        if record.custom:
+            return
+        custom = Counter(k.type for k in kids if k.custom)
+        flags = " [protected]" if any(k.protect for k in kids) else ""
+        lines.append(f"{'  ' * depth}{record.name} ({record.type}){flags}")
+        for type_token, count in sorted(custom.items()):
+            lines.append(f"{'  ' * (depth + 1)}{count:>3} x {type_token}")
+        for kid in kids:
+            walk(kid, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return lines
+
+
+def render_text(plan: Plan) -> str:
+    """A tree by provider and component, with resource counts per type."""
+    custom = list(plan.custom())
+    by_provider = Counter(r.cloud for r in custom)
+    protected = sum(r.protect for r in custom)
+    lines = [f"qmoi-cloud plan: stack {plan.stack}", ""]
+    lines += _tree_lines(plan)
+    lines += [
+        "",
+        "resources by provider: " + ", ".join(f"{p} {n}" for p, n in sorted(by_provider.items())),
+        f"{len(custom)} resources, {protected} protected",
+        "",
+        *_cost_summary(plan),
+    ]
+    return "\n".join(lines)
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_document(plan), indent=2, sort_keys=False, default=str)
+
+
+def render_markdown(plan: Plan) -> str:
+    custom = list(plan.custom())
+    counts = Counter(r.type for r in custom)
+    rows = "\n".join(f"| `{t}` | {n} |" for t, n in sorted(counts.items()))
+    return (
+        f"### qmoi-cloud plan: `{plan.stack}`\n\n{len(custom)} resources.\n\n"
+        f"<details><summary>Resources by type</summary>\n\n| type | count |\n|---|---:|\n{rows}\n\n</details>\n\n"
+        + "\n".join(f"- {line}" for line in _cost_summary(plan))
+        + "\n"
+    )
+
+
+def _cost_summary(plan: Plan) -> list[str]:
+    try:
+        return summary_lines(estimate(plan))
+    except CostError as exc:
+        return str(exc).splitlines()
+
+
+RENDERERS: dict[str, Any] = {"text": render_text, "json": render_json, "markdown": render_markdown}

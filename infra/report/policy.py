@@ -1,0 +1,72 @@
+"""Rendering the policy pack's verdicts (text, Markdown, inside a JSON plan) and its rules table."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from infra.check import PolicyReport, Verdict
+from policy.rules import RULES
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def render_policy_text(policy: PolicyReport) -> str:
+    """The pack's verdicts grouped by resource, then notes, then the summary line."""
+    lines = [f"policy pack {policy.pack}: stack {policy.stack}"]
+    by_resource: dict[str, list[Verdict]] = defaultdict(list)
+    for verdict in policy.violations:
+        by_resource[verdict.resource or "(stack)"].append(verdict)
+    for resource, verdicts in by_resource.items():
+        lines.append(f"  {resource}")
+        lines += [f"    {v.level.upper():<9} {v.policy}: {_first_line(v.detail)}" for v in verdicts]
+    lines += [f"  note      {n.policy}: {_first_line(n.detail)}" for n in policy.notes]
+    lines += [f"  not evaluated: {name}: {_first_line(reason)}" for name, reason in policy.not_evaluated.items()]
+    lines.append(policy.summary_line())
+    return "\n".join(lines)
+
+
+def render_policy_markdown(policy: PolicyReport) -> str:
+    status = "passed" if policy.passed else "**failed**"
+    rows = "\n".join(
+        f"| {v.level} | `{v.policy}` | `{v.resource or '(stack)'}` | {_first_line(v.detail).replace('|', '/')} |"
+        for v in policy.violations
+    )
+    table = f"\n\n| level | policy | resource | message |\n|---|---|---|---|\n{rows}" if rows else ""
+    notes = "".join(f"\n- `{n.policy}`: {_first_line(n.detail)}" for n in policy.notes)
+    skipped = "".join(f"\n- `{k}`: {_first_line(v)}" for k, v in policy.not_evaluated.items())
+    return (
+        f"#### Policy ({status})\n\n{policy.summary_line()}.{table}"
+        + (f"\n\n<details><summary>Notes</summary>\n{notes}\n\n</details>" if notes else "")
+        + (f"\n\nNot evaluated:{skipped}" if skipped else "")
+        + "\n"
+    )
+
+
+def with_policy(fmt: str, rendered: str, policy: PolicyReport) -> str:
+    """A rendered plan with the policy verdicts added in the same format (json: a "policy" key)."""
+    if fmt == "json":
+        return json.dumps(json.loads(rendered) | {"policy": policy.to_json()}, indent=2, default=str)
+    if fmt == "markdown":
+        return rendered + "\n" + render_policy_markdown(policy)
+    return rendered + "\n\n" + render_policy_text(policy)
+
+
+def rules_table() -> str:
+    """The README table, generated from the pack's own rule metadata."""
+    rows = [
+        "| rule | area | kind | providers | level | severity | cannot see at preview |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        level = rule.enforcement.value + (" (informational)" if rule.informational else "")
+        if rule.area == "budgets":
+            level = "advisory in dev, mandatory in staging/prod (budget.enforcement)"
+        rows.append(
+            f"| `{rule.name}` | {rule.area} | {rule.kind} | {', '.join(rule.providers)} | {level} | "
+            f"{rule.severity.value} | {rule.cannot_see} |"
+        )
+    return "\n".join(rows) + "\n"
