@@ -8,10 +8,10 @@ exports each platform's outputs under the provider's name.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Protocol
 
 import pulumi
 
+from components.platform import ProviderPlatform
 from infra.config import PlatformConfig, Provider
 
 # provider -> "module:Class" of its top component; imported lazily.
@@ -24,28 +24,14 @@ PLATFORMS: dict[Provider, str] = {
 }
 
 
-class Platform(Protocol):
-    """What every provider's top component offers the stack.
-
-    Constructor: `(name: str, config: PlatformConfig, opts: ResourceOptions | None = None)`.
-    `origin` is the public hostname the multi-cloud edge uses as this provider's origin
-    (CDN or load balancer), or None when the provider serves none.
-    """
-
-    @property
-    def origin(self) -> pulumi.Output[str] | None: ...
-
-    def exports(self) -> dict[str, Any]: ...
-
-
-def platform_class(provider: Provider) -> type:
+def platform_class(provider: Provider) -> type[ProviderPlatform]:
     module_name, class_name = PLATFORMS[provider].split(":")
     return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
 
 
-def build(config: PlatformConfig) -> dict[Provider, Platform]:
+def build(config: PlatformConfig) -> dict[Provider, ProviderPlatform]:
     """Declare every enabled provider's platform; returns them by provider."""
-    platforms: dict[Provider, Platform] = {}
+    platforms: dict[Provider, ProviderPlatform] = {}
     for provider in config.enabled_providers:
         if provider is Provider.cloudflare:
             continue  # the edge is built last, in front of the other platforms' origins

@@ -33,16 +33,16 @@ from typing import TYPE_CHECKING, cast
 import pulumi
 
 from components.cloudflare.dns import DnsOnlyRecord, RecordType
+from components.platform import ProviderPlatform
 from infra.config import Cloudflare, PlatformConfig, Provider, cloudflare_api_token, worker_secrets
 
 if TYPE_CHECKING:
     from components.aws.platform import AwsPlatform
     from components.azure.platform import AzurePlatform
     from components.gcp.platform import GcpPlatform
-    from stacks import Platform
 
 
-def origins_of(platforms: Mapping[Provider, Platform]) -> dict[Provider, pulumi.Output[str]]:
+def origins_of(platforms: Mapping[Provider, ProviderPlatform]) -> dict[Provider, pulumi.Output[str]]:
     """Each built cloud's origin hostname, in build (config) order; clouds without one are left out."""
     return {p: platform.origin for p, platform in platforms.items() if platform.origin is not None}
 
@@ -71,7 +71,7 @@ class _Records:
             )
 
 
-def cloud_dns_records(config: PlatformConfig, platforms: Mapping[Provider, Platform]) -> list[DnsOnlyRecord]:
+def cloud_dns_records(config: PlatformConfig, platforms: Mapping[Provider, ProviderPlatform]) -> list[DnsOnlyRecord]:
     """The DNS-only records the clouds' CDN custom domains need, for the domains in Cloudflare zones."""
     collected = _Records(config.cloudflare)
     if Provider.aws in platforms:
@@ -128,8 +128,8 @@ def check_names(config: PlatformConfig, records: list[DnsOnlyRecord]) -> None:
 
 
 def build_edge(
-    config: PlatformConfig, platforms: Mapping[Provider, Platform], name: str = "qmoi-cloudflare"
-) -> Platform:
+    config: PlatformConfig, platforms: Mapping[Provider, ProviderPlatform], name: str = "qmoi-cloudflare"
+) -> ProviderPlatform:
     """Declare the Cloudflare platform in front of `platforms`' origins."""
     from components.cloudflare.platform import CloudflarePlatform, CloudflareSecrets
 

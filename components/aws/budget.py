@@ -10,7 +10,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.common import BudgetArgs, StackContext
+from components.context import StackContext
+from components.specs import BudgetArgs
 
 
 class AwsBudget(pulumi.ComponentResource):

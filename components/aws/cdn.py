@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.policy_documents import document, tls_only_statement
-from components.common import StackContext
+from components.context import StackContext
 from infra.config import CdnPriceClass
 
 PRICE_CLASSES = {

@@ -19,7 +19,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.policy_documents import assume_role
-from components.common import StackContext, TierSpec
+from components.context import StackContext
+from components.specs import TierSpec
 from infra.config import Tier
 
 # AMIs resolved by EC2 at launch from public SSM parameters: always current, no lookup here.

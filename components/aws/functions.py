@@ -13,7 +13,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.policy_documents import assume_role, document
-from components.common import FunctionPlan, StackContext
+from components.context import StackContext
+from components.specs import FunctionPlan, FunctionsArgs
 
 RUNTIME = "python3.12"
 HANDLER = "handler.handler"
@@ -23,10 +24,10 @@ class AwsFunctions(pulumi.ComponentResource):
     functions: dict[str, aws.lambda_.Function]
 
     def __init__(
-        self, name: str, plans: list[FunctionPlan], ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: FunctionsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:aws:Functions", name, None, opts)
-        self.functions = {plan.name: self._function(name, plan, ctx) for plan in plans}
+        self.functions = {plan.name: self._function(name, plan, ctx) for plan in args.functions}
         self.register_outputs({f"{n}_function": f.name for n, f in self.functions.items()})
 
     def _function(self, name: str, plan: FunctionPlan, ctx: StackContext) -> aws.lambda_.Function:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.common import CPU_ALERT_PERCENT, StackContext
+from components.context import StackContext
+from components.specs import CPU_ALERT_PERCENT
 
 PERIOD_S = 300
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.common import StackContext
+from components.context import StackContext
 
 SSM_SERVICES = ("ssm", "ssmmessages", "ec2messages")
 
@@ -28,6 +28,7 @@ class AwsNetworkArgs:
     zones: int
     nat_gateway: bool
     ssm_endpoints: bool
+    region: str
 
 
 def subnet_cidrs(cidr: str, count: int, new_prefix: int = 20) -> list[str]:
@@ -45,7 +46,6 @@ class AwsNetwork(pulumi.ComponentResource):
         self,
         name: str,
         args: AwsNetworkArgs,
-        region: str,
         ctx: StackContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -83,7 +83,7 @@ class AwsNetwork(pulumi.ComponentResource):
         aws.ec2.VpcEndpoint(
             f"{name}-s3-endpoint",
             vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{region}.s3",
+            service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[t.id for t in route_tables],
             tags=ctx.tags,
@@ -105,7 +105,7 @@ class AwsNetwork(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         if args.ssm_endpoints:
-            self._ssm_endpoints(name, args.cidr, region, ctx)
+            self._ssm_endpoints(name, args.cidr, args.region, ctx)
         self.register_outputs({"vpc_id": self.vpc.id, "private_subnet_ids": [s.id for s in self.private_subnets]})
 
     def _nat(

@@ -17,11 +17,15 @@ from components.aws.functions import AwsFunctions
 from components.aws.monitoring import AwsMonitoring, AwsMonitoringArgs
 from components.aws.network import AwsNetwork, AwsNetworkArgs
 from components.aws.storage import AwsStorage, AwsStorageArgs
-from components.common import BudgetArgs, StackContext, bucket_specs, function_plans, tier_specs
-from infra.config import BucketClass, PlatformConfig, Provider
+from components.platform import ProviderPlatform
+from components.specs import FunctionsArgs
+from infra.config import BucketClass, Provider
 
 
-class AwsPlatform(pulumi.ComponentResource):
+class AwsPlatform(ProviderPlatform):
+    PROVIDER = Provider.aws
+    PACKAGE = "aws"
+
     storage: AwsStorage
     network: AwsNetwork
     compute: AwsCompute
@@ -30,45 +34,40 @@ class AwsPlatform(pulumi.ComponentResource):
     budget: AwsBudget
     monitoring: AwsMonitoring
 
-    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("qmoi:aws:Platform", name, None, opts)
-        aws_config = config.aws
-        ctx = StackContext.from_config(config)
-        provider = aws.Provider(f"{name}-provider", region=aws_config.region, opts=pulumi.ResourceOptions(parent=self))
-        child = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
-        env = config.environment.value
-        cdn_enabled = aws_config.cloudfront.enabled
+    def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+        return aws.Provider(f"{name}-provider", region=self.config.aws.region, opts=opts)
 
+    def _compose(self, name: str) -> None:
+        aws_config, ctx, child = self.config.aws, self.ctx, self.child
+        cdn_enabled = aws_config.cloudfront.enabled
         self.storage = AwsStorage(
             f"{name}-storage",
             AwsStorageArgs(
-                buckets=bucket_specs(aws_config.s3_bucket, env, config.storage.classes()),
-                log_bucket_name=f"{aws_config.s3_bucket}-{env}-logs",
+                buckets=self.bucket_specs(aws_config.s3_bucket),
+                log_bucket_name=f"{aws_config.s3_bucket}-{self.environment}-logs",
                 external_policy=frozenset({BucketClass.media}) if cdn_enabled else frozenset(),
             ),
             ctx,
             child,
         )
-        nat = config.network.nat_gateway
+        nat = self.config.network.nat_gateway
+        ssm_endpoints = aws_config.network.ssm_endpoints
         self.network = AwsNetwork(
             f"{name}-network",
             AwsNetworkArgs(
                 cidr=aws_config.network.cidr,
-                zones=config.network.zones,
+                zones=self.config.network.zones,
                 nat_gateway=nat,
-                ssm_endpoints=aws_config.network.ssm_endpoints
-                if aws_config.network.ssm_endpoints is not None
-                else not nat,
+                ssm_endpoints=ssm_endpoints if ssm_endpoints is not None else not nat,
+                region=aws_config.region,
             ),
-            aws_config.region,
             ctx,
             child,
         )
-        scaling = {t: getattr(config.autoscaling, t.value) for t in aws_config.ec2_instances.sizes()}
         self.compute = AwsCompute(
             f"{name}-compute",
             AwsComputeArgs(
-                tiers=tier_specs(aws_config.ec2_instances.sizes(), scaling),
+                tiers=self.tier_specs(),
                 subnet_ids=[s.id for s in self.network.private_subnets],
                 security_group_id=self.network.tier_security_group.id,
             ),
@@ -76,7 +75,7 @@ class AwsPlatform(pulumi.ComponentResource):
             child,
         )
         self.functions = AwsFunctions(
-            f"{name}-functions", function_plans(aws_config.lambda_functions, config.functions), ctx, child
+            f"{name}-functions", FunctionsArgs(self.function_plans(aws_config.lambda_functions)), ctx, child
         )
         self.cdn = None
         if cdn_enabled:
@@ -85,17 +84,12 @@ class AwsPlatform(pulumi.ComponentResource):
                 AwsCdnArgs(
                     bucket=self.storage.buckets[BucketClass.media],
                     domains=aws_config.cloudfront.domains,
-                    price_class=config.cdn_price_class,
+                    price_class=self.config.cdn_price_class,
                 ),
                 ctx,
                 child,
             )
-        self.budget = AwsBudget(
-            f"{name}-budget",
-            BudgetArgs.for_provider(config, Provider.aws),
-            ctx,
-            child,
-        )
+        self.budget = AwsBudget(f"{name}-budget", self.budget_args(), ctx, child)
         self.monitoring = AwsMonitoring(
             f"{name}-monitoring",
             AwsMonitoringArgs(
@@ -105,7 +99,6 @@ class AwsPlatform(pulumi.ComponentResource):
             ctx,
             child,
         )
-        self.register_outputs(self.exports())
 
     @property
     def origin(self) -> pulumi.Output[str] | None:

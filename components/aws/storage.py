@@ -19,7 +19,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.policy_documents import document, tls_only_statement
-from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext, StorageTier
+from components.context import StackContext
+from components.specs import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StorageTier
 from infra.config import BucketClass
 
 LOG_RETENTION_DAYS = 365

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 import pulumi
 import pulumi_azure_native.consumption as consumption
 
-from components.common import BudgetArgs, StackContext
+from components.context import StackContext
+from components.specs import BudgetArgs
 
 
 @dataclass(frozen=True)
-class AzureBudgetArgs:
-    budget: BudgetArgs
+class AzureBudgetArgs(BudgetArgs):
     resource_group_id: pulumi.Input[str]
 
 
@@ -35,12 +35,11 @@ class AzureBudget(pulumi.ComponentResource):
         self, name: str, args: AzureBudgetArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:azure:Budget", name, None, opts)
-        b = args.budget
         self.budget = consumption.Budget(
             f"{name}-monthly",
             budget_name=f"qmoi-{ctx.environment}-monthly",
             scope=args.resource_group_id,
-            amount=round(b.limit_usd, 2),
+            amount=round(args.limit_usd, 2),
             category="Cost",
             time_grain="Monthly",
             time_period=consumption.BudgetTimePeriodArgs(start_date=month_start()),
@@ -52,7 +51,7 @@ class AzureBudget(pulumi.ComponentResource):
                     threshold_type=kind,
                     contact_emails=list(ctx.alert_emails),
                 )
-                for kind, percent in (("Forecasted", b.forecast_percent), ("Actual", b.actual_percent))
+                for kind, percent in (("Forecasted", args.forecast_percent), ("Actual", args.actual_percent))
             },
             opts=ctx.child(self, ignore_changes=["timePeriod"]),
         )

@@ -24,7 +24,7 @@ import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.cdn as cdn
 
-from components.common import StackContext
+from components.context import StackContext
 
 STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 STORAGE_SCOPE = "https://storage.azure.com/.default"

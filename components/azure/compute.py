@@ -32,7 +32,8 @@ import pulumi
 import pulumi_azure_native.compute as compute
 import pulumi_azure_native.monitor as monitor
 
-from components.common import StackContext, TierSpec
+from components.context import StackContext
+from components.specs import TierSpec
 from infra.config import Tier
 
 IMAGE = compute.ImageReferenceArgs(
@@ -85,19 +86,19 @@ def cpu_rule(
 
 
 class AzureCompute(pulumi.ComponentResource):
-    scale_sets: dict[Tier, compute.VirtualMachineScaleSet]
-    autoscale: dict[Tier, monitor.AutoscaleSetting]
+    groups: dict[Tier, compute.VirtualMachineScaleSet]
+    autoscalers: dict[Tier, monitor.AutoscaleSetting]
 
     def __init__(
         self, name: str, args: AzureComputeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:azure:Compute", name, None, opts)
-        self.scale_sets = {}
-        self.autoscale = {}
+        self.groups = {}
+        self.autoscalers = {}
         for spec in args.tiers:
-            self.scale_sets[spec.tier] = self._scale_set(name, spec, args, ctx)
-            self.autoscale[spec.tier] = self._autoscale(name, spec, args, ctx)
-        self.register_outputs({f"{t.value}_scale_set": s.name for t, s in self.scale_sets.items()})
+            self.groups[spec.tier] = self._scale_set(name, spec, args, ctx)
+            self.autoscalers[spec.tier] = self._autoscale(name, spec, args, ctx)
+        self.register_outputs({f"{t.value}_scale_set": s.name for t, s in self.groups.items()})
 
     def _security(self, name: str, spec: TierSpec) -> compute.SecurityProfileArgs:
         if supports_trusted_launch(spec.size):
@@ -204,7 +205,7 @@ class AzureCompute(pulumi.ComponentResource):
     ) -> monitor.AutoscaleSetting:
         tier = spec.tier.value
         scaling = spec.scaling
-        scale_set_id = self.scale_sets[spec.tier].id
+        scale_set_id = self.groups[spec.tier].id
         return monitor.AutoscaleSetting(
             f"{name}-{tier}-autoscale",
             autoscale_setting_name=f"qmoi-{ctx.environment}-{tier}-autoscale",

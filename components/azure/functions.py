@@ -32,7 +32,8 @@ import pulumi_azure_native.operationalinsights as operationalinsights
 import pulumi_azure_native.storage as storage
 import pulumi_azure_native.web as web
 
-from components.common import FunctionPlan, StackContext
+from components.context import StackContext
+from components.specs import FunctionPlan, FunctionsArgs
 
 RUNTIME = web.FunctionsRuntimeArgs(name="python", version="3.11")
 PACKAGE_BLOB = "released-package.zip"
@@ -43,11 +44,10 @@ STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
 
 
 @dataclass(frozen=True)
-class AzureFunctionsArgs:
+class AzureFunctionsArgs(FunctionsArgs):
     resource_group_name: pulumi.Input[str]
     location: str
     subscription_id: str
-    plans: list[FunctionPlan]
     account_name: pulumi.Input[str]
     account_id: pulumi.Input[str]
     blob_endpoint: pulumi.Input[str]
@@ -65,7 +65,7 @@ def role_definition(subscription_id: str, role: str) -> str:
 
 
 class AzureFunctions(pulumi.ComponentResource):
-    apps: dict[str, web.WebApp]
+    functions: dict[str, web.WebApp]
     insights: dict[str, insights.Component]
     workspace: operationalinsights.Workspace | None
 
@@ -73,10 +73,10 @@ class AzureFunctions(pulumi.ComponentResource):
         self, name: str, args: AzureFunctionsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:azure:Functions", name, None, opts)
-        self.apps = {}
+        self.functions = {}
         self.insights = {}
         self.workspace = None
-        if args.plans:
+        if args.functions:
             workspace = operationalinsights.Workspace(
                 f"{name}-logs",
                 workspace_name=f"qmoi-{ctx.environment}-functions-logs",
@@ -88,9 +88,9 @@ class AzureFunctions(pulumi.ComponentResource):
                 opts=ctx.child(self),
             )
             self.workspace = workspace
-            for plan in args.plans:
+            for plan in args.functions:
                 self._function(name, plan, args, workspace, ctx)
-        self.register_outputs({f"{n}_app": a.name for n, a in self.apps.items()})
+        self.register_outputs({f"{n}_app": a.name for n, a in self.functions.items()})
 
     def _function(
         self,
@@ -215,5 +215,5 @@ class AzureFunctions(pulumi.ComponentResource):
                 allow=False,
                 opts=ctx.child(self),
             )
-        self.apps[plan.name] = app
+        self.functions[plan.name] = app
         self.insights[plan.name] = component

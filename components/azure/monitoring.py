@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native.monitor as monitor
 
-from components.common import CPU_ALERT_PERCENT, StackContext
+from components.context import StackContext
+from components.specs import CPU_ALERT_PERCENT
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class AzureMonitoringArgs:
 
 class AzureMonitoring(pulumi.ComponentResource):
     action_group: monitor.ActionGroup
-    alerts: list[monitor.MetricAlert]
+    alarms: list[monitor.MetricAlert]
 
     def __init__(
         self, name: str, args: AzureMonitoringArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -47,7 +48,7 @@ class AzureMonitoring(pulumi.ComponentResource):
             tags=ctx.tags,
             opts=ctx.child(self),
         )
-        self.alerts = [
+        self.alarms = [
             self._alert(
                 f"{name}-{tier}-cpu",
                 f"{tier} tier CPU above {CPU_ALERT_PERCENT}%",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native.network as network
 
-from components.common import StackContext
+from components.context import StackContext
 
 MANAGEMENT_PORTS = ("22", "3389")
 STORAGE_ENDPOINT = "Microsoft.Storage"

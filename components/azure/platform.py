@@ -21,11 +21,14 @@ from components.azure.functions import AzureFunctions, AzureFunctionsArgs
 from components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
 from components.azure.network import AzureNetwork, AzureNetworkArgs
 from components.azure.storage import AzureStorage, AzureStorageArgs
-from components.common import BudgetArgs, StackContext, bucket_specs, function_plans, tier_specs
-from infra.config import BucketClass, PlatformConfig, Provider, naming
+from components.platform import ProviderPlatform
+from infra.config import BucketClass, Provider, naming
 
 
-class AzurePlatform(pulumi.ComponentResource):
+class AzurePlatform(ProviderPlatform):
+    PROVIDER = Provider.azure
+    PACKAGE = "azure-native"
+
     resource_group: resources.ResourceGroup
     network: AzureNetwork
     storage: AzureStorage
@@ -35,18 +38,14 @@ class AzurePlatform(pulumi.ComponentResource):
     budget: AzureBudget
     monitoring: AzureMonitoring
 
-    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("qmoi:azure:Platform", name, None, opts)
-        az = config.azure
-        ctx = StackContext.from_config(config)
-        env = config.environment.value
-        provider = azure_native.Provider(
-            f"{name}-provider",
-            subscription_id=az.subscription_id,
-            location=az.region,
-            opts=pulumi.ResourceOptions(parent=self),
+    def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+        az = self.config.azure
+        return azure_native.Provider(
+            f"{name}-provider", subscription_id=az.subscription_id, location=az.region, opts=opts
         )
-        child = pulumi.ResourceOptions(parent=self, providers={"azure-native": provider})
+
+    def _compose(self, name: str) -> None:
+        az, ctx, child, env = self.config.azure, self.ctx, self.child, self.environment
         self.resource_group = resources.ResourceGroup(
             f"{name}-rg",
             resource_group_name=f"qmoi-{env}-rg",
@@ -58,7 +57,10 @@ class AzurePlatform(pulumi.ComponentResource):
         self.network = AzureNetwork(
             f"{name}-network",
             AzureNetworkArgs(
-                resource_group_name=rg, location=az.region, cidr=az.network.cidr, nat_gateway=config.network.nat_gateway
+                resource_group_name=rg,
+                location=az.region,
+                cidr=az.network.cidr,
+                nat_gateway=self.config.network.nat_gateway,
             ),
             ctx,
             child,
@@ -69,7 +71,7 @@ class AzurePlatform(pulumi.ComponentResource):
                 resource_group_name=rg,
                 location=az.region,
                 account_name=naming.storage_account_name(az.storage_account, env),
-                buckets=bucket_specs(az.storage_account, env, config.storage.classes()),
+                buckets=self.bucket_specs(az.storage_account),
                 artifacts_container=az.container,
                 subnet_ids=[self.network.tiers_subnet.id, self.network.functions_subnet.id],
                 ip_rules=az.network.storage_ip_rules,
@@ -77,15 +79,14 @@ class AzurePlatform(pulumi.ComponentResource):
             ctx,
             child,
         )
-        scaling = {t: getattr(config.autoscaling, t.value) for t in az.virtual_machines.sizes()}
         self.compute = AzureCompute(
             f"{name}-compute",
             AzureComputeArgs(
                 resource_group_name=rg,
                 location=az.region,
-                tiers=tier_specs(az.virtual_machines.sizes(), scaling),
+                tiers=self.tier_specs(),
                 subnet_id=self.network.tiers_subnet.id,
-                zones=config.network.zones,
+                zones=self.config.network.zones,
                 admin_username=az.admin_username,
                 ssh_public_keys=az.ssh_public_keys,
             ),
@@ -95,10 +96,10 @@ class AzurePlatform(pulumi.ComponentResource):
         self.functions = AzureFunctions(
             f"{name}-functions",
             AzureFunctionsArgs(
+                functions=self.function_plans(az.functions),
                 resource_group_name=rg,
                 location=az.region,
                 subscription_id=az.subscription_id,
-                plans=function_plans(az.functions, config.functions),
                 account_name=self.storage.account.name,
                 account_id=self.storage.account.id,
                 blob_endpoint=self.storage.account.primary_endpoints.apply(lambda e: e.blob),
@@ -124,24 +125,18 @@ class AzurePlatform(pulumi.ComponentResource):
                 child,
             )
         self.budget = AzureBudget(
-            f"{name}-budget",
-            AzureBudgetArgs(
-                budget=BudgetArgs.for_provider(config, Provider.azure), resource_group_id=self.resource_group.id
-            ),
-            ctx,
-            child,
+            f"{name}-budget", self.budget_args(AzureBudgetArgs, resource_group_id=self.resource_group.id), ctx, child
         )
         self.monitoring = AzureMonitoring(
             f"{name}-monitoring",
             AzureMonitoringArgs(
                 resource_group_name=rg,
-                scale_set_ids={t.value: s.id for t, s in self.compute.scale_sets.items()},
-                function_app_ids={n: a.id for n, a in self.functions.apps.items()},
+                scale_set_ids={t.value: s.id for t, s in self.compute.groups.items()},
+                function_app_ids={n: a.id for n, a in self.functions.functions.items()},
             ),
             ctx,
             child,
         )
-        self.register_outputs(self.exports())
 
     @property
     def origin(self) -> pulumi.Output[str] | None:
@@ -164,8 +159,8 @@ class AzurePlatform(pulumi.ComponentResource):
             "resource_group": self.resource_group.name,
             "storage_account": self.storage.account.name,
             "containers": {c.value: n for c, n in self.storage.container_names.items()},
-            "function_apps": {n: a.default_host_name for n, a in self.functions.apps.items()},
-            "scale_sets": {t.value: s.name for t, s in self.compute.scale_sets.items()},
+            "function_apps": {n: a.default_host_name for n, a in self.functions.functions.items()},
+            "scale_sets": {t.value: s.name for t, s in self.compute.groups.items()},
         }
         if self.origin is not None:
             outputs["cdn_domain"] = self.origin

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native.storage as storage
 
-from components.common import BucketSpec, StackContext, StorageTier
+from components.context import StackContext
+from components.specs import BucketSpec, StorageTier
 from infra.config import BucketClass
 
 DEFAULT_SOFT_DELETE_DAYS = 7
@@ -94,7 +95,7 @@ class AzureStorage(pulumi.ComponentResource):
 
     account: storage.StorageAccount
     blob_service: storage.BlobServiceProperties
-    containers: dict[BucketClass, storage.BlobContainer]
+    buckets: dict[BucketClass, storage.BlobContainer]
     container_names: dict[BucketClass, str]
 
     def __init__(
@@ -156,7 +157,7 @@ class AzureStorage(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         self.container_names = {b.bucket_class: container_name(b, args.artifacts_container) for b in args.buckets}
-        self.containers = {
+        self.buckets = {
             b.bucket_class: storage.BlobContainer(
                 f"{name}-{b.bucket_class.value}",
                 container_name=self.container_names[b.bucket_class],

@@ -13,12 +13,13 @@ Zone settings and rulesets take no tags.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.common import StackContext
+from components.context import StackContext
 from infra.config import CloudflareZone
 
 MIN_TLS_VERSION = "1.2"
@@ -54,6 +55,11 @@ def zone_slug(zone: CloudflareZone) -> str:
     return zone.name.replace(".", "-")
 
 
+@dataclass(frozen=True)
+class CloudflareCdnArgs:
+    zones: list[CloudflareZone]
+
+
 class CloudflareCdn(pulumi.ComponentResource):
     settings: dict[str, dict[str, cloudflare.ZoneSetting]]
     cache_rules: dict[str, cloudflare.Ruleset]
@@ -61,13 +67,13 @@ class CloudflareCdn(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        zones: list[CloudflareZone],
+        args: CloudflareCdnArgs,
         ctx: StackContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("qmoi:cloudflare:Cdn", name, None, opts)
         self.settings, self.cache_rules = {}, {}
-        for zone in zones:
+        for zone in args.zones:
             role = f"{name}-{zone_slug(zone)}"
             self.settings[zone.name] = {
                 setting: cloudflare.ZoneSetting(
@@ -93,7 +99,7 @@ class CloudflareCdn(pulumi.ComponentResource):
                 f"{role}-tiered-caching", zone_id=zone.zone_id, value="on", opts=ctx.child(self)
             )
             cloudflare.TieredCache(f"{role}-tiered-cache", zone_id=zone.zone_id, value="on", opts=ctx.child(self))
-        self.register_outputs({"zones": [z.name for z in zones]})
+        self.register_outputs({"zones": [z.name for z in args.zones]})
 
 
 def cache_rules() -> list[cloudflare.RulesetRuleArgs]:

@@ -24,7 +24,7 @@ from typing import Literal
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.common import StackContext
+from components.context import StackContext
 from infra.config import CloudflareZone
 
 AUTOMATIC_TTL = 1
@@ -36,14 +36,19 @@ def record_tags(ctx: StackContext) -> list[str]:
     return [f"{k}:{v}" for k, v in sorted(ctx.tags.items())]
 
 
+@dataclass(frozen=True)
+class CloudflareDnsArgs:
+    zones: list[CloudflareZone]
+    target: pulumi.Input[str]  # what every configured hostname points at (the load balancer)
+
+
 class CloudflareDns(pulumi.ComponentResource):
     records: dict[str, cloudflare.DnsRecord]
 
     def __init__(
         self,
         name: str,
-        zones: list[CloudflareZone],
-        target: pulumi.Input[str],
+        args: CloudflareDnsArgs,
         ctx: StackContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -55,14 +60,14 @@ class CloudflareDns(pulumi.ComponentResource):
                 zone_id=zone.zone_id,
                 name=hostname,
                 type="CNAME",
-                content=target,
+                content=args.target,
                 proxied=True,
                 ttl=AUTOMATIC_TTL,
                 comment=f"qmoi-cloud {ctx.environment}: served through the Cloudflare edge",
                 tags=tags,
                 opts=ctx.child(self),
             )
-            for zone in zones
+            for zone in args.zones
             for hostname in zone.hostnames
         }
         self.register_outputs({"hostnames": list(self.records)})
@@ -96,6 +101,11 @@ def _content(record: DnsOnlyRecord) -> pulumi.Output[str]:
     return _without_dot(record.content)
 
 
+@dataclass(frozen=True)
+class CloudflareCloudRecordsArgs:
+    records: list[DnsOnlyRecord]
+
+
 class CloudflareCloudRecords(pulumi.ComponentResource):
     """DNS-only records (never proxied) for the other clouds' CDN domains in Cloudflare zones."""
 
@@ -104,7 +114,7 @@ class CloudflareCloudRecords(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        records: list[DnsOnlyRecord],
+        args: CloudflareCloudRecordsArgs,
         ctx: StackContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -123,6 +133,6 @@ class CloudflareCloudRecords(pulumi.ComponentResource):
                 tags=tags,
                 opts=ctx.child(self),
             )
-            for record in records
+            for record in args.records
         }
         self.register_outputs({"records": {key: r.name for key, r in self.records.items()}})

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.common import FunctionPlan, StackContext
+from components.context import StackContext
+from components.specs import FunctionsArgs
 
 COMPATIBILITY_DATE = "2025-09-01"
 MAIN_MODULE = "worker.js"
@@ -32,24 +33,23 @@ class WorkerRoute:
 
 
 @dataclass(frozen=True)
-class CloudflareFunctionsArgs:
+class CloudflareFunctionsArgs(FunctionsArgs):
     account_id: str
-    workers: list[FunctionPlan]
     routes: Mapping[str, list[WorkerRoute]]
     origins: pulumi.Input[str] = "{}"
     secrets: Mapping[str, Mapping[str, pulumi.Output[str]]] = field(default_factory=dict)
 
 
 class CloudflareFunctions(pulumi.ComponentResource):
-    scripts: dict[str, cloudflare.WorkersScript]
+    functions: dict[str, cloudflare.WorkersScript]
     routes: dict[str, list[cloudflare.WorkersRoute]]
 
     def __init__(
         self, name: str, args: CloudflareFunctionsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:cloudflare:Functions", name, None, opts)
-        self.scripts, self.routes = {}, {}
-        for plan in args.workers:
+        self.functions, self.routes = {}, {}
+        for plan in args.functions:
             role = f"{name}-{plan.slug}"
             bindings = [
                 cloudflare.WorkersScriptBindingArgs(name="ENVIRONMENT", type="plain_text", text=ctx.environment),
@@ -70,7 +70,7 @@ class CloudflareFunctions(pulumi.ComponentResource):
                 observability=cloudflare.WorkersScriptObservabilityArgs(enabled=True),
                 opts=ctx.child(self),
             )
-            self.scripts[plan.name] = script
+            self.functions[plan.name] = script
             self.routes[plan.name] = [
                 cloudflare.WorkersRoute(
                     f"{role}-route-{i}",
@@ -81,4 +81,4 @@ class CloudflareFunctions(pulumi.ComponentResource):
                 )
                 for i, route in enumerate(args.routes.get(plan.name, []))
             ]
-        self.register_outputs({f"{n}_worker": s.script_name for n, s in self.scripts.items()})
+        self.register_outputs({f"{n}_worker": s.script_name for n, s in self.functions.items()})

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.common import StackContext
+from components.context import StackContext
 from infra.config import Provider
 
 HTTPS_PORT = 443

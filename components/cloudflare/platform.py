@@ -8,7 +8,7 @@ the provider plugin reads CLOUDFLARE_API_TOKEN. Nothing here reads config: origi
 secrets are passed in by `stacks/edge.py`.
 
 Cloudflare has no budget resource: its spend is checked by the cost model and policy pack.
-It serves no origin of its own (`origin` is None): it is the edge.
+It serves no origin of its own (`origin` is None, the base's default): it is the edge.
 """
 
 from __future__ import annotations
@@ -20,12 +20,19 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.cloudflare.cdn import CloudflareCdn
-from components.cloudflare.dns import CloudflareCloudRecords, CloudflareDns, DnsOnlyRecord
+from components.cloudflare.cdn import CloudflareCdn, CloudflareCdnArgs
+from components.cloudflare.dns import (
+    CloudflareCloudRecords,
+    CloudflareCloudRecordsArgs,
+    CloudflareDns,
+    CloudflareDnsArgs,
+    DnsOnlyRecord,
+)
 from components.cloudflare.functions import CloudflareFunctions, CloudflareFunctionsArgs, WorkerRoute
 from components.cloudflare.load_balancing import CloudflareLoadBalancing, CloudflareLoadBalancingArgs
 from components.cloudflare.storage import CloudflareStorage, CloudflareStorageArgs
-from components.common import FunctionPlan, StackContext, bucket_specs, function_plans
+from components.platform import ProviderPlatform
+from components.specs import FunctionPlan
 from infra.config import Cloudflare, PlatformConfig, Provider
 
 
@@ -38,32 +45,20 @@ class CloudflareSecrets:
 
 
 def failover(cf: Cloudflare, origins: Mapping[Provider, pulumi.Output[str]]) -> dict[Provider, pulumi.Output[str]]:
-    """The origins in failover order: the configured order, else the order they were given."""
-    missing = [p.value for p in cf.load_balancer.failover_order if p not in origins]
-    if missing:
-        raise pulumi.RunError(
-            f"cloudflare.load_balancer.failover_order names {', '.join(missing)}, which serve no origin in this "
-            f"stack (origins: {', '.join(p.value for p in origins) or 'none'})"
-        )
+    """The origins in failover order: the configured order (validated against the origins), else as given."""
     order = cf.load_balancer.failover_order or list(origins)
     return {p: origins[p] for p in order}
 
 
 def worker_routes(cf: Cloudflare, plans: list[FunctionPlan]) -> dict[str, list[WorkerRoute]]:
-    """Each worker's routes with the zone owning the host; default `<zone>/<worker>/*` on every zone."""
-    routes: dict[str, list[WorkerRoute]] = {}
-    for plan in plans:
-        patterns = list(plan.routes) or [f"{z.name}/{plan.slug}/*" for z in cf.zones]
-        routes[plan.name] = []
-        for pattern in patterns:
-            zone = cf.zone_of(pattern.split("/", 1)[0].removeprefix("*."))
-            if zone is None:
-                raise pulumi.RunError(f"cloudflare.workers.{plan.name}: route {pattern!r} is in no configured zone")
-            routes[plan.name].append(WorkerRoute(pattern=pattern, zone_id=zone.zone_id))
-    return routes
+    """Each worker's routes with the zone owning the host (resolved by the config model)."""
+    return {plan.name: [WorkerRoute(p, zone_id) for p, zone_id in cf.worker_routes(plan.name)] for plan in plans}
 
 
-class CloudflarePlatform(pulumi.ComponentResource):
+class CloudflarePlatform(ProviderPlatform):
+    PROVIDER = Provider.cloudflare
+    PACKAGE = "cloudflare"
+
     storage: CloudflareStorage
     functions: CloudflareFunctions
     cdn: CloudflareCdn
@@ -82,45 +77,45 @@ class CloudflarePlatform(pulumi.ComponentResource):
         secrets: CloudflareSecrets | None = None,
         records: Sequence[DnsOnlyRecord] = (),
     ) -> None:
-        super().__init__("qmoi:cloudflare:Platform", name, None, opts)
-        cf = config.cloudflare
-        secrets = secrets or CloudflareSecrets()
-        ctx = StackContext.from_config(config)
-        env = config.environment.value
-        provider = cloudflare.Provider(
-            f"{name}-provider", api_token=secrets.api_token, opts=pulumi.ResourceOptions(parent=self)
-        )
-        child = pulumi.ResourceOptions(parent=self, providers={"cloudflare": provider})
-        self.origins = failover(cf, origins or {})
+        # What the edge is built in front of; read by _declare_provider and _compose during the base constructor.
+        self._secrets = secrets or CloudflareSecrets()
+        self._records = list(records)
+        self.origins = failover(config.cloudflare, origins or {})
+        super().__init__(name, config, opts)
 
+    def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+        return cloudflare.Provider(f"{name}-provider", api_token=self._secrets.api_token, opts=opts)
+
+    def _compose(self, name: str) -> None:
+        cf, ctx, child, env = self.config.cloudflare, self.ctx, self.child, self.environment
         self.storage = CloudflareStorage(
             f"{name}-storage",
             CloudflareStorageArgs(
                 account_id=cf.account_id,
-                buckets=bucket_specs(cf.r2_bucket, env, config.storage.classes()),
+                buckets=self.bucket_specs(cf.r2_bucket),
                 location=cf.r2_location,
                 jurisdiction=cf.r2_jurisdiction,
             ),
             ctx,
             child,
         )
-        plans = function_plans(cf.workers, config.functions)
+        plans = self.function_plans(cf.workers)
         origins_json = pulumi.Output.all(*self.origins.values()).apply(
             lambda hosts: json.dumps(dict(zip([p.value for p in self.origins], hosts, strict=True)))
         )
         self.functions = CloudflareFunctions(
             f"{name}-functions",
             CloudflareFunctionsArgs(
+                functions=plans,
                 account_id=cf.account_id,
-                workers=plans,
                 routes=worker_routes(cf, plans),
                 origins=origins_json,
-                secrets=secrets.workers,
+                secrets=self._secrets.workers,
             ),
             ctx,
             child,
         )
-        self.cdn = CloudflareCdn(f"{name}-cdn", cf.zones, ctx, child)
+        self.cdn = CloudflareCdn(f"{name}-cdn", CloudflareCdnArgs(cf.zones), ctx, child)
 
         self.load_balancing = None
         hostname = cf.lb_hostname(env)
@@ -142,26 +137,19 @@ class CloudflarePlatform(pulumi.ComponentResource):
                 ctx,
                 child,
             )
-        self.dns = CloudflareDns(f"{name}-dns", cf.zones, self._edge_target(cf), ctx, child)
+        self.dns = CloudflareDns(f"{name}-dns", CloudflareDnsArgs(cf.zones, self._edge_target()), ctx, child)
         self.cloud_records = (
-            CloudflareCloudRecords(f"{name}-cloud-records", list(records), ctx, child) if records else None
+            CloudflareCloudRecords(f"{name}-cloud-records", CloudflareCloudRecordsArgs(self._records), ctx, child)
+            if self._records
+            else None
         )
-        self.register_outputs(self.exports())
 
-    def _edge_target(self, cf: Cloudflare) -> pulumi.Input[str]:
-        """Where the zones' hostnames point: the load balancer, else the first origin."""
+    def _edge_target(self) -> pulumi.Input[str]:
+        """Where the zones' hostnames point: the load balancer, else the first origin (validation
+        ensures one of them exists when a zone lists hostnames)."""
         if self.load_balancing is not None:
             return self.load_balancing.load_balancer.name
-        if self.origins:
-            return next(iter(self.origins.values()))
-        if any(z.hostnames for z in cf.zones):
-            raise pulumi.RunError("cloudflare.zones[].hostnames: no load balancer and no cloud origin to point at")
-        return ""
-
-    @property
-    def origin(self) -> pulumi.Output[str] | None:
-        """Cloudflare is the edge, not an origin behind it."""
-        return None
+        return next(iter(self.origins.values()), "")
 
     @property
     def hostname(self) -> pulumi.Output[str] | None:
@@ -172,7 +160,7 @@ class CloudflarePlatform(pulumi.ComponentResource):
         """Stack outputs: R2 bucket names, worker names, DNS hostnames, LB hostname and pools, cloud records."""
         outputs: dict[str, pulumi.Input[object]] = {
             "buckets": {c.value: b.name for c, b in self.storage.buckets.items()},
-            "workers": {n: s.script_name for n, s in self.functions.scripts.items()},
+            "workers": {n: s.script_name for n, s in self.functions.functions.items()},
             "hostnames": list(self.dns.records),
             "origins": {p.value: o for p, o in self.origins.items()},
         }

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext, StorageTier
+from components.context import StackContext
+from components.specs import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StorageTier
 from infra.config import BucketClass
 
 # R2 always encrypts objects at rest (AES-256-GCM, Cloudflare-managed keys); it cannot be disabled.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import StackContext
+from components.context import StackContext
 
 EDGE_TTL_S = 3600
 

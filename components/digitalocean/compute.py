@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import StackContext, TierSpec
+from components.context import StackContext
 from components.digitalocean.tags import droplet_tags
+from components.specs import TierSpec
 from infra.config import Tier
 
 MEMORY_TARGET_PERCENT = 75
@@ -51,14 +52,14 @@ class DigitalOceanComputeArgs:
 
 
 class DigitalOceanCompute(pulumi.ComponentResource):
-    pools: dict[Tier, digitalocean.DropletAutoscale]
+    groups: dict[Tier, digitalocean.DropletAutoscale]
 
     def __init__(
         self, name: str, args: DigitalOceanComputeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:digitalocean:Compute", name, None, opts)
-        self.pools = {pool.spec.tier: self._pool(name, pool, args.ssh_keys, ctx) for pool in args.pools}
-        self.register_outputs({f"{t.value}_pool": p.name for t, p in self.pools.items()})
+        self.groups = {pool.spec.tier: self._pool(name, pool, args.ssh_keys, ctx) for pool in args.pools}
+        self.register_outputs({f"{t.value}_pool": p.name for t, p in self.groups.items()})
 
     def _pool(
         self, name: str, pool: DropletPool, ssh_keys: list[str], ctx: StackContext

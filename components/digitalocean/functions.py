@@ -16,15 +16,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import FunctionPlan, StackContext
+from components.context import StackContext
+from components.specs import FunctionsArgs
 from infra.config import ROOT, AppSource
 
 APP_ALERT_RULES = ("DEPLOYMENT_FAILED", "DOMAIN_FAILED")
 
 
 @dataclass(frozen=True)
-class DigitalOceanFunctionsArgs:
-    functions: list[FunctionPlan]
+class DigitalOceanFunctionsArgs(FunctionsArgs):
     source: AppSource
     region: str  # datacenter slug; App Platform takes its region prefix (nyc3 -> nyc)
 

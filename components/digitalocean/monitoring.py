@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import CPU_ALERT_PERCENT, StackContext
+from components.context import StackContext
+from components.specs import CPU_ALERT_PERCENT
 from infra.config import Tier
 
 MEMORY_ALERT_PERCENT = 90
@@ -30,13 +31,13 @@ class DigitalOceanMonitoringArgs:
 
 
 class DigitalOceanMonitoring(pulumi.ComponentResource):
-    alerts: list[digitalocean.MonitorAlert]
+    alarms: list[digitalocean.MonitorAlert]
 
     def __init__(
         self, name: str, args: DigitalOceanMonitoringArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:digitalocean:Monitoring", name, None, opts)
-        self.alerts = [
+        self.alarms = [
             digitalocean.MonitorAlert(
                 f"{name}-{tier.value}-{metric}",
                 type=alert_type,
@@ -52,4 +53,4 @@ class DigitalOceanMonitoring(pulumi.ComponentResource):
             for tier, tag in args.tier_tags.items()
             for metric, (alert_type, threshold) in METRICS.items()
         ]
-        self.register_outputs({"alert_ids": [a.id for a in self.alerts]})
+        self.register_outputs({"alert_ids": [a.id for a in self.alarms]})

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import StackContext
+from components.context import StackContext
 from components.digitalocean.tags import tier_tag
 from infra.config import Tier
 

@@ -15,18 +15,20 @@ from __future__ import annotations
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import StackContext, bucket_specs, function_plans, tier_specs
 from components.digitalocean.cdn import DigitalOceanCdn, DigitalOceanCdnArgs
 from components.digitalocean.compute import DigitalOceanCompute, DigitalOceanComputeArgs, DropletPool
 from components.digitalocean.functions import DigitalOceanFunctions, DigitalOceanFunctionsArgs
 from components.digitalocean.monitoring import DigitalOceanMonitoring, DigitalOceanMonitoringArgs
 from components.digitalocean.network import DigitalOceanNetwork, DigitalOceanNetworkArgs
 from components.digitalocean.storage import DigitalOceanStorage, DigitalOceanStorageArgs
-from infra.config import BucketClass, DigitalOcean, PlatformConfig, Tier
+from components.platform import ProviderPlatform
+from infra.config import BucketClass, DigitalOcean, Provider, Tier
 
 
-class DigitalOceanPlatform(pulumi.ComponentResource):
-    provider: digitalocean.Provider
+class DigitalOceanPlatform(ProviderPlatform):
+    PROVIDER = Provider.digitalocean
+    PACKAGE = "digitalocean"
+
     storage: DigitalOceanStorage
     network: DigitalOceanNetwork
     compute: DigitalOceanCompute
@@ -34,21 +36,14 @@ class DigitalOceanPlatform(pulumi.ComponentResource):
     cdn: DigitalOceanCdn | None
     monitoring: DigitalOceanMonitoring
 
-    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("qmoi:digitalocean:Platform", name, None, opts)
-        do = config.digitalocean
-        ctx = StackContext.from_config(config)
-        env = config.environment.value
-        self.provider = digitalocean.Provider(
-            f"{name}-provider", opts=pulumi.ResourceOptions(parent=self), **DigitalOcean.credentials()
-        )
-        child = pulumi.ResourceOptions(parent=self, providers={"digitalocean": self.provider})
+    def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+        return digitalocean.Provider(f"{name}-provider", opts=opts, **DigitalOcean.credentials())
 
+    def _compose(self, name: str) -> None:
+        do, ctx, child = self.config.digitalocean, self.ctx, self.child
         self.storage = DigitalOceanStorage(
             f"{name}-storage",
-            DigitalOceanStorageArgs(
-                buckets=bucket_specs(do.spaces_bucket, env, config.storage.classes()), region=do.region
-            ),
+            DigitalOceanStorageArgs(buckets=self.bucket_specs(do.spaces_bucket), region=do.region),
             ctx,
             child,
         )
@@ -59,7 +54,6 @@ class DigitalOceanPlatform(pulumi.ComponentResource):
         self.network = DigitalOceanNetwork(
             f"{name}-network", DigitalOceanNetworkArgs(vpc_ranges=vpc_ranges, tiers=list(Tier)), ctx, child
         )
-        scaling = {t: getattr(config.autoscaling, t.value) for t in Tier}
         self.compute = DigitalOceanCompute(
             f"{name}-compute",
             DigitalOceanComputeArgs(
@@ -71,7 +65,7 @@ class DigitalOceanPlatform(pulumi.ComponentResource):
                         vpc_id=self.network.vpcs[regions[spec.tier]].id,
                         tag=self.network.tier_tags[spec.tier].name,
                     )
-                    for spec in tier_specs(do.droplets.sizes(), scaling)
+                    for spec in self.tier_specs()
                 ],
                 ssh_keys=do.ssh_key_fingerprints,
             ),
@@ -80,9 +74,7 @@ class DigitalOceanPlatform(pulumi.ComponentResource):
         )
         self.functions = DigitalOceanFunctions(
             f"{name}-functions",
-            DigitalOceanFunctionsArgs(
-                functions=function_plans(do.functions, config.functions), source=do.app, region=do.region
-            ),
+            DigitalOceanFunctionsArgs(functions=self.function_plans(do.functions), source=do.app, region=do.region),
             ctx,
             child,
         )
@@ -102,7 +94,6 @@ class DigitalOceanPlatform(pulumi.ComponentResource):
             ctx,
             child,
         )
-        self.register_outputs(self.exports())
 
     @property
     def origin(self) -> pulumi.Output[str] | None:
@@ -117,7 +108,7 @@ class DigitalOceanPlatform(pulumi.ComponentResource):
         """Stack outputs: bucket names, pool names, the app URL and the origin hostname."""
         outputs: dict[str, pulumi.Input[object]] = {
             "buckets": {c.value: b.name for c, b in self.storage.buckets.items()},
-            "autoscale_pools": {t.value: p.name for t, p in self.compute.pools.items()},
+            "autoscale_pools": {t.value: p.name for t, p in self.compute.groups.items()},
             "vpcs": {r: v.id for r, v in self.network.vpcs.items()},
         }
         if self.functions.app is not None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext
+from components.context import StackContext
+from components.specs import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec
 from infra.config import BucketClass
 
 

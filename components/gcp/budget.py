@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import BudgetArgs, StackContext
+from components.context import StackContext
+from components.specs import BudgetArgs
 
 
 @dataclass(frozen=True)
-class GcpBudgetArgs:
+class GcpBudgetArgs(BudgetArgs):
     billing_account: str
     project_number: pulumi.Input[str]
     notification_channels: list[pulumi.Input[str]]
@@ -40,19 +41,18 @@ class GcpBudget(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: BudgetArgs,
-        gcp_args: GcpBudgetArgs,
+        args: GcpBudgetArgs,
         ctx: StackContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("qmoi:gcp:Budget", name, None, opts)
         self.budget = gcp.billing.Budget(
             f"{name}-monthly",
-            billing_account=gcp_args.billing_account,
+            billing_account=args.billing_account,
             display_name=f"qmoi-{ctx.environment}-monthly",
             amount=amount(args.limit_usd),
             budget_filter=gcp.billing.BudgetBudgetFilterArgs(
-                projects=[pulumi.Output.concat("projects/", gcp_args.project_number)],
+                projects=[pulumi.Output.concat("projects/", args.project_number)],
                 labels={"environment": ctx.environment},
                 calendar_period="MONTH",
                 credit_types_treatment="INCLUDE_ALL_CREDITS",
@@ -66,7 +66,7 @@ class GcpBudget(pulumi.ComponentResource):
                 ),
             ],
             all_updates_rule=gcp.billing.BudgetAllUpdatesRuleArgs(
-                monitoring_notification_channels=gcp_args.notification_channels,
+                monitoring_notification_channels=args.notification_channels,
                 disable_default_iam_recipients=False,
             ),
             opts=ctx.child(self),

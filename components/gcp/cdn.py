@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import StackContext
+from components.context import StackContext
 
 SSL_PROFILE = "MODERN"
 MIN_TLS = "TLS_1_2"

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import StackContext, TierSpec
+from components.context import StackContext
+from components.specs import TierSpec
 from infra.config import GcpMachine, Tier
 
 DEFAULT_IMAGE = "debian-cloud/debian-12"

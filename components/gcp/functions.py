@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import FunctionPlan, StackContext
+from components.context import StackContext
+from components.specs import FunctionPlan, FunctionsArgs
 
 RUNTIME = "python312"
 ENTRY_POINT = "handler"
@@ -39,8 +40,7 @@ def service_account_id(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class GcpFunctionsArgs:
-    plans: list[FunctionPlan]
+class GcpFunctionsArgs(FunctionsArgs):
     region: str
     project: str
     source_bucket: pulumi.Input[str]
@@ -57,10 +57,10 @@ class GcpFunctions(pulumi.ComponentResource):
         super().__init__("qmoi:gcp:Functions", name, None, opts)
         self.functions, self.service_accounts = {}, {}
         self.build_service_account = None
-        if args.plans:
+        if args.functions:
             builder, grants = self._builder(name, args, ctx)
             self.build_service_account = builder
-            for plan in args.plans:
+            for plan in args.functions:
                 self.functions[plan.name] = self._function(name, plan, args, ctx, builder, grants)
         self.register_outputs({f"{n}_function": f.name for n, f in self.functions.items()})
 

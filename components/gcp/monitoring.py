@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import CPU_ALERT_PERCENT, StackContext
+from components.context import StackContext
+from components.specs import CPU_ALERT_PERCENT
 
 WINDOW = "300s"
 AUTO_CLOSE = "1800s"
@@ -29,7 +30,7 @@ class GcpMonitoringArgs:
 
 class GcpMonitoring(pulumi.ComponentResource):
     channels: list[gcp.monitoring.NotificationChannel]
-    policies: list[gcp.monitoring.AlertPolicy]
+    alarms: list[gcp.monitoring.AlertPolicy]
 
     def __init__(
         self, name: str, args: GcpMonitoringArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -79,7 +80,7 @@ class GcpMonitoring(pulumi.ComponentResource):
             )
             for fn, function in args.function_names.items()
         ]
-        self.policies = cpu + errors
+        self.alarms = cpu + errors
         self.register_outputs({"channels": [c.name for c in self.channels]})
 
     def _policy(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import StackContext
+from components.context import StackContext
 
 # Google's documented source ranges for health checks and IAP TCP forwarding.
 HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import BudgetArgs, StackContext, bucket_specs, function_plans, tier_specs
 from components.gcp.budget import GcpBudget, GcpBudgetArgs
 from components.gcp.cdn import GcpCdn, GcpCdnArgs
 from components.gcp.compute import HEALTH_CHECK_PORT, GcpCompute, GcpComputeArgs
@@ -20,10 +19,14 @@ from components.gcp.functions import GcpFunctions, GcpFunctionsArgs
 from components.gcp.monitoring import GcpMonitoring, GcpMonitoringArgs
 from components.gcp.network import GcpNetwork, GcpNetworkArgs
 from components.gcp.storage import GcpStorage, GcpStorageArgs
-from infra.config import BucketClass, PlatformConfig, Provider
+from components.platform import ProviderPlatform
+from infra.config import BucketClass, Provider
 
 
-class GcpPlatform(pulumi.ComponentResource):
+class GcpPlatform(ProviderPlatform):
+    PROVIDER = Provider.gcp
+    PACKAGE = "gcp"
+
     storage: GcpStorage
     network: GcpNetwork
     compute: GcpCompute
@@ -32,30 +35,29 @@ class GcpPlatform(pulumi.ComponentResource):
     budget: GcpBudget
     monitoring: GcpMonitoring
 
-    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("qmoi:gcp:Platform", name, None, opts)
-        gcp_config = config.gcp
-        ctx = StackContext.from_config(config)
-        env = config.environment.value
-        project = gcp_config.project_id
-        provider = gcp.Provider(
+    def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
+        project = self.config.gcp.project_id
+        return gcp.Provider(
             f"{name}-provider",
             project=project,
-            region=gcp_config.region,
+            region=self.config.gcp.region,
             billing_project=project,
             user_project_override=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=opts,
         )
-        child = pulumi.ResourceOptions(parent=self, providers={"gcp": provider})
+
+    def _compose(self, name: str) -> None:
+        gcp_config, ctx, child = self.config.gcp, self.ctx, self.child
+        project = gcp_config.project_id
         project_number = gcp.organizations.get_project_output(
-            project_id=project, opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
+            project_id=project, opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider)
         ).number
 
         self.storage = GcpStorage(
             f"{name}-storage",
             GcpStorageArgs(
-                buckets=bucket_specs(gcp_config.storage_bucket, env, config.storage.classes()),
-                log_bucket_name=f"{gcp_config.storage_bucket}-{env}-logs",
+                buckets=self.bucket_specs(gcp_config.storage_bucket),
+                log_bucket_name=f"{gcp_config.storage_bucket}-{self.environment}-logs",
                 location=gcp_config.region.upper(),
                 cmek=gcp_config.cmek,
             ),
@@ -67,19 +69,17 @@ class GcpPlatform(pulumi.ComponentResource):
             GcpNetworkArgs(
                 cidr=gcp_config.network.cidr,
                 region=gcp_config.region,
-                nat_gateway=config.network.nat_gateway,
+                nat_gateway=self.config.network.nat_gateway,
                 health_check_port=HEALTH_CHECK_PORT,
             ),
             ctx,
             child,
         )
-        machines = gcp_config.compute_instances.machines()
-        scaling = {t: getattr(config.autoscaling, t.value) for t in machines}
         self.compute = GcpCompute(
             f"{name}-compute",
             GcpComputeArgs(
-                tiers=tier_specs({t: m.machine_type for t, m in machines.items()}, scaling),
-                machines=machines,
+                tiers=self.tier_specs(),
+                machines=gcp_config.compute_instances.machines(),
                 region=gcp_config.region,
                 project=project,
                 subnetwork=self.network.subnetwork.id,
@@ -93,7 +93,7 @@ class GcpPlatform(pulumi.ComponentResource):
         self.functions = GcpFunctions(
             f"{name}-functions",
             GcpFunctionsArgs(
-                plans=function_plans(gcp_config.cloud_functions, config.functions),
+                functions=self.function_plans(gcp_config.cloud_functions),
                 region=gcp_config.region,
                 project=project,
                 source_bucket=self.storage.buckets[BucketClass.artifacts].name,
@@ -122,20 +122,18 @@ class GcpPlatform(pulumi.ComponentResource):
             ctx,
             child,
         )
-        # Validation guarantees a billing account whenever gcp is enabled.
-        billing_account = gcp_config.billing_account or ""
         self.budget = GcpBudget(
             f"{name}-budget",
-            BudgetArgs.for_provider(config, Provider.gcp),
-            GcpBudgetArgs(
-                billing_account=billing_account,
+            self.budget_args(
+                GcpBudgetArgs,
+                # Validation guarantees a billing account whenever gcp is enabled.
+                billing_account=gcp_config.billing_account or "",
                 project_number=project_number,
                 notification_channels=[c.id for c in self.monitoring.channels],
             ),
             ctx,
             child,
         )
-        self.register_outputs(self.exports())
 
     @property
     def origin(self) -> pulumi.Output[str] | None:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.common import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StackContext, StorageTier
+from components.context import StackContext
+from components.specs import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StorageTier
 from infra.config import BucketClass
 
 LOG_RETENTION_DAYS = 365

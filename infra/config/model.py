@@ -186,6 +186,12 @@ def _cloudflare_problems(config: PlatformConfig) -> list[str]:
             known = ", ".join(cf.workers) or "none"
             problems.append(f"cloudflare.secret_bindings.{worker}: no such worker (workers: {known})")
     lb = cf.load_balancer
+    hostnames = [h for z in cf.zones for h in z.hostnames]
+    if hostnames and not lb.enabled and not origin_providers(config):
+        problems.append(
+            f"cloudflare.zones[].hostnames: {', '.join(hostnames)} need a target: enable cloudflare.load_balancer "
+            "or a cloud with an origin (a CDN, or DigitalOcean functions)"
+        )
     if not lb.enabled:
         return problems
     hostname = cf.lb_hostname(config.environment.value)

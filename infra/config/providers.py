@@ -333,6 +333,14 @@ class Cloudflare(ProviderBlock):
         matches = [z for z in self.zones if hostname == z.name or hostname.endswith(f".{z.name}")]
         return max(matches, key=lambda z: len(z.name), default=None)
 
+    def worker_routes(self, worker: str) -> list[tuple[str, str]]:
+        """(pattern, zone id) of each route of an enabled worker: its `routes`, else `<zone>/<worker-slug>/*`
+        on every zone. A route whose host is in no configured zone is a validation error, left out here."""
+        spec = self.workers[worker]
+        patterns = list(spec.routes) or [f"{z.name}/{worker.replace('_', '-')}/*" for z in self.zones]
+        zones = [(p, self.zone_of(p.split("/", 1)[0].removeprefix("*."))) for p in patterns]
+        return [(p, zone.zone_id) for p, zone in zones if zone is not None]
+
     def lb_hostname(self, environment: str) -> str | None:
         if self.load_balancer.hostname or not self.zones:
             return self.load_balancer.hostname

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.common import STATEFUL_CLASSES
+from components.specs import STATEFUL_CLASSES
 from infra.check import POLICY_DIR, config_path, evaluate, render_pack_config
 from infra.cli import main
 from infra.config import ROOT, load_stack_file, validate

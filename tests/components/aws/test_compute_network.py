@@ -6,7 +6,8 @@ import pytest
 
 from components.aws.compute import AwsCompute, AwsComputeArgs
 from components.aws.network import AwsNetwork, AwsNetworkArgs, subnet_cidrs
-from components.common import StackContext, tier_specs
+from components.context import StackContext
+from components.specs import tier_specs
 from infra.config import Tier
 from tests.conftest import make_config
 
@@ -19,7 +20,7 @@ def build(record_component, environment: str, nat: bool):
 
     def program() -> None:
         network = AwsNetwork(
-            "net", AwsNetworkArgs("10.20.0.0/16", config.network.zones, nat, not nat), "us-east-1", ctx
+            "net", AwsNetworkArgs("10.20.0.0/16", config.network.zones, nat, not nat, "us-east-1"), ctx
         )
         AwsCompute(
             "cmp",

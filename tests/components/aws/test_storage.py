@@ -7,7 +7,8 @@ import json
 import pytest
 
 from components.aws.storage import AwsStorage, AwsStorageArgs
-from components.common import StackContext, bucket_specs
+from components.context import StackContext
+from components.specs import bucket_specs
 from infra.config import BucketClass
 from tests.conftest import make_config
 

@@ -7,11 +7,12 @@ import json
 import pulumi
 import pytest
 
-from components.cloudflare.cdn import CloudflareCdn
-from components.cloudflare.dns import CloudflareDns
+from components.cloudflare.cdn import CloudflareCdn, CloudflareCdnArgs
+from components.cloudflare.dns import CloudflareDns, CloudflareDnsArgs
 from components.cloudflare.functions import CloudflareFunctions, CloudflareFunctionsArgs, WorkerRoute
 from components.cloudflare.load_balancing import CloudflareLoadBalancing, CloudflareLoadBalancingArgs
-from components.common import StackContext, function_plans
+from components.context import StackContext
+from components.specs import function_plans
 from infra.config import CloudflareZone, FunctionSpec, Provider
 from tests.conftest import make_config
 
@@ -36,7 +37,7 @@ def edge(record_component):
 
     def program() -> None:
         origins = {p: pulumi.Output.from_input(o) for p, o in FAKE_ORIGINS.items()}
-        CloudflareCdn("cdn", ZONES, ctx)
+        CloudflareCdn("cdn", CloudflareCdnArgs(ZONES), ctx)
         lb = CloudflareLoadBalancing(
             "lb",
             CloudflareLoadBalancingArgs(
@@ -50,12 +51,12 @@ def edge(record_component):
             ),
             ctx,
         )
-        CloudflareDns("dns", ZONES, lb.load_balancer.name, ctx)
+        CloudflareDns("dns", CloudflareDnsArgs(ZONES, lb.load_balancer.name), ctx)
         CloudflareFunctions(
             "fn",
             CloudflareFunctionsArgs(
                 account_id=ACCOUNT,
-                workers=plans,
+                functions=plans,
                 routes={"edge_router": [WorkerRoute("app.qmoi.ai/*", ZONES[0].zone_id)]},
                 origins=json.dumps({p.value: o for p, o in FAKE_ORIGINS.items()}),
                 secrets={"edge_router": {"ORIGIN_TOKEN": pulumi.Output.secret(SECRET)}},

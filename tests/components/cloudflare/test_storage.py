@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components.cloudflare.storage import R2_ENCRYPTED_AT_REST, CloudflareStorage, CloudflareStorageArgs
-from components.common import StackContext, bucket_specs
+from components.context import StackContext
+from components.specs import bucket_specs
 from tests.conftest import make_config
 
 ACCOUNT = "a" * 32

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.common import StackContext, tier_specs
+from components.context import StackContext
 from components.gcp.compute import HEALTH_CHECK_PORT, GcpCompute, GcpComputeArgs
 from components.gcp.network import GcpNetwork, GcpNetworkArgs
+from components.specs import tier_specs
 from infra.config import Tier
 from tests.conftest import make_config
 

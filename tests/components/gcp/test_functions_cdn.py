@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.common import StackContext, function_plans
+from components.context import StackContext
 from components.gcp.cdn import GcpCdn, GcpCdnArgs
 from components.gcp.functions import MAX_INSTANCES, GcpFunctions, GcpFunctionsArgs, service_account_id
+from components.specs import function_plans
 from tests.conftest import make_config
 
 FUNCTION = "gcp:cloudfunctionsv2/function:Function"
@@ -18,7 +19,7 @@ def build_functions(record_component, environment: str):
     config = make_config(environment, gcp={"cloud_functions": {n: True for n in NAMES}})
     ctx = StackContext.from_config(config)
     args = GcpFunctionsArgs(
-        plans=function_plans(config.gcp.cloud_functions, config.functions),
+        functions=function_plans(config.gcp.cloud_functions, config.functions),
         region="us-central1",
         project="qmoi-test-project",
         source_bucket="qmoi-test-dev-artifacts",

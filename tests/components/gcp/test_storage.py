@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.common import StackContext, bucket_specs
+from components.context import StackContext
 from components.gcp.storage import GcpStorage, GcpStorageArgs
+from components.specs import bucket_specs
 from infra.config import BucketClass
 from tests.conftest import make_config
 

@@ -1,18 +1,15 @@
-"""What every provider's components share: the stack context and provider-neutral specs.
+"""Provider-neutral specs every provider's components take: buckets, tiers, functions, budgets.
 
-Bucket classes, tier sizing, function selection, naming and tags are decided here once;
-each provider's package only maps these specs onto its own resources.
+Bucket classes, tier sizing, function selection and shared operational intent are decided
+here once; each provider's package only maps these specs onto its own resources.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-
-import pulumi
 
 from infra.config import (
     FUNCTIONS_DIR,
@@ -35,56 +32,6 @@ CPU_ALERT_PERCENT = 85  # alert on a tier's CPU above this (the autoscaler targe
 
 # Classes whose loss is a loss of data: versioned, protected in prod, retained on delete.
 STATEFUL_CLASSES = frozenset({BucketClass.artifacts, BucketClass.backups})
-
-
-@dataclass(frozen=True)
-class StackContext:
-    """The stack-wide facts a component needs, typed and provider-neutral."""
-
-    environment: str
-    tags: dict[str, str]
-    protect_stateful: bool
-    log_retention_days: int
-    alert_emails: tuple[str, ...]
-
-    @classmethod
-    def from_config(cls, config: PlatformConfig) -> StackContext:
-        return cls(
-            environment=config.environment.value,
-            tags=config.tags_for(),
-            protect_stateful=config.protect_stateful,
-            log_retention_days=config.log_retention_days,
-            alert_emails=tuple(config.budget.alert_emails),
-        )
-
-    def tags_with(self, **extra: str) -> dict[str, str]:
-        return {**self.tags, **extra}
-
-    def child(
-        self,
-        parent: pulumi.Resource,
-        *,
-        stateful: bool = False,
-        protect: bool | None = None,
-        retain_on_delete: bool | None = None,
-        depends_on: pulumi.Input[Sequence[pulumi.Input[pulumi.Resource]] | pulumi.Resource] | None = None,
-        provider: pulumi.ProviderResource | None = None,
-        ignore_changes: list[str] | None = None,
-        delete_before_replace: bool | None = None,
-    ) -> pulumi.ResourceOptions:
-        """Options for a component's child; stateful children are protected and retained in prod."""
-        if stateful and self.protect_stateful:
-            protect = True if protect is None else protect
-            retain_on_delete = True if retain_on_delete is None else retain_on_delete
-        return pulumi.ResourceOptions(
-            parent=parent,
-            protect=protect,
-            retain_on_delete=retain_on_delete,
-            depends_on=depends_on,
-            provider=provider,
-            ignore_changes=ignore_changes,
-            delete_before_replace=delete_before_replace,
-        )
 
 
 @dataclass(frozen=True)
@@ -187,8 +134,15 @@ def function_plans(functions: dict[str, FunctionSpec], defaults: FunctionDefault
 
 
 @dataclass(frozen=True)
+class FunctionsArgs:
+    """What every provider's functions component takes; providers extend it with their wiring."""
+
+    functions: list[FunctionPlan]
+
+
+@dataclass(frozen=True)
 class BudgetArgs:
-    """Provider-neutral budget intent; every provider's budget component takes it."""
+    """Provider-neutral budget intent; every provider's budget component takes it (or extends it)."""
 
     limit_usd: float
     forecast_percent: int

@@ -1,0 +1,65 @@
+"""The stack-wide facts every component needs, and the one place that decides a child's options.
+
+`StackContext.child(self, stateful=True)` is how stateful children (buckets, keys, backups,
+resource groups) are protected and retained on delete in prod: components never set
+`protect` or `retain_on_delete` by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.config import PlatformConfig
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """The stack-wide facts a component needs, typed and provider-neutral."""
+
+    environment: str
+    tags: dict[str, str]
+    protect_stateful: bool
+    log_retention_days: int
+    alert_emails: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: PlatformConfig) -> StackContext:
+        return cls(
+            environment=config.environment.value,
+            tags=config.tags_for(),
+            protect_stateful=config.protect_stateful,
+            log_retention_days=config.log_retention_days,
+            alert_emails=tuple(config.budget.alert_emails),
+        )
+
+    def tags_with(self, **extra: str) -> dict[str, str]:
+        return {**self.tags, **extra}
+
+    def child(
+        self,
+        parent: pulumi.Resource,
+        *,
+        stateful: bool = False,
+        protect: bool | None = None,
+        retain_on_delete: bool | None = None,
+        depends_on: pulumi.Input[Sequence[pulumi.Input[pulumi.Resource]] | pulumi.Resource] | None = None,
+        provider: pulumi.ProviderResource | None = None,
+        ignore_changes: list[str] | None = None,
+        delete_before_replace: bool | None = None,
+    ) -> pulumi.ResourceOptions:
+        """Options for a component's child; stateful children are protected and retained in prod."""
+        if stateful and self.protect_stateful:
+            protect = True if protect is None else protect
+            retain_on_delete = True if retain_on_delete is None else retain_on_delete
+        return pulumi.ResourceOptions(
+            parent=parent,
+            protect=protect,
+            retain_on_delete=retain_on_delete,
+            depends_on=depends_on,
+            provider=provider,
+            ignore_changes=ignore_changes,
+            delete_before_replace=delete_before_replace,
+        )
