@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pulumi.runtime.mocks import MockMonitor
 
 from infra.plan import mocks as mocks_module
+from infra.plan import runner as runner_module
 from infra.plan.runner import plan_stack
 
 
@@ -47,16 +48,14 @@ def main() -> None:
     _, count = timed(args.stack)
     print(f"first plan (imports included): {time.perf_counter() - start:.2f} s, {count} registrations")
     recording, plain = [], []
-    original = mocks_module.RecordingMonitor
+    original = runner_module.RecordingMonitor
     for _ in range(args.runs):
         recording.append(timed(args.stack)[0])
-        import infra.plan as plan_module
-
-        plan_module.RecordingMonitor = PlainMonitor  # type: ignore[misc,assignment]
+        runner_module.RecordingMonitor = PlainMonitor  # type: ignore[misc,assignment]
         try:
             plain.append(timed(args.stack)[0])
         finally:
-            plan_module.RecordingMonitor = original  # type: ignore[misc]
+            runner_module.RecordingMonitor = original  # type: ignore[misc]
     r, p = statistics.median(recording), statistics.median(plain)
     print(
         f"median per plan: recording monitor {r * 1000:.0f} ms, SDK mock monitor {p * 1000:.0f} ms, "

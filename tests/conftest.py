@@ -73,6 +73,24 @@ def stack_plan() -> Callable[[str], Plan]:
 
 
 @pytest.fixture(scope="session")
+def dev_plan(stack_plan: Callable[[str], Plan]) -> Plan:
+    """The shipped dev stack, planned once per session."""
+    return stack_plan("dev")
+
+
+@pytest.fixture(scope="session")
+def staging_plan(stack_plan: Callable[[str], Plan]) -> Plan:
+    """The shipped staging stack, planned once per session."""
+    return stack_plan("staging")
+
+
+@pytest.fixture(scope="session")
+def prod_plan(stack_plan: Callable[[str], Plan]) -> Plan:
+    """The shipped prod stack, planned once per session."""
+    return stack_plan("prod")
+
+
+@pytest.fixture(scope="session")
 def record_component() -> Callable[..., Plan]:
     """`record_component(lambda: Component(...), stack="dev", mocks=...)` -> Plan of what it registered."""
 

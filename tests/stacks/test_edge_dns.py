@@ -49,11 +49,6 @@ def slug(domain: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def dev(stack_plan):
-    return stack_plan("dev")
-
-
-@pytest.fixture(scope="module")
 def changed_plan(tmp_path_factory):
     """The dev stack with one CloudFront domain outside every zone, planned with upstream outputs changed."""
     document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
@@ -64,10 +59,10 @@ def changed_plan(tmp_path_factory):
     return plan_stack_file(load_stack_file("dev", path), PlatformMocks(overrides=OVERRIDES))
 
 
-def test_each_cloudfront_domain_gets_its_acm_validation_cname_unproxied_in_its_zone(dev):
-    records = cloud_records(dev)
-    domains = dev.config.aws.cloudfront.domains
-    acm = dev.outputs["aws"]["certificate_validation_records"]  # the certificate's domainValidationOptions
+def test_each_cloudfront_domain_gets_its_acm_validation_cname_unproxied_in_its_zone(dev_plan):
+    records = cloud_records(dev_plan)
+    domains = dev_plan.config.aws.cloudfront.domains
+    acm = dev_plan.outputs["aws"]["certificate_validation_records"]  # the certificate's domainValidationOptions
     assert len(acm) == len(domains) == 2
     for domain in domains:
         option = next(o for o in acm if o["name"].endswith(f".{domain}."))
@@ -75,22 +70,22 @@ def test_each_cloudfront_domain_gets_its_acm_validation_cname_unproxied_in_its_z
         assert record["type"] == option["type"] == "CNAME" and record["proxied"] is False
         assert record["name"] == option["name"].rstrip(".")
         assert record["content"] == option["value"].rstrip(".")
-        assert record["zoneId"] == dev.config.cloudflare.zone_of(domain).zone_id
+        assert record["zoneId"] == dev_plan.config.cloudflare.zone_of(domain).zone_id
 
 
-def test_the_gcp_cdn_domain_gets_an_unproxied_a_record_to_the_global_address(dev):
-    address = dev.outputs["gcp"]["cdn_address"]
+def test_the_gcp_cdn_domain_gets_an_unproxied_a_record_to_the_global_address(dev_plan):
+    address = dev_plan.outputs["gcp"]["cdn_address"]
     assert address.count(".") == 3
-    for domain in dev.config.gcp.cdn.domains:
-        record = cloud_records(dev)[f"gcp-origin-{slug(domain)}"]
+    for domain in dev_plan.config.gcp.cdn.domains:
+        record = cloud_records(dev_plan)[f"gcp-origin-{slug(domain)}"]
         assert (record["type"], record["name"], record["content"], record["proxied"]) == ("A", domain, address, False)
 
 
-def test_the_azure_custom_domain_gets_its_dnsauth_txt_and_a_cname_to_the_endpoint(dev):
-    host = dev.outputs["azure"]["cdn_domain"]
-    exported = dev.outputs["azure"]["custom_domain_records"]
-    records = cloud_records(dev)
-    for domain in dev.config.azure.cdn.domains:
+def test_the_azure_custom_domain_gets_its_dnsauth_txt_and_a_cname_to_the_endpoint(dev_plan):
+    host = dev_plan.outputs["azure"]["cdn_domain"]
+    exported = dev_plan.outputs["azure"]["custom_domain_records"]
+    records = cloud_records(dev_plan)
+    for domain in dev_plan.config.azure.cdn.domains:
         token = exported[domain]["txt_value"]
         txt, cname = records[f"azure-dnsauth-{slug(domain)}"], records[f"azure-origin-{slug(domain)}"]
         assert (txt["type"], txt["name"], txt["content"], txt["proxied"]) == (
@@ -103,12 +98,12 @@ def test_the_azure_custom_domain_gets_its_dnsauth_txt_and_a_cname_to_the_endpoin
         assert (cname["type"], cname["name"], cname["content"], cname["proxied"]) == ("CNAME", domain, host, False)
 
 
-def test_cloud_records_are_tagged_children_of_their_component(dev):
-    component = dev.named("qmoi-cloudflare-cloud-records")
-    children = [r for r in dev.of_type(DNS) if r.name.startswith(PREFIX)]
+def test_cloud_records_are_tagged_children_of_their_component(dev_plan):
+    component = dev_plan.named("qmoi-cloudflare-cloud-records")
+    children = [r for r in dev_plan.of_type(DNS) if r.name.startswith(PREFIX)]
     assert len(children) == 5  # 2 ACM + 1 GCP + 2 Azure; DigitalOcean needs its own DNS
     assert all(r.parent == component.urn and "environment:dev" in r.inputs["tags"] for r in children)
-    assert dev.outputs["cloudflare"]["cloud_records"]["gcp-origin-dev-media-qmoi-ai"] == "dev.media.qmoi.ai"
+    assert dev_plan.outputs["cloudflare"]["cloud_records"]["gcp-origin-dev-media-qmoi-ai"] == "dev.media.qmoi.ai"
 
 
 def test_changed_upstream_outputs_flow_into_the_records_and_acm_options_are_matched_by_domain(changed_plan):
@@ -130,8 +125,8 @@ def test_a_domain_outside_every_zone_gets_no_record_but_stays_in_the_aws_exports
     assert f"_check-0.{OUTSIDE}." in exported
 
 
-def test_a_cdn_domain_that_is_also_a_proxied_edge_hostname_is_refused(dev):
-    hostname = dev.config.cloudflare.zones[0].hostnames[0]
+def test_a_cdn_domain_that_is_also_a_proxied_edge_hostname_is_refused(dev_plan):
+    hostname = dev_plan.config.cloudflare.zones[0].hostnames[0]
     clash = DnsOnlyRecord("gcp", "origin", hostname, "z", "A", hostname, "203.0.113.7", "GCP load balancer")
     with pytest.raises(pulumi.RunError, match=f"'{hostname}' is both a gcp CDN domain and in cloudflare.zones"):
-        check_names(dev.config, [clash])
+        check_names(dev_plan.config, [clash])

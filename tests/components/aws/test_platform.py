@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
-
-@pytest.fixture(scope="module")
-def dev(stack_plan):
-    return stack_plan("dev")
-
-
-@pytest.fixture(scope="module")
-def prod(stack_plan):
-    return stack_plan("prod")
-
-
-def test_each_enabled_lambda_has_tracing_memory_timeout_and_its_own_log_group(dev):
-    functions = {r.inputs["name"]: r for r in dev.of_type("aws:lambda/function:Function")}
+def test_each_enabled_lambda_has_tracing_memory_timeout_and_its_own_log_group(dev_plan):
+    functions = {r.inputs["name"]: r for r in dev_plan.of_type("aws:lambda/function:Function")}
     assert set(functions) == {"qmoi-dev-revenue-processing", "qmoi-dev-ai-inference", "qmoi-dev-data-analysis"}
-    groups = {r.inputs["name"]: r for r in dev.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    groups = {r.inputs["name"]: r for r in dev_plan.of_type("aws:cloudwatch/logGroup:LogGroup")}
     for name, fn in functions.items():
         assert fn.inputs["tracingConfig"]["mode"] == "Active"
         assert (fn.inputs["memorySize"], fn.inputs["timeout"]) == (256, 30)
@@ -30,8 +18,8 @@ def test_each_enabled_lambda_has_tracing_memory_timeout_and_its_own_log_group(de
         assert groups[f"/aws/lambda/{name}"].inputs["retentionInDays"] == 7
 
 
-def test_lambda_roles_may_only_write_their_own_logs_and_traces(dev):
-    for policy in dev.of_type("aws:iam/rolePolicy:RolePolicy"):
+def test_lambda_roles_may_only_write_their_own_logs_and_traces(dev_plan):
+    for policy in dev_plan.of_type("aws:iam/rolePolicy:RolePolicy"):
         statements = json.loads(policy.inputs["policy"])["Statement"]
         actions = sorted(a for s in statements for a in s["Action"])
         assert actions == [
@@ -47,12 +35,12 @@ def test_lambda_roles_may_only_write_their_own_logs_and_traces(dev):
         )
 
 
-def test_no_function_url_is_created(dev):
-    assert dev.of_type("aws:lambda/functionUrl:FunctionUrl") == []
+def test_no_function_url_is_created(dev_plan):
+    assert dev_plan.of_type("aws:lambda/functionUrl:FunctionUrl") == []
 
 
-def test_cloudfront_serves_the_media_bucket_over_https_only_with_tls_1_2(dev):
-    (dist,) = dev.of_type("aws:cloudfront/distribution:Distribution")
+def test_cloudfront_serves_the_media_bucket_over_https_only_with_tls_1_2(dev_plan):
+    (dist,) = dev_plan.of_type("aws:cloudfront/distribution:Distribution")
     behavior = dist.inputs["defaultCacheBehavior"]
     assert behavior["viewerProtocolPolicy"] == "https-only"
     assert behavior["compress"] is True
@@ -65,32 +53,32 @@ def test_cloudfront_serves_the_media_bucket_over_https_only_with_tls_1_2(dev):
     assert origin["originAccessControlId"]
 
 
-def test_certificate_is_requested_in_us_east_1_for_all_domains(dev):
-    (cert,) = dev.of_type("aws:acm/certificate:Certificate")
+def test_certificate_is_requested_in_us_east_1_for_all_domains(dev_plan):
+    (cert,) = dev_plan.of_type("aws:acm/certificate:Certificate")
     assert [cert.inputs["domainName"], *cert.inputs["subjectAlternativeNames"]] == ["dev.qmoi.ai", "dev.qmoi.cloud"]
     assert cert.provider and "qmoi-aws-cdn-us-east-1" in cert.provider
-    (regional,) = [r for r in dev.resources if r.name == "qmoi-aws-cdn-us-east-1"]
+    (regional,) = [r for r in dev_plan.resources if r.name == "qmoi-aws-cdn-us-east-1"]
     assert regional.inputs["region"] == "us-east-1"
 
 
-def test_media_bucket_policy_allows_only_this_distribution_and_denies_plain_http(dev):
-    policy = json.loads(dev.named("qmoi-aws-cdn-media-policy").inputs["policy"])
+def test_media_bucket_policy_allows_only_this_distribution_and_denies_plain_http(dev_plan):
+    policy = json.loads(dev_plan.named("qmoi-aws-cdn-media-policy").inputs["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["DenyInsecureTransport"]["Effect"] == "Deny"
     grant = by_sid["AllowCloudFrontRead"]
     assert grant["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert grant["Condition"]["StringEquals"]["AWS:SourceArn"].startswith("arn:aws:cloudfront::")
     # The storage component leaves the media policy to the CDN: exactly one policy per bucket.
-    assert not [r for r in dev.resources if r.name == "qmoi-aws-storage-media-policy"]
+    assert not [r for r in dev_plan.resources if r.name == "qmoi-aws-storage-media-policy"]
 
 
-def test_prod_cdn_covers_more_edge_locations(prod):
-    (dist,) = prod.of_type("aws:cloudfront/distribution:Distribution")
+def test_prod_cdn_covers_more_edge_locations(prod_plan):
+    (dist,) = prod_plan.of_type("aws:cloudfront/distribution:Distribution")
     assert dist.inputs["priceClass"] == "PriceClass_200"
 
 
-def test_budget_alerts_at_80_percent_forecast_and_100_percent_actual(dev):
-    (budget,) = dev.of_type("aws:budgets/budget:Budget")
+def test_budget_alerts_at_80_percent_forecast_and_100_percent_actual(dev_plan):
+    (budget,) = dev_plan.of_type("aws:budgets/budget:Budget")
     assert budget.inputs["timeUnit"] == "MONTHLY"
     assert float(budget.inputs["limitAmount"]) > 0
     kinds = {(n["notificationType"], n["threshold"]) for n in budget.inputs["notifications"]}
@@ -100,8 +88,8 @@ def test_budget_alerts_at_80_percent_forecast_and_100_percent_actual(dev):
     assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:environment$dev"]}]
 
 
-def test_alarms_watch_every_group_cpu_and_every_function_errors(dev):
-    alarms = dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+def test_alarms_watch_every_group_cpu_and_every_function_errors(dev_plan):
+    alarms = dev_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     cpu = [a for a in alarms if a.inputs["metricName"] == "CPUUtilization"]
     errors = [a for a in alarms if a.inputs["metricName"] == "Errors"]
     assert sorted(a.inputs["dimensions"]["AutoScalingGroupName"] for a in cpu) == [
@@ -110,13 +98,13 @@ def test_alarms_watch_every_group_cpu_and_every_function_errors(dev):
         "qmoi-dev-memory",
     ]
     assert len(errors) == 3
-    (topic,) = dev.of_type("aws:sns/topic:Topic")
+    (topic,) = dev_plan.of_type("aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
     assert all(a.inputs["alarmActions"] for a in alarms)
 
 
-def test_stack_outputs_name_buckets_functions_groups_and_the_cdn(dev):
-    outputs = dev.outputs["aws"]
+def test_stack_outputs_name_buckets_functions_groups_and_the_cdn(dev_plan):
+    outputs = dev_plan.outputs["aws"]
     assert outputs["buckets"]["artifacts"] == "qmoi-cloud-storage-dev-artifacts"
     assert set(outputs["functions"]) == {"revenue_processing", "ai_inference", "data_analysis"}
     assert outputs["autoscaling_groups"]["gpu"] == "qmoi-dev-gpu"
@@ -126,13 +114,13 @@ def test_stack_outputs_name_buckets_functions_groups_and_the_cdn(dev):
     assert records[0]["name"].endswith(".dev.qmoi.ai.") and records[0]["value"].endswith(".acm-validations.aws.")
 
 
-def test_prod_protects_and_retains_every_stateful_aws_resource(prod, dev):
+def test_prod_protects_and_retains_every_stateful_aws_resource(prod_plan, dev_plan):
     stateful = [
         r
-        for r in prod.resources
+        for r in prod_plan.resources
         if r.type == "aws:kms/key:Key"
         or (r.type == "aws:s3/bucket:Bucket" and not r.name.endswith(("caches", "media")))
     ]
     assert len(stateful) == 4
     assert all(r.protect and r.retain_on_delete for r in stateful)
-    assert not any(r.protect for r in dev.resources)
+    assert not any(r.protect for r in dev_plan.resources)
