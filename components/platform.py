@@ -62,6 +62,11 @@ class ProviderPlatform(pulumi.ComponentResource):
         """The public hostname the edge uses as this provider's origin, or None when it serves none."""
         return None
 
+    @property
+    def health_path(self) -> str | None:
+        """A path the origin answers with 2xx, created by this program (the edge's monitor probes it)."""
+        return None
+
     # --- the configuration as provider-neutral specs ----------------------------------
 
     @property

@@ -35,12 +35,22 @@ def generators() -> dict[str, Callable[[], str]]:
 
         return rules_table()
 
+    def contracts_table() -> str:
+        from infra.report.policy import contracts_table
+
+        return contracts_table()
+
     def config_reference() -> str:
         from infra.report.config_reference import render
 
         return render()
 
-    return {"cost-table": cost_table, "policy-table": policy_table, "config-reference": config_reference}
+    return {
+        "cost-table": cost_table,
+        "policy-table": policy_table,
+        "contracts-table": contracts_table,
+        "config-reference": config_reference,
+    }
 
 
 def sections(text: str) -> dict[str, str]:

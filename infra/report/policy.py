@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from infra.check import PolicyReport, Verdict
 from policy.rules import RULES
+from policy.rules.contracts import AREA as CONTRACTS_AREA
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -69,4 +70,16 @@ def rules_table() -> str:
             f"| `{rule.name}` | {rule.area} | {rule.kind} | {', '.join(rule.providers)} | {level} | "
             f"{rule.severity.value} | {rule.cannot_see} |"
         )
+    return "\n".join(rows) + "\n"
+
+
+def contracts_table() -> str:
+    """The README table of deploy contracts: each contract, the providers it covers, the documentation it rests on."""
+    rows = ["| contract | providers | what it checks | documentation |", "|---|---|---|---|"]
+    for rule in RULES:
+        if rule.area != CONTRACTS_AREA:
+            continue
+        links = ", ".join(f"[{i + 1}]({url})" for i, url in enumerate(rule.docs)) or "-"
+        description = rule.description.replace("|", "/")
+        rows.append(f"| `{rule.name}` | {', '.join(rule.providers)} | {description} | {links} |")
     return "\n".join(rows) + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policy.rules import budgets, data_safety, encryption, exposure, hardening, tags, transit
+from policy.rules import budgets, contracts, data_safety, encryption, exposure, hardening, tags, transit
 from policy.rules.base import INFORMATIONAL, Rule
 
 PACK_NAME = "qmoi-cloud-policies"
@@ -21,6 +21,7 @@ RULES: list[Rule] = [
     *data_safety.RULES,
     *tags.RULES,
     *budgets.RULES,
+    *contracts.RULES,
 ]
 
 

@@ -179,6 +179,8 @@ class Rule:
     informational: bool = False
     any_type: bool = False  # also examine types outside `types` (the check decides)
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # JSON schema of config properties
+    # Deploy contracts: the provider documentation that states the constraint (URLs), shown in the README.
+    docs: tuple[str, ...] = ()
 
     @property
     def providers(self) -> list[str]:
