@@ -26,8 +26,10 @@ def test_the_readme_starts_with_the_install_and_plan_command_then_the_test_comma
     lines = (ROOT / "README.md").read_text().splitlines()
     block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
     assert block[0].startswith("pip install -r requirements.txt && python -m infra plan --stack dev")
-    assert block[1].startswith("python -m pytest -q")
-    assert "python -m pytest -q" in (ROOT / ".ci" / "run").read_text()
+    assert block[1].startswith("pip install -r requirements-dev.txt && python -m pytest -q")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install --quiet --disable-pip-version-check -r requirements-dev.txt" in ci
+    assert "\npython -m pytest -q\n" in ci
 
 
 def test_the_readme_carries_the_generated_cost_and_policy_tables():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,9 @@ def run_plan_step(tree: Path, out_dir: Path, stacks: str | None = None) -> Run:
     """Run the workflow's plan script with `tree` as both the pull request and the base checkout."""
     plan = plan_step()
     assert plan["shell"] == "bash" and plan["working-directory"] == "head"
-    assert set(plan["env"]) == {"STACKS", "BASE_DIR", "OUT_DIR", "HEAD_SHA", "BASE_SHA"}
+    assert set(plan["env"]) == {"STACKS", "BASE_DIR", "OUT_DIR", "HEAD_SHA", "BASE_SHA", "HEAD_PYTHON", "BASE_PYTHON"}
+    assert plan["env"]["HEAD_PYTHON"].endswith("head/.venv/bin/python")
+    assert plan["env"]["BASE_PYTHON"].endswith("base/.venv/bin/python")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env |= {
         "STACKS": stacks if stacks is not None else plan["env"]["STACKS"],
@@ -72,6 +75,9 @@ def run_plan_step(tree: Path, out_dir: Path, stacks: str | None = None) -> Run:
         "OUT_DIR": str(out_dir),  # ${{ runner.temp }}/offline-plan
         "HEAD_SHA": "1111111",
         "BASE_SHA": "2222222",
+        # The job's two venvs; this test's interpreter has the same pinned requirements.
+        "HEAD_PYTHON": sys.executable,
+        "BASE_PYTHON": sys.executable,
     }
     script = out_dir.parent / f"{out_dir.name}.sh"
     script.write_text(plan["run"])
