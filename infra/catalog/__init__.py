@@ -247,7 +247,10 @@ def load_catalog(path: Path | None = None) -> Catalog:
 
 @dataclass(frozen=True, slots=True)
 class SizeSpec:
-    """What a source states about an instance size; `None` where it says nothing."""
+    """What a source states about an instance size; `None` where it says nothing.
+
+    `gpu` is the GPUs (`1x NVIDIA T4`), `""` when the size is known to have none, `None` when unknown.
+    """
 
     vcpu: float | None = None
     memory_gib: float | None = None
@@ -256,6 +259,10 @@ class SizeSpec:
     @property
     def known(self) -> bool:
         return self.vcpu is not None and self.memory_gib is not None
+
+    @property
+    def without_gpu(self) -> bool:
+        return self.gpu == ""
 
 
 @dataclass(frozen=True)
@@ -341,5 +348,5 @@ def with_specs(row: PriceRow, spec: SizeSpec | None) -> PriceRow:
         row,
         vcpu=row.vcpu if row.vcpu is not None else spec.vcpu,
         memory_gib=row.memory_gib if row.memory_gib is not None else spec.memory_gib,
-        gpu=row.gpu or spec.gpu,
+        gpu=row.gpu or spec.gpu or None,
     )

@@ -159,6 +159,7 @@ def available(manifest: Mapping[str, Source], sources_dir: Path, fetched: Sequen
 def _row(provider: str, service: str, sku: str, region: str, unit: str, usd: float | None, **extra: Any) -> PriceRow:
     fields: dict[str, Any] = {"spot_usd": None, "vcpu": None, "memory_gib": None, "gpu": None}
     fields.update(extra)
+    fields["gpu"] = fields["gpu"] or None
     return PriceRow(provider=provider, service=service, sku=sku, region=region, unit=unit, usd=usd, **fields)
 
 
@@ -214,7 +215,7 @@ def skypilot_aws(text: str, regions: Iterable[str]) -> tuple[dict[tuple[str, str
     specs: dict[str, SizeSpec] = {}
     for record in csv.DictReader(io.StringIO(text)):
         size = record["InstanceType"]
-        specs[size] = SizeSpec(float(record["vCPUs"]), float(record["MemoryGiB"]), _aws_gpu(record))
+        specs[size] = SizeSpec(float(record["vCPUs"]), float(record["MemoryGiB"]), _aws_gpu(record) or "")
         region, zone = record["Region"], record["AvailabilityZone"]
         if region not in wanted:
             continue
@@ -229,27 +230,29 @@ def skypilot_aws(text: str, regions: Iterable[str]) -> tuple[dict[tuple[str, str
 
 
 def aws_family_specs(size: str, known: Mapping[str, SizeSpec]) -> SizeSpec:
-    """Specs of a size with no row of its own, from a sibling of the same family that has them.
+    """Specs of a size with no row of its own, from siblings of the same family that have them.
 
-    AWS names sizes so that, within a family, vCPUs double with each step (medium 1, large 2,
-    xlarge 4, Nxlarge 4N) and memory per vCPU is constant; burstable (t), metal and GPU
-    families break that rule and are left unknown.
+    Whether a size has a GPU is a property of its family (`t3.*` has none, `g4dn.*` has one).
+    Within the m, c, r ... families AWS names sizes so that vCPUs double with each step (medium 1,
+    large 2, xlarge 4, Nxlarge 4N) and memory per vCPU is constant; burstable (t), metal and GPU
+    families break that rule, so their vCPU and memory are left unknown.
     """
+    family = size.split(".")[0]
+    siblings = [s for name, s in known.items() if name.split(".")[0] == family and s.known]
+    if not siblings:
+        return SizeSpec()
+    gpus = {bool(s.gpu) for s in siblings}
+    gpu = "" if gpus == {False} else None  # a GPU family's count differs by size: left unknown
     match = AWS_SIZE.match(size)
     units = {"medium": 1, "large": 2, "xlarge": 4}
-    if match is None or match.group(1).startswith(("t", "g", "p")):
-        return SizeSpec()
-    family, step = size.split(".")[0], match.group(4)
+    if match is None or match.group(1).startswith(("t", "g", "p")) or gpu is None:
+        return SizeSpec(gpu=gpu)
+    step = match.group(4)
     vcpu = units.get(step) or (4 * int(step[:-6]) if re.fullmatch(r"\d+xlarge", step) else None)
-    siblings = [
-        s for name, s in known.items() if name.split(".")[0] == family and s.known and not s.gpu and s.vcpu
-    ]
-    if vcpu is None or not siblings:
-        return SizeSpec()
     per_vcpu = {s.memory_gib / s.vcpu for s in siblings if s.memory_gib and s.vcpu}
-    if len(per_vcpu) != 1:
-        return SizeSpec()
-    return SizeSpec(float(vcpu), vcpu * per_vcpu.pop(), None)
+    if vcpu is None or len(per_vcpu) != 1:
+        return SizeSpec(gpu=gpu)
+    return SizeSpec(float(vcpu), vcpu * per_vcpu.pop(), gpu)
 
 
 def aws_rows(
@@ -402,9 +405,9 @@ def gcp_known(pricing: Json, anycloud: Mapping[str, Any], anycloud_text: str) ->
     specs: dict[str, SizeSpec] = {}
     for values in anycloud_records(anycloud_text, 10)[1:]:
         if values[0] and values[1]:
-            specs[values[0]] = SizeSpec(float(values[1]), float(values[2]), None)
+            specs[values[0]] = SizeSpec(float(values[1]), float(values[2]), "")
     for machine, spec in (_dig(pricing, "compute", "instance") or {}).items():
-        specs[machine] = SizeSpec(float(spec["cpu"]), float(spec["ram"]), _gcp_gpu(spec))
+        specs[machine] = SizeSpec(float(spec["cpu"]), float(spec["ram"]), _gcp_gpu(spec) or "")
     regions = set(anycloud["regions"]) | set(_dig(pricing, "region") or {})
     return {
         "regions": sorted(regions),
@@ -430,7 +433,7 @@ def anycloud_azure(text: str, regions: Iterable[str], source: Source) -> tuple[l
         all_regions.add(region)
         gpu = _gpu_text(float(record["AcceleratorCount"] or 1), "NVIDIA" if record["AcceleratorName"] else "",
                         record["AcceleratorName"]) if record["AcceleratorName"] else None  # fmt: skip
-        spec = SizeSpec(float(record["vCPUs"]), float(record["MemoryGiB"]), gpu)
+        spec = SizeSpec(float(record["vCPUs"]), float(record["MemoryGiB"]), gpu or "")
         specs.setdefault(size, spec)
         if region in wanted and record["Price"]:
             rows.append(
@@ -497,7 +500,7 @@ def do_sizes(text: str) -> dict[str, tuple[SizeSpec, float]]:
     sizes = {}
     for match in DO_SIZE.finditer(text):
         ram = float(match["ram"]) / (1024 if match["unit"] == "MB" else 1)
-        spec = SizeSpec(float(match["cpu"]), ram, do_gpu(match["slug"]))
+        spec = SizeSpec(float(match["cpu"]), ram, do_gpu(match["slug"]) or "")
         sizes[match["slug"]] = (spec, float(match["month"]))
     if not sizes:
         raise SourceError("do_sizes.tf: no droplet size found")
@@ -553,7 +556,7 @@ def curated_rows(path: Path) -> list[PriceRow]:
 
 
 def _spec_list(spec: SizeSpec) -> list[Any] | None:
-    return [spec.vcpu, spec.memory_gib, spec.gpu] if spec.known or spec.gpu else None
+    return None if spec == SizeSpec() else [spec.vcpu, spec.memory_gib, spec.gpu]
 
 
 @dataclass

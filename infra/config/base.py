@@ -353,8 +353,8 @@ def size_problems(provider: Provider, tiers: Tiers, key: str) -> list[str]:
         spec = known.size(provider.value, size)
         if spec is None:
             candidates = lists.sizes if lists else ()
-            problems.append(not_known(f"{key}.{tier.value}", size, f"a {provider.value} instance size", candidates))
-        elif tier is Tier.gpu and spec.known and not spec.gpu:
+            problems.append(not_known(f"{key}.{tier.value}", size, f"an instance size of {provider.value}", candidates))
+        elif tier is Tier.gpu and spec.without_gpu:
             problems.append(f"{key}.gpu: {size!r} has no GPU; the gpu tier needs a GPU size")
     return problems
 
@@ -365,7 +365,7 @@ def region_problem(provider: Provider, region: str, key: str, extra: Iterable[st
     regions = {*(lists.regions if lists else ()), *extra}
     if region in regions:
         return None
-    return not_known(key, region, f"a {provider.value} region", regions)
+    return not_known(key, region, f"a region of {provider.value}", regions)
 
 
 # --- user-supplied prices -----------------------------------------------------------
@@ -407,6 +407,6 @@ class Pricing(Model):
             seen.add(key)
             lists = known.lists(o.provider.value)
             if o.service == "instance" and lists is not None and o.sku not in lists.sizes:
-                what = f"a {o.provider.value} instance size"
+                what = f"an instance size of {o.provider.value}"
                 problems.append(not_known(f"pricing.overrides[{i}].sku", o.sku, what, lists.sizes))
         return problems

@@ -188,7 +188,7 @@ class Gcp(ProviderBlock):
             if machine.accelerator is None:
                 continue
             if machine.accelerator not in offered:
-                problems.append(not_known(path, machine.accelerator, "a GCP accelerator type", offered))
+                problems.append(not_known(path, machine.accelerator, "an accelerator type of gcp", offered))
             elif self.region not in offered[machine.accelerator]:
                 where = ", ".join(sorted(offered[machine.accelerator]))
                 problems.append(f"{path}: {machine.accelerator!r} is not offered in {self.region} (offered in: {where})")

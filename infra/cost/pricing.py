@@ -392,10 +392,14 @@ def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list
             )
     reference = None
     if ctx.reference is not None and reading.tier:
+        machine = ctx.reference.tier_machines(provider)[Tier(reading.tier)]
         try:
-            reference = hourly(ctx, provider, ctx.reference.tier_machines(provider)[Tier(reading.tier)])
+            reference = hourly(ctx, provider, machine)
         except MissingPriceError:
-            notes.append("the reference (prod) size has no price here: no right-size saving measured")
+            notes.append(
+                f"no right-size saving measured: the reference (prod) size {machine.size} has no price in "
+                f"{ctx.region(provider)}"
+            )
     prices = HourlyPrices(on_demand=on_demand, spot=spot, reference=reference)
     item = instance_group(
         label, prices, minimum=minimum, desired=desired, spot_fraction=spot_fraction, busy_hours=busy, hours=hours
