@@ -183,8 +183,8 @@ class Catalog:
         """Whether any region has a row for this SKU (a code constant that matches no row is a bug)."""
         if self._skus is None:
             index: dict[tuple[str, str], set[str]] = {}
-            for provider, service, sku, _ in self._by_key:
-                index.setdefault((provider, service), set()).add(sku)
+            for p, svc, name, _ in self._by_key:
+                index.setdefault((p, svc), set()).add(name)
             self._skus = {key: frozenset(skus) for key, skus in index.items()}
         return sku in self._skus.get((provider, service), frozenset())
 
