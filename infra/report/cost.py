@@ -68,16 +68,23 @@ def option_lines(est: Estimate) -> list[str]:
     return lines
 
 
-def notes_lines(est: Estimate) -> list[str]:
-    """Every unpriced charge (what is missing), the user-supplied prices used, and item notes."""
+def pricing_lines(est: Estimate) -> list[str]:
+    """Every unpriced charge by name with what is missing, and the user-supplied prices used."""
     lines: list[str] = []
     unpriced = est.unpriced()
     if unpriced:
-        lines += ["", f"NOT PRICED ({len(unpriced)}; not counted in the total; see infra/catalog/README.md):"]
+        lines += [f"NOT PRICED ({len(unpriced)}; not counted in the total; see infra/catalog/README.md):"]
         lines += [f"  {name}: {label}: {why}" for name, label, why in unpriced]
     if est.user_prices:
-        lines += ["", "user-supplied prices (the `pricing` block of the stack):"]
+        lines += ["user-supplied prices (the `pricing` block of the stack):"]
         lines += [f"  {r.provider} {r.service} {r.sku} {r.region}: {r.usd:g} ({r.source})" for r in est.user_prices]
+    return lines
+
+
+def notes_lines(est: Estimate) -> list[str]:
+    """`pricing_lines`, then the notes of the line items (user-supplied parts, spot fallbacks)."""
+    lines = pricing_lines(est)
+    lines = ["", *lines] if lines else []
     notes = sorted({(r.name, n) for r in est.resources for i in r.items for n in i.notes})
     if notes:
         lines += ["", "notes:"] + [f"  {name}: {note}" for name, note in notes]
