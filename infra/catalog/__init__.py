@@ -213,9 +213,21 @@ def _from_cells(cells: list[str]) -> PriceRow:
     extra = cells[12:14] if len(cells) > 12 else ("", "")
     p, svc, sku, region, unit, usd, spot, vcpu, mem, gpu, source, read_on = cells[:12]
     return PriceRow(
-        p, svc, sku, region, unit, num(usd), num(spot), num(vcpu), num(mem), gpu or None, source, read_on,
-        num(extra[0]), num(extra[1]),
-    )  # fmt: skip
+        p,
+        svc,
+        sku,
+        region,
+        unit,
+        num(usd),
+        num(spot),
+        num(vcpu),
+        num(mem),
+        gpu or None,
+        source,
+        read_on,
+        num(extra[0]),
+        num(extra[1]),
+    )
 
 
 def _read_cells(path: Path, columns: tuple[str, ...]) -> list[list[str]]:

@@ -372,7 +372,18 @@ def region_problem(provider: Provider, region: str, key: str, extra: Iterable[st
 
 
 PricedService = Literal[
-    "instance", "accelerator", "storage", "disk", "function", "cdn", "lb", "nat", "kms", "monitoring", "network", "platform"
+    "instance",
+    "accelerator",
+    "storage",
+    "disk",
+    "function",
+    "cdn",
+    "lb",
+    "nat",
+    "kms",
+    "monitoring",
+    "network",
+    "platform",
 ]
 
 

@@ -191,7 +191,9 @@ class Gcp(ProviderBlock):
                 problems.append(not_known(path, machine.accelerator, "an accelerator type of gcp", offered))
             elif self.region not in offered[machine.accelerator]:
                 where = ", ".join(sorted(offered[machine.accelerator]))
-                problems.append(f"{path}: {machine.accelerator!r} is not offered in {self.region} (offered in: {where})")
+                problems.append(
+                    f"{path}: {machine.accelerator!r} is not offered in {self.region} (offered in: {where})"
+                )
         return problems
 
     @model_validator(mode="after")

@@ -183,10 +183,17 @@ class Estimate:
             },
             "notPriced": [{"resource": n, "item": i, "why": w} for n, i, w in self.unpriced()],
             "userSupplied": [
-                {"provider": r.provider, "service": r.service, "sku": r.sku, "region": r.region, "usd": r.usd,
-                 "spotUsd": r.spot_usd, "note": r.source}
+                {
+                    "provider": r.provider,
+                    "service": r.service,
+                    "sku": r.sku,
+                    "region": r.region,
+                    "usd": r.usd,
+                    "spotUsd": r.spot_usd,
+                    "note": r.source,
+                }
                 for r in self.user_prices
-            ],  # fmt: skip
+            ],
             "options": {
                 "byKind": {k: round(v, 2) for k, v in self.options_by_kind().items()},
                 "items": [{"resource": n, "item": i, **o.to_json()} for n, i, o in self.options()],
@@ -230,7 +237,8 @@ def estimate(
     if reference is None and use_reference:
         reference = reference_config(config)
     overrides = [
-        user_row(o.provider.value, o.service, o.sku, o.region, o.usd, o.spot_usd, o.note) for o in config.pricing.overrides
+        user_row(o.provider.value, o.service, o.sku, o.region, o.usd, o.spot_usd, o.note)
+        for o in config.pricing.overrides
     ]
     priced_by = (catalog or load_catalog()).with_overrides(overrides)
     ctx = PricingContext(config=config, catalog=priced_by, records=plan.resources, reference=reference)

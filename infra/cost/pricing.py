@@ -410,7 +410,10 @@ def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list
     options = commitment_options(ctx, provider, reading, prices, hours) + right_size_options(
         ctx, provider, reading, prices, instance_hours
     )
-    return [replace(item, options=tuple(o for o in options if o.saving_usd > 0.005 or o.kind.startswith("commit"))), *disks]
+    return [
+        replace(item, options=tuple(o for o in options if o.saving_usd > 0.005 or o.kind.startswith("commit"))),
+        *disks,
+    ]
 
 
 # --- options: levers the stack does not pull ------------------------------------------

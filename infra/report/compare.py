@@ -102,7 +102,10 @@ def _pricing_markdown(diff: PlanDiff, items: int) -> str:
         more = _more(min(max(items * 2, 10), len(diff.not_priced)), len(diff.not_priced))
         text += f"\n**NOT PRICED ({len(diff.not_priced)})**, not in the totals:\n\n" + "\n".join(rows) + more + "\n"
     if diff.user_supplied:
-        rows = [f"- {e['provider']} {e['service']} `{e['sku']}` {e['region']}: {e['usd']} ({e['note']})" for e in diff.user_supplied]
+        rows = [
+            f"- {e['provider']} {e['service']} `{e['sku']}` {e['region']}: {e['usd']} ({e['note']})"
+            for e in diff.user_supplied
+        ]
         text += "\n**User-supplied prices** (`pricing` block):\n\n" + "\n".join(rows) + "\n"
     return text
 

@@ -118,11 +118,7 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
         f"| lever | savings |\n|---|---:|\n{levers}\n\n"
         f"<details><summary>Top {top} resources</summary>\n\n"
         f"| resource | type | monthly |\n|---|---|---:|\n{tops}\n\n</details>\n"
-        + (
-            f"\n**NOT PRICED ({len(unpriced)})**, not counted in the total:\n\n{unpriced_rows}\n"
-            if unpriced
-            else ""
-        )
+        + (f"\n**NOT PRICED ({len(unpriced)})**, not counted in the total:\n\n{unpriced_rows}\n" if unpriced else "")
         + (f"\n**User-supplied prices** (`pricing` block):\n\n{user_rows}\n" if est.user_prices else "")
         + (
             f"\n<details><summary>Options not applied (commitments, right-sizing)</summary>\n\n"

@@ -168,7 +168,7 @@ def test_a_size_without_a_price_is_listed_as_not_priced_naming_the_sku_not_count
     plan = small_plan(config)
     plan.resources.append(group("memory-asg", "memory", "r5.large", minimum=1, desired=1, spot=True))
     est = priced(plan)
-    ((name, label, why),) = [u for u in est.unpriced() if u[0] == "memory-asg"]
+    ((_, label, why),) = [u for u in est.unpriced() if u[0] == "memory-asg"]
     assert label.startswith("r5.large spot") and "no price for aws instance 'r5.large' in us-east-1" in why
     assert est.to_json()["resources"][plan.resources[-1].urn]["items"][0]["monthly"] is None
     assert "NOT PRICED" in render_text(est)
@@ -178,7 +178,9 @@ def test_a_spot_tier_without_a_spot_price_is_priced_on_demand_and_says_so(config
     catalog = Catalog([*CATALOG.rows, row("instance", "r5.large", "hour", 0.25)])
     plan = small_plan(config)
     plan.resources.append(group("memory-asg", "memory", "r5.large", minimum=1, desired=1, spot=True))
-    (memory,) = [r for r in cost.estimate(plan, catalog=catalog, use_reference=False).resources if r.name == "memory-asg"]
+    (memory,) = [
+        r for r in cost.estimate(plan, catalog=catalog, use_reference=False).resources if r.name == "memory-asg"
+    ]
     assert memory.items[0].monthly_usd == pytest.approx(0.25 * HOURS)
     assert memory.items[0].notes[0].startswith("no spot price for r5.large in us-east-1: priced at the on-demand rate")
 

@@ -11,17 +11,20 @@ import pytest
 import yaml
 
 from infra import cost
+from infra.catalog import load_catalog
 from infra.config import ConfigError, load_stack_file
 from infra.config.stackfile import stack_path
 from infra.cost import Estimate
 from infra.plan import Plan
 from infra.plan.runner import plan_stack_file
 from infra.report.cost import render_markdown, render_text
-from infra.catalog import load_catalog
 from tests.conftest import make_config
 
 EU_SIZES = {
-    "aws": {"region": "eu-west-1", "ec2_instances": {"compute": "m6i.large", "gpu": "g4dn.xlarge", "memory": "m7g.2xlarge"}},
+    "aws": {
+        "region": "eu-west-1",
+        "ec2_instances": {"compute": "m6i.large", "gpu": "g4dn.xlarge", "memory": "m7g.2xlarge"},
+    },
     "gcp": {
         "region": "europe-west1",
         "compute_instances": {
@@ -67,10 +70,16 @@ def eu_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     """The European dev stack, planned once for this module (with one user-supplied price)."""
     pricing = {
         "overrides": [
-            {"provider": "aws", "service": "storage", "sku": "STANDARD", "region": "eu-west-1", "usd": 0.023,
-             "note": "our EDP rate sheet, 2026"},
+            {
+                "provider": "aws",
+                "service": "storage",
+                "sku": "STANDARD",
+                "region": "eu-west-1",
+                "usd": 0.023,
+                "note": "our EDP rate sheet, 2026",
+            },
         ]
-    }  # fmt: skip
+    }
     path = eu_stack_file(tmp_path_factory.mktemp("eu"), pricing=pricing)
     return plan_stack_file(load_stack_file("dev", path))
 
@@ -88,7 +97,9 @@ def test_a_european_stack_with_current_sizes_validates_and_plans(eu_plan: Plan) 
     config = eu_plan.config
     assert config is not None
     assert (config.aws.region, config.gcp.region, config.azure.region) == ("eu-west-1", "europe-west1", "westeurope")
-    sizes = {r.inputs.get("instanceType") for r in eu_plan.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"}
+    sizes = {
+        r.inputs.get("instanceType") for r in eu_plan.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+    }
     assert sizes == {"m6i.large", "g4dn.xlarge", "m7g.2xlarge"}
 
 
@@ -136,7 +147,9 @@ def test_right_sizing_suggests_the_cheapest_size_of_the_family_with_the_tiers_vc
         row = load_catalog().instance("azure", size, "westeurope")
         assert row is not None and row.spot_usd is not None
         spot[size] = row.spot_usd
-    assert right.saving_usd == pytest.approx((spot["Standard_D4s_v5"] - spot["Standard_D4as_v5"]) * 730, abs=0.01)  # the dev compute tier runs on spot
+    assert right.saving_usd == pytest.approx(
+        (spot["Standard_D4s_v5"] - spot["Standard_D4as_v5"]) * 730, abs=0.01
+    )  # the dev compute tier runs on spot
     assert ("qmoi-gcp-compute-compute-group", "right-size") not in options  # n2-standard-4 is its family's cheapest
     assert "options (not applied" in render_text(eu_estimate)
 
@@ -160,8 +173,14 @@ def test_commitment_options_come_from_the_catalog_on_gcp_and_are_labelled_indica
 
 def test_a_size_that_does_not_exist_is_an_error_that_suggests_the_nearest_names() -> None:
     with pytest.raises(ConfigError) as exc:
-        make_config("dev", aws={"enabled": True, "region": "eu-west-1", "ec2_instances": {
-            "compute": "m6i.largee", "gpu": "g4dn.xlarge", "memory": "r5.large"}})  # fmt: skip
+        make_config(
+            "dev",
+            aws={
+                "enabled": True,
+                "region": "eu-west-1",
+                "ec2_instances": {"compute": "m6i.largee", "gpu": "g4dn.xlarge", "memory": "r5.large"},
+            },
+        )
     (problem,) = exc.value.problems
     assert problem.startswith("aws.ec2_instances.compute: 'm6i.largee' is not an instance size of aws")
     assert "did you mean 'm6i.large'" in problem
@@ -170,26 +189,49 @@ def test_a_size_that_does_not_exist_is_an_error_that_suggests_the_nearest_names(
 def test_a_region_that_does_not_exist_suggests_the_nearest_regions() -> None:
     with pytest.raises(ConfigError) as exc:
         make_config("dev", azure={"enabled": True, "region": "westeurop", "ssh_public_keys": [AZURE_KEY]})
-    assert any("azure.region: 'westeurop' is not a region of azure; did you mean 'westeurope'" in p for p in exc.value.problems)
+    assert any(
+        "azure.region: 'westeurop' is not a region of azure; did you mean 'westeurope'" in p for p in exc.value.problems
+    )
 
 
 def test_a_size_that_exists_without_a_price_is_accepted_and_reported_as_not_priced() -> None:
-    config = make_config("dev", aws={"enabled": True, "region": "ap-south-1", "ec2_instances": {
-        "compute": "m6i.large", "gpu": "g4dn.xlarge", "memory": "x2iedn.xlarge"}})  # fmt: skip
+    config = make_config(
+        "dev",
+        aws={
+            "enabled": True,
+            "region": "ap-south-1",
+            "ec2_instances": {"compute": "m6i.large", "gpu": "g4dn.xlarge", "memory": "x2iedn.xlarge"},
+        },
+    )
     assert config.aws.region == "ap-south-1" and config.aws.ec2_instances.memory == "x2iedn.xlarge"
 
 
 def test_a_gcp_accelerator_is_checked_for_existence_and_for_the_region() -> None:
     gpu = {"machine_type": "n1-standard-4", "accelerator": "nvidia-tesla-t44"}
     with pytest.raises(ConfigError) as exc:
-        make_config("dev", gcp={"enabled": True, "billing_account": "01A2B3-C4D5E6-F7A8B9", "compute_instances": {
-            "cpu": "n1-standard-8", "gpu": gpu, "memory": "n1-highmem-16"}})  # fmt: skip
-    assert any("'nvidia-tesla-t44' is not an accelerator type of gcp; did you mean 'nvidia-tesla-t4'" in p for p in exc.value.problems)
+        make_config(
+            "dev",
+            gcp={
+                "enabled": True,
+                "billing_account": "01A2B3-C4D5E6-F7A8B9",
+                "compute_instances": {"cpu": "n1-standard-8", "gpu": gpu, "memory": "n1-highmem-16"},
+            },
+        )
+    assert any(
+        "'nvidia-tesla-t44' is not an accelerator type of gcp; did you mean 'nvidia-tesla-t4'" in p
+        for p in exc.value.problems
+    )
 
 
 def test_the_pricing_block_rejects_a_size_that_does_not_exist_and_a_duplicate() -> None:
-    override = {"provider": "aws", "service": "instance", "sku": "m6i.largee", "region": "eu-west-1", "usd": 0.1,
-                "note": "quote"}  # fmt: skip
+    override = {
+        "provider": "aws",
+        "service": "instance",
+        "sku": "m6i.largee",
+        "region": "eu-west-1",
+        "usd": 0.1,
+        "note": "quote",
+    }
     with pytest.raises(ConfigError) as exc:
         make_config("dev", pricing={"overrides": [override, override]})
     problems = exc.value.problems
@@ -200,8 +242,15 @@ def test_the_pricing_block_rejects_a_size_that_does_not_exist_and_a_duplicate() 
 def test_a_gcp_accelerator_not_offered_in_the_region_names_where_it_is() -> None:
     gpu = {"machine_type": "n1-standard-8", "accelerator": "nvidia-tesla-v100"}
     with pytest.raises(ConfigError) as exc:
-        make_config("dev", gcp={"enabled": True, "billing_account": "01A2B3-C4D5E6-F7A8B9", "region": "europe-west1",
-                                "compute_instances": {"cpu": "n2-standard-4", "gpu": gpu, "memory": "n2-highmem-8"}})  # fmt: skip
+        make_config(
+            "dev",
+            gcp={
+                "enabled": True,
+                "billing_account": "01A2B3-C4D5E6-F7A8B9",
+                "region": "europe-west1",
+                "compute_instances": {"cpu": "n2-standard-4", "gpu": gpu, "memory": "n2-highmem-8"},
+            },
+        )
     assert any("'nvidia-tesla-v100' is not offered in europe-west1 (offered in:" in p for p in exc.value.problems)
 
 

@@ -163,7 +163,9 @@ def test_a_gcp_machine_row_is_cyclenerds_with_committed_use_rates(catalog: Catal
 
 def test_an_azure_row_is_the_anycloud_snapshots(catalog: Catalog) -> None:
     line = next(
-        line for line in saved("anycloud-azure").splitlines() if line.startswith("Standard_D4s_v5,") and ",westeurope," in line
+        line
+        for line in saved("anycloud-azure").splitlines()
+        if line.startswith("Standard_D4s_v5,") and ",westeurope," in line
     )
     price, spot = line.split(",")[6:8]
     row = catalog.instance("azure", "Standard_D4s_v5", "westeurope")

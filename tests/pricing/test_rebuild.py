@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.catalog import CATALOG_PATH, KNOWN_PATH, SOURCES_DIR, SizeSpec, load_catalog, read_rows
+from infra.catalog import CATALOG_PATH, CURATED_COLUMNS, KNOWN_PATH, SOURCES_DIR, SizeSpec, load_catalog, read_rows
 from infra.catalog.rebuild import (
     AZURE_SOURCE,
     REGIONS,
@@ -51,7 +51,11 @@ def test_the_aws_rows_rebuild_from_the_committed_sources_alone() -> None:
     def text(key: str) -> str:
         return locate(MANIFEST[key], SOURCES_DIR, []).read_text(encoding="utf-8")
 
-    rows = aws_rows(skypilot_aws(text("skypilot-aws-v9"), REGIONS["aws"]), karpenter_prices(text("karpenter-aws-us-east-1")), MANIFEST)
+    rows = aws_rows(
+        skypilot_aws(text("skypilot-aws-v9"), REGIONS["aws"]),
+        karpenter_prices(text("karpenter-aws-us-east-1")),
+        MANIFEST,
+    )
     committed = {r.key: r for r in load_catalog() if r.provider == "aws" and r.service == "instance"}
     curated = {r.key for r in curated_rows(SOURCES_DIR / "curated.csv")}
     assert {r.key: r for r in rows if r.key not in curated} == {k: v for k, v in committed.items() if k not in curated}
@@ -87,12 +91,18 @@ def test_a_missing_uncommitted_source_says_where_it_looked(tmp_path: Path) -> No
     assert main(["--fetched", str(tmp_path / "nowhere"), "--check"]) == 2
 
 
-SKYPILOT = """InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,AvailabilityZone,Arch,LocalDiskType,NVMeSupported,LocalDiskSize,LocalDiskCount
-m9x.large,,,2.0,8.0,,0.1,0.03,us-west-2,usw2-az1,x86_64,,False,,
+SKYPILOT_HEADER = (
+    "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,AvailabilityZone,"
+    "Arch,LocalDiskType,NVMeSupported,LocalDiskSize,LocalDiskCount\n"
+)
+SKYPILOT = (
+    SKYPILOT_HEADER
+    + """m9x.large,,,2.0,8.0,,0.1,0.03,us-west-2,usw2-az1,x86_64,,False,,
 m9x.large,,,2.0,8.0,,0.1,0.05,us-west-2,usw2-az2,x86_64,,False,,
 m9x.large,,,2.0,8.0,,0.1,0.001,us-west-2,usw2-lax1-az1,x86_64,,False,,
 m9x.large,,,2.0,8.0,,0.12,0.06,sa-east-1,sae1-az1,x86_64,,False,,
 """
+)
 
 
 def test_spot_is_the_mean_of_the_regions_availability_zones_without_local_zones() -> None:
@@ -103,7 +113,11 @@ def test_spot_is_the_mean_of_the_regions_availability_zones_without_local_zones(
 
 
 def test_family_siblings_give_the_specs_the_naming_rule_allows() -> None:
-    known = {"m9x.large": SizeSpec(2.0, 8.0, ""), "t9.large": SizeSpec(2.0, 8.0, ""), "g9.xlarge": SizeSpec(4, 16, "1x T4")}
+    known = {
+        "m9x.large": SizeSpec(2.0, 8.0, ""),
+        "t9.large": SizeSpec(2.0, 8.0, ""),
+        "g9.xlarge": SizeSpec(4, 16, "1x T4"),
+    }
     assert aws_family_specs("m9x.4xlarge", known) == SizeSpec(16.0, 64.0, "")
     assert aws_family_specs("t9.xlarge", known) == SizeSpec(None, None, "")  # burstable: no GPU, specs unknown
     assert aws_family_specs("g9.2xlarge", known) == SizeSpec()  # GPU count differs by size
@@ -116,14 +130,14 @@ def test_karpenters_table_gives_prices_and_its_generation_date() -> None:
 
 
 def test_droplet_sizes_come_with_specs_monthly_prices_and_gpus_from_the_slug() -> None:
-    text = '''variable "a" {
+    text = """variable "a" {
   description = "4GB RAM; 2 CPU; 80GB SSD - $24/mo"
   default     = "s-2vcpu-4gb"
 }
 variable "b" {
   description = "512MB RAM; 1 CPU; 10GB SSD - $4/mo"
   default     = "s-1vcpu-512mb-10gb"
-}'''
+}"""
     sizes = do_sizes(text)
     assert sizes["s-2vcpu-4gb"] == (SizeSpec(2.0, 4.0, ""), 24.0)
     assert sizes["s-1vcpu-512mb-10gb"][0].memory_gib == 0.5
@@ -180,7 +194,5 @@ def test_azure_retail_pages_give_linux_on_demand_and_spot(azure_items: list[dict
 
 
 def test_the_curated_file_keeps_the_catalogs_first_twelve_columns() -> None:
-    rows = read_rows(SOURCES_DIR / "curated.csv", columns=tuple(
-        "provider,service,sku,region,unit,usd,spot_usd,vcpu,memory_gib,gpu,source,read_on".split(",")
-    ))  # fmt: skip
+    rows = read_rows(SOURCES_DIR / "curated.csv", columns=CURATED_COLUMNS)
     assert rows and all(r.source for r in rows)

@@ -60,8 +60,9 @@ def test_a_size_digitalocean_does_not_have_is_rejected_with_the_nearest_slugs():
 
 
 def test_every_droplet_size_the_api_lists_is_accepted_and_priced():
-    config = make_config("dev", digitalocean=do_block(droplets={"compute": "c-4", "gpu": "gpu-h100x1-80gb",
-                                                                 "memory": "m-2vcpu-16gb"}))  # fmt: skip
+    config = make_config(
+        "dev", digitalocean=do_block(droplets={"compute": "c-4", "gpu": "gpu-h100x1-80gb", "memory": "m-2vcpu-16gb"})
+    )
     assert config.digitalocean.droplets.compute == "c-4"
     assert load_catalog().instance("digitalocean", "m-2vcpu-16gb", "nyc3") is not None
 
