@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    results: dict[str, list[float]] = {"catalog load": [], "first validation (cold catalog)": []}
+    results: dict[str, list[float]] = {"catalog load": [], "first validation (cold validity lists)": []}
     for _ in range(args.runs):
         for label, step in zip(results, (LOAD, VALIDATE), strict=True):
             out = subprocess.run(  # noqa: S603 - this interpreter and a fixed probe
