@@ -206,20 +206,19 @@ def test_a_size_that_exists_without_a_price_is_accepted_and_reported_as_not_pric
     assert config.aws.region == "ap-south-1" and config.aws.ec2_instances.memory == "x2iedn.xlarge"
 
 
-def test_a_gcp_accelerator_is_checked_for_existence_and_for_the_region() -> None:
-    gpu = {"machine_type": "n1-standard-4", "accelerator": "nvidia-tesla-t44"}
+def gcp_problems(gpu: dict[str, Any], **block: Any) -> list[str]:
+    """The problems of an enabled GCP block with this gpu tier."""
+    tiers = {"cpu": "n2-standard-4", "gpu": gpu, "memory": "n2-highmem-8"}
+    gcp = {"enabled": True, "billing_account": "01A2B3-C4D5E6-F7A8B9", "compute_instances": tiers, **block}
     with pytest.raises(ConfigError) as exc:
-        make_config(
-            "dev",
-            gcp={
-                "enabled": True,
-                "billing_account": "01A2B3-C4D5E6-F7A8B9",
-                "compute_instances": {"cpu": "n1-standard-8", "gpu": gpu, "memory": "n1-highmem-16"},
-            },
-        )
+        make_config("dev", gcp=gcp)
+    return exc.value.problems
+
+
+def test_a_gcp_accelerator_is_checked_for_existence_and_for_the_region() -> None:
+    problems = gcp_problems({"machine_type": "n1-standard-4", "accelerator": "nvidia-tesla-t44"})
     assert any(
-        "'nvidia-tesla-t44' is not an accelerator type of gcp; did you mean 'nvidia-tesla-t4'" in p
-        for p in exc.value.problems
+        "'nvidia-tesla-t44' is not an accelerator type of gcp; did you mean 'nvidia-tesla-t4'" in p for p in problems
     )
 
 
@@ -241,31 +240,5 @@ def test_the_pricing_block_rejects_a_size_that_does_not_exist_and_a_duplicate() 
 
 def test_a_gcp_accelerator_not_offered_in_the_region_names_where_it_is() -> None:
     gpu = {"machine_type": "n1-standard-8", "accelerator": "nvidia-tesla-v100"}
-    with pytest.raises(ConfigError) as exc:
-        make_config(
-            "dev",
-            gcp={
-                "enabled": True,
-                "billing_account": "01A2B3-C4D5E6-F7A8B9",
-                "region": "europe-west1",
-                "compute_instances": {"cpu": "n2-standard-4", "gpu": gpu, "memory": "n2-highmem-8"},
-            },
-        )
-    assert any("'nvidia-tesla-v100' is not offered in europe-west1 (offered in:" in p for p in exc.value.problems)
-
-
-def test_every_report_lists_the_unpriced_charges_by_name(eu_plan: Plan, eu_estimate: Estimate) -> None:
-    from infra.report.compare import render_compare_markdown
-    from infra.report.diff import diff_documents
-    from infra.report.plan import plan_document
-    from infra.report.plan import render_markdown as plan_markdown
-    from infra.report.plan import render_text as plan_text
-
-    (name, label, why) = next(u for u in eu_estimate.unpriced() if u[0] == "qmoi-aws-storage-media")
-    line = f"{name}`: {label}: {why}"
-    document = plan_document(eu_plan)
-    assert {"resource": name, "item": label, "why": why} in document["cost"]["notPriced"]
-    assert f"  {name}: {label}: {why}" in plan_text(eu_plan)
-    assert f"{name}: {label}: {why}" in plan_markdown(eu_plan)
-    assert line in render_compare_markdown(diff_documents(document, document))  # the pull-request comment
-    assert "user-supplied: our EDP rate sheet, 2026" in render_compare_markdown(diff_documents(document, document))
+    problems = gcp_problems(gpu, region="europe-west1")
+    assert any("'nvidia-tesla-v100' is not offered in europe-west1 (offered in:" in p for p in problems)
