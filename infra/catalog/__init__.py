@@ -61,6 +61,8 @@ __all__ = [
     "load_catalog",
     "load_known",
     "read_rows",
+    "user_row",
+    "with_specs",
 ]
 
 
@@ -86,26 +88,6 @@ class PriceRow:
     read_on: str
     commit_1y_usd: float | None = None
     commit_3y_usd: float | None = None
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, str]) -> PriceRow:
-        """Build a row from a `csv.DictReader` record (the commitment columns are optional)."""
-        return cls(
-            provider=record["provider"].strip(),
-            service=record["service"].strip(),
-            sku=record["sku"].strip(),
-            region=record["region"].strip(),
-            unit=record["unit"].strip(),
-            usd=_number(record["usd"]),
-            spot_usd=_number(record["spot_usd"]),
-            vcpu=_number(record["vcpu"]),
-            memory_gib=_number(record["memory_gib"]),
-            gpu=record["gpu"].strip() or None,
-            source=record["source"].strip(),
-            read_on=record["read_on"].strip(),
-            commit_1y_usd=_number(record.get("commit_1y_usd")),
-            commit_3y_usd=_number(record.get("commit_3y_usd")),
-        )
 
     @property
     def key(self) -> tuple[str, str, str, str]:
