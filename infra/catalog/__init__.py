@@ -117,12 +117,16 @@ class Catalog:
 
     def __init__(self, rows: Iterable[PriceRow] = (), *, cells: Iterable[list[str]] = ()) -> None:
         self._by_key: dict[Key, PriceRow | list[str]] = {}
-        for item in (*rows, *cells):
-            key: Key = item.key if isinstance(item, PriceRow) else (item[0], item[1], item[2], item[3])
-            if key in self._by_key:
-                raise ValueError(f"duplicate catalog row {key}")
-            self._by_key[key] = item
+        for row in rows:
+            self._add(row.key, row)
+        for cell in cells:
+            self._add((cell[0], cell[1], cell[2], cell[3]), cell)
         self._skus: dict[tuple[str, str], frozenset[str]] | None = None
+
+    def _add(self, key: Key, item: PriceRow | list[str]) -> None:
+        if key in self._by_key:
+            raise ValueError(f"duplicate catalog row {key}")
+        self._by_key[key] = item
 
     def _row(self, key: Key) -> PriceRow | None:
         found = self._by_key.get(key)

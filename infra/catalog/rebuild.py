@@ -737,7 +737,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if stale else 0
     for path, content in outputs.items():
         path.write_text(content, encoding="utf-8")
-    per = defaultdict(int)
+    per: dict[str, int] = defaultdict(int)
     for row in result.rows:
         per[row.provider] += 1
     print(
