@@ -242,3 +242,20 @@ def test_a_gcp_accelerator_not_offered_in_the_region_names_where_it_is() -> None
     gpu = {"machine_type": "n1-standard-8", "accelerator": "nvidia-tesla-v100"}
     problems = gcp_problems(gpu, region="europe-west1")
     assert any("'nvidia-tesla-v100' is not offered in europe-west1 (offered in:" in p for p in problems)
+
+
+def test_every_report_lists_the_unpriced_charges_by_name(eu_plan: Plan, eu_estimate: Estimate) -> None:
+    from infra.report.compare import render_compare_markdown
+    from infra.report.diff import diff_documents
+    from infra.report.plan import plan_document
+    from infra.report.plan import render_markdown as plan_markdown
+    from infra.report.plan import render_text as plan_text
+
+    (name, label, why) = next(u for u in eu_estimate.unpriced() if u[0] == "qmoi-aws-storage-media")
+    line = f"{name}`: {label}: {why}"
+    document = plan_document(eu_plan)
+    assert {"resource": name, "item": label, "why": why} in document["cost"]["notPriced"]
+    assert f"  {name}: {label}: {why}" in plan_text(eu_plan)
+    assert f"{name}: {label}: {why}" in plan_markdown(eu_plan)
+    assert line in render_compare_markdown(diff_documents(document, document))  # the pull-request comment
+    assert "user-supplied: our EDP rate sheet, 2026" in render_compare_markdown(diff_documents(document, document))
