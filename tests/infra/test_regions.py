@@ -16,6 +16,7 @@ from infra.config import ConfigError, load_stack_file
 from infra.config.stackfile import stack_path
 from infra.cost import Estimate
 from infra.plan import Plan
+from infra.plan.records import ResourceRecord
 from infra.plan.runner import plan_stack_file
 from infra.report.cost import render_markdown, render_text
 from tests.conftest import make_config
@@ -204,6 +205,37 @@ def test_a_size_that_exists_without_a_price_is_accepted_and_reported_as_not_pric
         },
     )
     assert config.aws.region == "ap-south-1" and config.aws.ec2_instances.memory == "x2iedn.xlarge"
+    asg = ResourceRecord(
+        "urn:pulumi:dev::qmoi-cloud::aws:autoscaling/group:Group::memory-asg",
+        "aws:autoscaling/group:Group",
+        "memory-asg",
+        None,
+        True,
+        False,
+        False,
+        None,
+        [],
+        {},
+        {"minSize": 1, "desiredCapacity": 1, "launchTemplate": {"id": "lt"}, "tags": {"tier": "memory"}},
+    )
+    template = ResourceRecord(
+        "urn:pulumi:dev::qmoi-cloud::aws:ec2/launchTemplate:LaunchTemplate::memory-lt",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "memory-lt",
+        None,
+        True,
+        False,
+        False,
+        None,
+        [],
+        {},
+        {"instanceType": "x2iedn.xlarge", "tags": {"tier": "memory"}},
+        id="lt",
+    )
+    est = cost.estimate(Plan(stack="dev", resources=[template, asg], config=config), use_reference=False)
+    ((name, label, why),) = est.unpriced()
+    assert (name, label) == ("memory-asg", "x2iedn.xlarge on-demand, 1 x 730 h")
+    assert "no price for aws instance 'x2iedn.xlarge' in ap-south-1" in why and est.total_usd == 0
 
 
 def gcp_problems(gpu: dict[str, Any], **block: Any) -> list[str]:
