@@ -7,10 +7,11 @@ blocks (`providers.py`) into `PlatformConfig`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -21,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from infra.catalog import load_catalog
+from infra.catalog import Known, load_known
 from infra.config import naming
 
 NAMESPACE = "qmoi-cloud"
@@ -304,7 +305,7 @@ class Cdn(Model):
     domains: list[Domain] = Field(default_factory=list, description="Custom domains served by the CDN.")
 
 
-# --- instance sizes, checked against the pricing catalog ----------------------------
+# --- instance sizes and regions, checked against the complete lists --------------------
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,7 @@ class TierMachine:
 
 
 class Tiers(Model):
-    """One instance size per tier; the sizes must be in the pricing catalog."""
+    """One instance size per tier; each must be a size the provider has (see infra/catalog/known.json)."""
 
     compute: str
     """Size of the compute tier."""
@@ -332,26 +333,91 @@ class Tiers(Model):
         return {t: TierMachine(size) for t, size in self.sizes().items()}
 
 
-def size_problems(provider: Provider, region: str, tiers: Tiers, key: str) -> list[str]:
-    """Every tier size that the catalog does not know in `region`, or a GPU tier without a GPU."""
-    catalog = load_catalog()
+def not_known(path: str, value: str, what: str, candidates: Iterable[str]) -> str:
+    """`path: 'value' is not a <what>`, with the nearest valid names when some are close."""
+    near = Known.suggest(value, candidates)
+    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+    return f"{path}: {value!r} is not {what}{hint}"
+
+
+def size_problems(provider: Provider, tiers: Tiers, key: str) -> list[str]:
+    """Every tier size that does not exist, and a GPU tier whose size is known to have no GPU.
+
+    Existence only: a size that exists but has no price in the region is not a configuration
+    problem; the cost model reports it as not priced (or uses a price from the `pricing` block).
+    """
+    known = load_known()
+    lists = known.lists(provider.value)
     problems = []
     for tier, size in tiers.sizes().items():
-        row = catalog.instance(provider.value, size, region)
-        if row is None:
-            known = sorted(catalog.skus(provider.value, "instance", region))
-            problems.append(
-                f"{key}.{tier.value}: {size!r} is not a {provider.value} size the project knows in "
-                f"{region} (known: {', '.join(known) or 'none in this region'})"
-            )
-        elif tier is Tier.gpu and not row.gpu:
+        spec = known.size(provider.value, size)
+        if spec is None:
+            candidates = lists.sizes if lists else ()
+            problems.append(not_known(f"{key}.{tier.value}", size, f"an instance size of {provider.value}", candidates))
+        elif tier is Tier.gpu and spec.without_gpu:
             problems.append(f"{key}.gpu: {size!r} has no GPU; the gpu tier needs a GPU size")
     return problems
 
 
-def region_problem(provider: Provider, region: str, key: str) -> str | None:
-    regions = {r.region for r in load_catalog() if r.provider == provider.value and r.service == "instance"}
-    if region not in regions:
-        known = ", ".join(sorted(regions))
-        return f"{key}: {region!r} is not a {provider.value} region the pricing catalog covers (known: {known})"
-    return None
+def region_problem(provider: Provider, region: str, key: str, extra: Iterable[str] = ()) -> str | None:
+    """A region the provider does not have (with the nearest names); None when it exists."""
+    lists = load_known().lists(provider.value)
+    regions = {*(lists.regions if lists else ()), *extra}
+    if region in regions:
+        return None
+    return not_known(key, region, f"a region of {provider.value}", regions)
+
+
+# --- user-supplied prices -----------------------------------------------------------
+
+
+PricedService = Literal[
+    "instance",
+    "accelerator",
+    "storage",
+    "disk",
+    "function",
+    "cdn",
+    "lb",
+    "nat",
+    "kms",
+    "monitoring",
+    "network",
+    "platform",
+]
+
+
+class PriceOverride(Model):
+    """One price the catalog lacks or that differs for you (a negotiated rate, a private offer,
+    a region the catalog does not price). Reports show it as user-supplied, with the note."""
+
+    provider: Provider
+    service: PricedService
+    """The catalog's service: instance, accelerator, storage, disk, function, cdn, lb, nat, kms, monitoring, ..."""
+    sku: str = Field(min_length=1, description="Instance size, storage class or the catalog's SKU (e.g. gateway-hour).")
+    region: str = Field(default="global", description="The region it applies to; `global` for every region.")
+    usd: float = Field(ge=0, description="Price per unit, in the catalog's unit for that SKU (hourly for instances).")
+    spot_usd: float | None = Field(default=None, ge=0, description="Spot price per unit, where it applies.")
+    note: str = Field(min_length=3, description="Where the price comes from (shown in every report).")
+
+
+class Pricing(Model):
+    overrides: list[PriceOverride] = Field(default_factory=list)
+    """Prices supplied by you, each replacing (or adding) the catalog row of the same provider,
+    service, SKU and region."""
+
+    def problems(self) -> list[str]:
+        """Duplicate overrides, and instance sizes that do not exist."""
+        problems = []
+        seen: set[tuple[str, str, str, str]] = set()
+        known = load_known()
+        for i, o in enumerate(self.overrides):
+            key = (o.provider.value, o.service, o.sku, o.region)
+            if key in seen:
+                problems.append(f"pricing.overrides[{i}]: a second price for {' '.join(key)}")
+            seen.add(key)
+            lists = known.lists(o.provider.value)
+            if o.service == "instance" and lists is not None and o.sku not in lists.sizes:
+                what = f"an instance size of {o.provider.value}"
+                problems.append(not_known(f"pricing.overrides[{i}].sku", o.sku, what, lists.sizes))
+        return problems

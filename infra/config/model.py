@@ -27,6 +27,7 @@ from infra.config.base import (
     FunctionDefaults,
     Model,
     Network,
+    Pricing,
     Provider,
     Storage,
     Tags,
@@ -68,6 +69,8 @@ class PlatformConfig(Model):
     network: Network = Network()
     functions: FunctionDefaults = FunctionDefaults()
     usage: Usage = Usage()
+    pricing: Pricing = Pricing()
+    """Prices you supply (negotiated rates, regions the catalog lacks); shown as user-supplied."""
     protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")
     log_retention_days: int = Field(ge=1, le=3653)
     """Retention of function and platform logs (profile)."""
@@ -139,6 +142,7 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
         )
     if config.cloudflare.enabled:
         problems += _cloudflare_problems(config)
+    problems += config.pricing.problems()
     return problems
 
 

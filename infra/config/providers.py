@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from infra.catalog import load_catalog
+from infra.catalog import load_known
 from infra.config import naming
 from infra.config.base import (
     NAMESPACE,
@@ -35,6 +35,7 @@ from infra.config.base import (
     TierMachine,
     Tiers,
     checked_name,
+    not_known,
     region_problem,
     size_problems,
 )
@@ -73,7 +74,7 @@ class Aws(ProviderBlock):
     FUNCTIONS_KEY: ClassVar[str] = "lambda_functions"
 
     region: str = "us-east-1"
-    """AWS region (must be in the pricing catalog)."""
+    """AWS region (one of `pulumi_aws.Region`; prices: infra/catalog/README.md)."""
     s3_bucket: S3Name = "qmoi-cloud-storage"
     ec2_instances: Tiers = Tiers(compute="t3.xlarge", gpu="g4dn.xlarge", memory="r5.xlarge")
     lambda_functions: Functions = Field(default_factory=dict)
@@ -87,16 +88,14 @@ class Aws(ProviderBlock):
 
     def catalog_problems(self, key: str) -> list[str]:
         region = region_problem(Provider.aws, self.region, f"{key}.region")
-        if region:
-            return [region]
-        return size_problems(Provider.aws, self.region, self.ec2_instances, f"{key}.ec2_instances")
+        return [region] if region else size_problems(Provider.aws, self.ec2_instances, f"{key}.ec2_instances")
 
 
 class GcpMachine(Model):
     """A machine type, plus an accelerator for GPU tiers (GCP attaches GPUs separately)."""
 
     machine_type: str
-    """Machine type, e.g. n1-standard-8 (must be in the pricing catalog)."""
+    """Machine type, e.g. n1-standard-8 (must exist; see infra/catalog/known.json)."""
     accelerator: str | None = Field(default=None, description="e.g. nvidia-tesla-t4 (n1) or nvidia-l4 (g2).")
     accelerator_count: int = Field(default=1, ge=1, le=8)
 
@@ -145,7 +144,7 @@ class Gcp(ProviderBlock):
     project_id: Annotated[str, checked_name(naming.gcp_project_problem)] = "qmoi-enhanced"
     """GCP project id (6-30 chars)."""
     region: str = "us-central1"
-    """GCP region (must be in the pricing catalog)."""
+    """GCP region (must exist; prices: infra/catalog/README.md)."""
     storage_bucket: GcsName = "qmoi-cloud-storage"
     """Base name of the buckets: <storage_bucket>-<env>-<class>."""
     billing_account: str | None = Field(
@@ -175,20 +174,25 @@ class Gcp(ProviderBlock):
         region = region_problem(Provider.gcp, self.region, f"{key}.region")
         if region:
             return [region]
-        catalog = load_catalog()
         machines = self.compute_instances.machines()
         tiers = Tiers(**{t.value: m.machine_type for t, m in machines.items()})
         problems = [
             p
-            for p in size_problems(Provider.gcp, self.region, tiers, f"{key}.compute_instances")
+            for p in size_problems(Provider.gcp, tiers, f"{key}.compute_instances")
             if not (p.endswith("needs a GPU size") and machines[Tier.gpu].accelerator)
         ]
+        lists = load_known().lists(Provider.gcp.value)
+        offered = lists.accelerators if lists else {}
         for tier, machine in machines.items():
-            if machine.accelerator and catalog.price("gcp", "accelerator", machine.accelerator, self.region) is None:
-                known = sorted(catalog.skus("gcp", "accelerator", self.region))
+            path = f"{key}.compute_instances.{tier.value}.accelerator"
+            if machine.accelerator is None:
+                continue
+            if machine.accelerator not in offered:
+                problems.append(not_known(path, machine.accelerator, "an accelerator type of gcp", offered))
+            elif self.region not in offered[machine.accelerator]:
+                where = ", ".join(sorted(offered[machine.accelerator]))
                 problems.append(
-                    f"{key}.compute_instances.{tier.value}.accelerator: {machine.accelerator!r} is not "
-                    f"an accelerator the project knows in {self.region} (known: {', '.join(known)})"
+                    f"{path}: {machine.accelerator!r} is not offered in {self.region} (offered in: {where})"
                 )
         return problems
 
@@ -225,7 +229,7 @@ class Azure(ProviderBlock):
         description="The subscription GUID, e.g. 0b1f6471-1bf0-4dda-aec3-111122223333.",
     )
     region: str = "eastus"
-    """Azure region (must be in the pricing catalog)."""
+    """Azure region (must exist; prices: infra/catalog/README.md)."""
     storage_account: Annotated[str, checked_name(naming.azure_storage_account_problem)] = "qmoistorage"
     """Base of the storage account name; the stack appends its environment (<= 24 chars in all)."""
     container: Annotated[str, checked_name(naming.azure_container_problem)] = "qmoi-artifacts"
@@ -266,7 +270,7 @@ class Azure(ProviderBlock):
         ]
         return problems + [
             p
-            for p in size_problems(Provider.azure, self.region, self.virtual_machines, f"{key}.virtual_machines")
+            for p in size_problems(Provider.azure, self.virtual_machines, f"{key}.virtual_machines")
             if not any(p.startswith(f"{key}.virtual_machines.{t.value}:") for t in retired)
         ]
 
@@ -384,7 +388,6 @@ class DigitalOcean(ProviderBlock):
     gpu_region: DoRegion | None = Field(default="tor1", description="Region of the gpu tier; null: `region`.")
     spaces_bucket: S3Name = "qmoi-cloud-storage"
     """Base name of the Spaces buckets: <spaces_bucket>-<env>-<class>."""
-    # Sizes the pricing catalog knows; no memory-optimized (m-*) price has two agreeing sources yet.
     droplets: Tiers = Tiers(compute="s-4vcpu-8gb", gpu="gpu-h100x1-80gb", memory="s-4vcpu-8gb")
     image: str = Field(default="ubuntu-24-04-x64", description="Image of the CPU tiers.")
     gpu_image: str = Field(default="gpu-h100x1-base", description="NVIDIA AI/ML-ready image (drivers, CUDA).")
@@ -405,11 +408,16 @@ class DigitalOcean(ProviderBlock):
         return self.droplets.machines()
 
     def catalog_problems(self, key: str) -> list[str]:
-        # DigitalOcean prices are the same in every region; availability is per region.
-        problems = size_problems(Provider.digitalocean, "global", self.droplets, f"{key}.droplets")
-        row = load_catalog().instance(Provider.digitalocean.value, self.droplets.gpu, "global")
+        problems = [
+            p
+            for field, region in (("region", self.region), ("gpu_region", self.gpu_region))
+            if region is not None
+            and (p := region_problem(Provider.digitalocean, region, f"{key}.{field}", DIGITALOCEAN_GPU_REGIONS))
+        ]
+        problems += size_problems(Provider.digitalocean, self.droplets, f"{key}.droplets")
+        spec = load_known().size(Provider.digitalocean.value, self.droplets.gpu)
         region = self.gpu_pool_region
-        if row is not None and row.gpu and region not in DIGITALOCEAN_GPU_REGIONS:
+        if spec is not None and spec.gpu and region not in DIGITALOCEAN_GPU_REGIONS:
             where = f"gpu_region {region!r}" if self.gpu_region else f"region {region!r}"
             problems.append(
                 f"{key}.droplets.gpu: {self.droplets.gpu!r} is a GPU droplet size, but {where} has no GPU "

@@ -25,9 +25,18 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from infra.catalog import Catalog, load_catalog
+from infra.catalog import Catalog, PriceRow, load_catalog, user_row
 from infra.config import ConfigError, Environment, PlatformConfig, load_stack_file, validate
-from infra.cost.pricing import CostError, Lever, LineItem, MissingPriceError, PricingContext
+from infra.cost.pricing import (
+    CostError,
+    Lever,
+    LineItem,
+    MissingPriceError,
+    Option,
+    PricingContext,
+    UnknownSkuError,
+    unpriced_item,
+)
 from infra.plan.records import Plan, provider_of
 
 __all__ = ["CostError", "Estimate", "ResourceCost", "estimate", "reference_config"]
@@ -89,6 +98,7 @@ class Estimate:
     hours_per_month: float
     components: dict[str, str] = field(default_factory=dict)  # urn -> name of every component
     parents: dict[str, str | None] = field(default_factory=dict, repr=False)  # component urn -> parent urn
+    user_prices: list[PriceRow] = field(default_factory=list)  # the `pricing` overrides the estimate used
 
     @property
     def priced(self) -> list[ResourceCost]:
@@ -122,8 +132,19 @@ class Estimate:
         return dict(sorted(totals.items()))
 
     def unpriced(self) -> list[tuple[str, str, str]]:
-        """(resource, line item, why) for charges the catalog knowingly has no price for."""
+        """(resource, line item, what is missing) for every charge without a price."""
         return [(r.name, i.label, i.unpriced) for r in self.resources for i in r.items if i.unpriced]
+
+    def options(self) -> list[tuple[str, str, Option]]:
+        """(resource, line item, option) for every lever the stack could still pull."""
+        return [(r.name, i.label, o) for r in self.resources for i in r.items for o in i.options]
+
+    def options_by_kind(self) -> dict[str, float]:
+        """Monthly saving of each kind of option over the whole stack."""
+        totals: dict[str, float] = defaultdict(float)
+        for _, _, option in self.options():
+            totals[option.kind] += option.saving_usd
+        return dict(sorted(totals.items()))
 
     def by_lever(self) -> dict[Lever, float]:
         totals = {lever: 0.0 for lever in Lever}
@@ -161,6 +182,22 @@ class Estimate:
                 "providerHeadroomUsd": {p: round(v - self.by_provider.get(p, 0.0), 2) for p, v in limits.items()},
             },
             "notPriced": [{"resource": n, "item": i, "why": w} for n, i, w in self.unpriced()],
+            "userSupplied": [
+                {
+                    "provider": r.provider,
+                    "service": r.service,
+                    "sku": r.sku,
+                    "region": r.region,
+                    "usd": r.usd,
+                    "spotUsd": r.spot_usd,
+                    "note": r.source,
+                }
+                for r in self.user_prices
+            ],
+            "options": {
+                "byKind": {k: round(v, 2) for k, v in self.options_by_kind().items()},
+                "items": [{"resource": n, "item": i, **o.to_json()} for n, i, o in self.options()],
+            },
             "resources": {r.urn: r.to_json() for r in self.resources},
         }
 
@@ -199,7 +236,12 @@ def estimate(
     config = plan.config
     if reference is None and use_reference:
         reference = reference_config(config)
-    ctx = PricingContext(config=config, catalog=catalog or load_catalog(), records=plan.resources, reference=reference)
+    overrides = [
+        user_row(o.provider.value, o.service, o.sku, o.region, o.usd, o.spot_usd, o.note)
+        for o in config.pricing.overrides
+    ]
+    priced_by = (catalog or load_catalog()).with_overrides(overrides)
+    ctx = PricingContext(config=config, catalog=priced_by, records=plan.resources, reference=reference)
     problems: list[str] = []
     unclassified: dict[str, list[str]] = defaultdict(list)
     costs: list[ResourceCost] = []
@@ -221,7 +263,12 @@ def estimate(
             continue
         try:
             items = rule(record, ctx)
-        except (MissingPriceError, LookupError, ValueError) as exc:
+        except UnknownSkuError as exc:
+            problems.append(f"{record.name} ({record.type}): {exc}")
+            continue
+        except MissingPriceError as exc:
+            items = [unpriced_item(record.name, str(exc))]
+        except (LookupError, ValueError) as exc:
             problems.append(f"{record.name} ({record.type}): {exc}")
             continue
         reason = None if items else "its pricing rule finds no charge in this configuration"
@@ -244,5 +291,6 @@ def estimate(
         hours_per_month=config.usage.hours_per_month,
         components=components,
         parents={r.urn: r.parent for r in plan.resources if not r.custom},
+        user_prices=sorted(ctx.user_rows.values(), key=lambda r: r.key),
     )
     return result

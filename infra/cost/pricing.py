@@ -8,9 +8,11 @@ token of a resource:
   tables, bucket sub-resources priced through their bucket, ...).
 
 A type in neither table is an error ("not priced" is a decision, never an accident), and so is
-a price the catalog does not have: `PricingContext.price` raises `MissingPriceError` naming the
-provider, service, SKU and region. The estimate collects every such problem and reports them
-at once (`CostError`).
+a SKU no catalog row names at all (a bug in a rule). A price the catalog lacks for this region
+(a size that exists but was not priced, a service rate not sourced for the region) is not an
+error: the charge becomes an explicitly unpriced line item ("NOT PRICED", never $0 in a
+report) naming what is missing, unless the configuration's `pricing` block supplies it, in
+which case the item says "user-supplied".
 
 A rule only *reads* its resource into a provider-neutral description (`TierReading`,
 `FunctionReading`, a bucket's lifecycle steps, ...); the pricing flow itself (hours, spot,
@@ -20,16 +22,23 @@ tiers) lives once, here. A new cost lever is added in this module alone.
 Savings: a line item carries what each cost lever saved against the baseline of the same
 capacity (on-demand, always on, untiered, at the reference environment's instance size), so
 `baseline = monthly + sum(savings)`.
+
+Options: levers the stack does not pull, priced next to the estimate but never subtracted from
+it: a 1- or 3-year commitment (GCP committed use from the catalog; AWS and Azure at a
+documented, indicative discount, labelled as such; DigitalOcean sells none) on the always-on,
+on-demand instance-hours, and right-sizing (the cheapest size of the same family, priced in the
+region, with at least the tier's vCPU, memory and GPU).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from infra.catalog import Catalog
+from infra.catalog import Catalog, PriceRow
 from infra.config import BucketClass, PlatformConfig, Tier, TierMachine, TierScaling, Usage
 from infra.plan.records import ResourceRecord
 
@@ -43,7 +52,11 @@ class CostError(Exception):
 
 
 class MissingPriceError(LookupError):
-    """A price the catalog does not have (raised by a rule, collected by the estimate)."""
+    """A price the catalog does not have for the region (the estimate lists the resource as not priced)."""
+
+
+class UnknownSkuError(MissingPriceError):
+    """A SKU that no catalog row names in any region: a bug in a pricing rule (an estimate error)."""
 
 
 class Lever(StrEnum):
@@ -56,25 +69,54 @@ class Lever(StrEnum):
 
 
 @dataclass(frozen=True)
+class Option:
+    """A lever not pulled: what the same capacity would cost a month with it, and on what basis."""
+
+    kind: str  # "commit-1y", "commit-3y", "right-size"
+    description: str
+    saving_usd: float  # a month, against the line item as estimated
+    basis: str  # where the rate comes from; "indicative" when it is a documented typical discount
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "description": self.description,
+            "saving": round(self.saving_usd, 2),
+            "basis": self.basis,
+        }
+
+
+@dataclass(frozen=True)
 class LineItem:
     """One priced part of a resource: `monthly_usd` now, and what each lever saved."""
 
     label: str
     monthly_usd: float
     savings: Mapping[Lever, float] = field(default_factory=dict)
-    unpriced: str | None = None  # why a charge known to exist has no price (a catalog row without usd)
+    unpriced: str | None = None  # why a charge known to exist has no price (then monthly_usd is 0, not a price)
+    notes: tuple[str, ...] = ()  # e.g. "user-supplied price: ...", "no spot price: on-demand rate"
+    options: tuple[Option, ...] = ()
 
     @property
     def baseline_usd(self) -> float:
         return self.monthly_usd + sum(self.savings.values())
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"label": self.label, "monthly": round(self.monthly_usd, 4)}
+        data: dict[str, Any] = {"label": self.label, "monthly": None if self.unpriced else round(self.monthly_usd, 4)}
         if self.savings:
             data["savings"] = {lever.value: round(v, 4) for lever, v in self.savings.items()}
         if self.unpriced:
             data["unpriced"] = self.unpriced
+        if self.notes:
+            data["notes"] = list(self.notes)
+        if self.options:
+            data["options"] = [o.to_json() for o in self.options]
         return data
+
+
+def unpriced_item(label: str, why: str) -> LineItem:
+    """A charge that exists but has no price: listed by name in every report, never counted as $0."""
+    return LineItem(label, 0.0, unpriced=why)
 
 
 Rule = Callable[[ResourceRecord, "PricingContext"], list[LineItem]]
@@ -89,6 +131,7 @@ class PricingContext:
     records: list[ResourceRecord]
     reference: PlatformConfig | None = None
     _by_id: dict[str, ResourceRecord] = field(default_factory=dict, init=False, repr=False)
+    user_rows: dict[tuple[str, str, str, str], PriceRow] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._by_id = {r.id: r for r in self.records if r.id}
@@ -113,25 +156,40 @@ class PricingContext:
     def region(self, provider: str) -> str:
         return str(getattr(getattr(self.config, provider), "region", "global"))
 
+    def row(self, provider: str, service: str, sku: str) -> PriceRow | None:
+        """The catalog (or user-supplied) row for this provider's region, `global` as fallback."""
+        row = self.catalog.price(provider, service, sku, self.region(provider))
+        if row is not None and row.user_supplied:
+            self.user_rows.setdefault(row.key, row)
+        return row
+
     def price(self, provider: str, service: str, sku: str, *, spot: bool = False) -> float:
-        """Unit price in the provider's region (or `global`); MissingPriceError when the catalog lacks it."""
+        """Unit price in the provider's region (or `global`); MissingPriceError when there is none."""
         region = self.region(provider)
-        row = self.catalog.price(provider, service, sku, region)
+        row = self.row(provider, service, sku)
         value = None if row is None else (row.spot_usd if spot else row.usd)
         if value is None:
             kind = "spot price" if spot and row is not None else "price"
             raise MissingPriceError(
-                f"no {kind} for {provider} {service} {sku!r} in {region} (or global) in infra/catalog/catalog.csv"
+                f"no {kind} for {provider} {service} {sku!r} in {region} in the catalog "
+                f"(supply one in the `pricing` block of the stack)"
             )
         return value
 
     def charge(self, label: str, quantity: float, provider: str, service: str, sku: str) -> LineItem:
-        """`quantity x unit price`. A catalog row without a price (its source says why) gives an
-        explicitly unpriced item that the report lists; a missing row raises MissingPriceError."""
-        row = self.catalog.price(provider, service, sku, self.region(provider))
-        if row is not None and row.usd is None and row.spot_usd is None:
-            return LineItem(label, 0.0, unpriced=f"{provider} {service} {sku}: {row.source}")
-        return per_unit(label, quantity, self.price(provider, service, sku))
+        """`quantity x unit price`, or an explicitly unpriced item naming what is missing: a catalog
+        row without a price (its source says why) or no row for this region. A SKU that no row of
+        any region names is a bug in the rule: MissingPriceError."""
+        row = self.row(provider, service, sku)
+        if row is None:
+            if not self.catalog.known_sku(provider, service, sku):
+                raise UnknownSkuError(f"no catalog row names {provider} {service} {sku!r} in any region")
+            region = self.region(provider)
+            return unpriced_item(label, f"{provider} {service} {sku}: no price for {region} in the catalog")
+        if row.usd is None:
+            return unpriced_item(label, f"{provider} {service} {sku}: {row.source}")
+        item = per_unit(label, quantity, row.usd)
+        return _noted(item, row)
 
     def scaling(self, tier: str) -> TierScaling:
         return getattr(self.config.autoscaling, Tier(tier).value)  # type: ignore[no-any-return]
@@ -208,6 +266,12 @@ def stored_gb(
 def per_unit(label: str, quantity: float, unit_price: float) -> LineItem:
     """A usage- or count-based charge (requests, GB, alarm-months, key-months ...)."""
     return LineItem(label, quantity * unit_price)
+
+
+def _noted(item: LineItem, *rows: PriceRow | None) -> LineItem:
+    """Mark an item priced (in part) with a price from the configuration's `pricing` block."""
+    notes = [f"{r.provider} {r.service} {r.sku} in {r.region}: {r.source}" for r in rows if r and r.user_supplied]
+    return replace(item, notes=(*item.notes, *notes)) if notes else item
 
 
 def tag_value(inputs: Mapping[str, Any], key: str, field_name: str = "tags") -> str | None:
@@ -296,30 +360,15 @@ def hourly(ctx: PricingContext, provider: str, machine: TierMachine, *, spot: bo
 
 
 def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list[LineItem]:
-    """A tier's instances (spot, scale-to-zero and right-size levers) and the disks they carry."""
+    """A tier's instances (spot, scale-to-zero and right-size levers, commitment and right-sizing
+    options) and the disks they carry. A size with no price in the region is an unpriced item."""
     hours = ctx.hours if reading.hour_cap is None else min(ctx.hours, reading.hour_cap)
-    reference = None
-    if ctx.reference is not None and reading.tier:
-        reference = hourly(ctx, provider, ctx.reference.tier_machines(provider)[Tier(reading.tier)])
-    prices = HourlyPrices(
-        on_demand=hourly(ctx, provider, reading.machine),
-        spot=hourly(ctx, provider, reading.machine, spot=True) if reading.spot_fraction else None,
-        reference=reference,
-    )
     minimum, desired, spot_fraction = reading.minimum, reading.desired, reading.spot_fraction
     busy = min(ctx.scaling(reading.tier).busy_hours_per_month, hours) if reading.tier else 0.0
+    instance_hours = busy if minimum == 0 else desired * hours
     count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {hours:g} h"
     kind = "spot" if spot_fraction == 1 else "on-demand" if not spot_fraction else f"{spot_fraction:.0%} spot"
-    item = instance_group(
-        f"{reading.label} {kind}, {count}",
-        prices,
-        minimum=minimum,
-        desired=desired,
-        spot_fraction=spot_fraction,
-        busy_hours=busy,
-        hours=hours,
-    )
-    instance_hours = busy if minimum == 0 else desired * hours
+    label = f"{reading.label} {kind}, {count}"
     disks = [
         ctx.charge(
             f"{d.gb:g} GB {d.kind} {d.what} per instance", d.gb * instance_hours / ctx.hours, provider, "disk", d.kind
@@ -327,7 +376,170 @@ def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list
         for d in reading.disks
         if d.gb
     ]
-    return [item, *disks]
+    try:
+        on_demand = hourly(ctx, provider, reading.machine)
+    except MissingPriceError as exc:
+        return [unpriced_item(label, str(exc)), *disks]
+    notes: list[str] = []
+    spot = None
+    if spot_fraction:
+        try:
+            spot = hourly(ctx, provider, reading.machine, spot=True)
+        except MissingPriceError:
+            notes.append(
+                f"no spot price for {reading.label} in {ctx.region(provider)}: priced at the on-demand rate "
+                "(an upper bound)"
+            )
+    reference = None
+    if ctx.reference is not None and reading.tier:
+        machine = ctx.reference.tier_machines(provider)[Tier(reading.tier)]
+        try:
+            reference = hourly(ctx, provider, machine)
+        except MissingPriceError:
+            notes.append(
+                f"no right-size saving measured: the reference (prod) size {machine.size} has no price in "
+                f"{ctx.region(provider)}"
+            )
+    prices = HourlyPrices(on_demand=on_demand, spot=spot, reference=reference)
+    item = instance_group(
+        label, prices, minimum=minimum, desired=desired, spot_fraction=spot_fraction, busy_hours=busy, hours=hours
+    )
+    parts = [ctx.row(provider, "instance", reading.machine.size)]
+    parts += [ctx.row(provider, "accelerator", name) for name, _ in reading.machine.accelerators]
+    item = _noted(replace(item, notes=tuple(notes)), *parts)
+    options = commitment_options(ctx, provider, reading, prices, hours) + right_size_options(
+        ctx, provider, reading, prices, instance_hours
+    )
+    return [
+        replace(item, options=tuple(o for o in options if o.saving_usd > 0.005 or o.kind.startswith("commit"))),
+        *disks,
+    ]
+
+
+# --- options: levers the stack does not pull ------------------------------------------
+
+# Typical 1- and 3-year commitment discounts where no machine-readable per-size rate was found.
+# Shown only as indicative options, never subtracted from the estimate.
+INDICATIVE_COMMITMENT: dict[str, dict[str, tuple[float, str]]] = {
+    "aws": {
+        "1y": (
+            0.40,
+            "indicative: a 1-year no-upfront Reserved Instance, m5.xlarge us-east-1 $0.192 -> $0.115/h "
+            "(multicloudhosting.com/?p=1623); Savings Plans give similar rates",
+        ),
+        "3y": (
+            0.625,
+            "indicative: a 3-year all-upfront Reserved Instance, m5.xlarge us-east-1 $0.192 -> $0.072/h "
+            "(multicloudhosting.com/?p=1623, '60 to 65%')",
+        ),
+    },
+    "azure": {
+        "1y": (
+            0.41,
+            "indicative: a 1-year reservation of Standard_D2s_v5, 41% below pay-as-you-go "
+            "(cloudecon.com/2023/09/vmreservations)",
+        ),
+        "3y": (
+            0.62,
+            "indicative: a 3-year reservation of Standard_D2s_v5, 62% below pay-as-you-go "
+            "(cloudecon.com/2023/09/vmreservations)",
+        ),
+    },
+}
+NO_COMMITMENT = {"digitalocean": "DigitalOcean sells no reservations or committed-use discounts"}
+
+
+def commitment_rate(ctx: PricingContext, provider: str, machine: TierMachine, term: str) -> tuple[float, str] | str:
+    """The hourly rate of one instance under a `term` commitment and its basis, or why there is none."""
+    row = ctx.row(provider, "instance", machine.size)
+    rate = getattr(row, f"commit_{term}_usd", None) if row is not None else None
+    if rate is not None:
+        for name, gpus in machine.accelerators:
+            extra = ctx.row(provider, "accelerator", name)
+            extra_rate = getattr(extra, f"commit_{term}_usd", None) if extra is not None else None
+            if extra_rate is None:
+                return f"no {term} committed-use rate for the attached {name} in the catalog"
+            rate += gpus * extra_rate
+        return rate, f"catalog: {row.source if row else ''} ({term} committed use)"
+    if provider in INDICATIVE_COMMITMENT:
+        discount, basis = INDICATIVE_COMMITMENT[provider][term]
+        return hourly(ctx, provider, machine) * (1 - discount), basis
+    return NO_COMMITMENT.get(provider, f"no {term} commitment rate for {provider} in the catalog")
+
+
+def commitment_options(
+    ctx: PricingContext, provider: str, reading: TierReading, prices: HourlyPrices, hours: float
+) -> list[Option]:
+    """A 1- and a 3-year commitment on the tier's always-on, on-demand instance-hours."""
+    committed_hours = reading.minimum * hours * (1 - reading.spot_fraction)
+    if committed_hours <= 0:
+        return []
+    options = []
+    for term in ("1y", "3y"):
+        found = commitment_rate(ctx, provider, reading.machine, term)
+        if isinstance(found, str):
+            continue
+        rate, basis = found
+        saving = (prices.on_demand - rate) * committed_hours
+        what = f"{term[0]}-year commitment on {reading.minimum} always-on instance(s) ({committed_hours:g} h)"
+        options.append(Option(f"commit-{term}", what, saving, basis))
+    return options
+
+
+_AWS_FAMILY = re.compile(r"^([a-z]+)(\d+)([a-z0-9-]*)\.")
+_AZURE_FAMILY = re.compile(r"^Standard_([A-Z]+)\d+([a-z]*)_(v\d+)$")
+
+
+def family(provider: str, size: str) -> tuple[str, ...] | None:
+    """The family a size belongs to for right-sizing: same series and generation, same CPU architecture.
+
+    AWS `m6i.large` -> (m, 6, x86) (m6i, m6a, m6in ... but not the Graviton m6g); GCP
+    `n2-standard-4` -> (n2,) (standard, highmem, highcpu); Azure `Standard_D4s_v5` -> (D, v5, x86);
+    DigitalOcean `s-2vcpu-4gb` -> (s,). None where the name follows no such pattern.
+    """
+    if provider == "aws":
+        match = _AWS_FAMILY.match(size)
+        return (match[1], match[2], "arm" if "g" in match[3] else "x86") if match else None
+    if provider == "azure":
+        match = _AZURE_FAMILY.match(size)
+        return (match[1], match[3], "arm" if "p" in match[2] else "x86") if match else None
+    if provider in ("gcp", "digitalocean"):
+        return (size.split("-", 1)[0],) if "-" in size else None
+    return None
+
+
+def right_size_options(
+    ctx: PricingContext, provider: str, reading: TierReading, prices: HourlyPrices, instance_hours: float
+) -> list[Option]:
+    """The cheapest size of the same family, priced in the region, with at least the tier's vCPU,
+    memory and GPU (the specs of its configured size)."""
+    current = ctx.row(provider, "instance", reading.machine.size)
+    key = family(provider, reading.machine.size)
+    if current is None or key is None or current.vcpu is None or current.memory_gib is None or instance_hours <= 0:
+        return []
+    fraction = reading.spot_fraction
+    now = prices.on_demand * (1 - fraction) + (prices.spot if prices.spot is not None else prices.on_demand) * fraction
+    best: tuple[float, PriceRow] | None = None
+    for row in ctx.catalog.instances(provider, ctx.region(provider)):
+        if row.sku == current.sku or row.usd is None or family(provider, row.sku) != key or row.gpu != current.gpu:
+            continue
+        if (row.vcpu or 0) < current.vcpu or (row.memory_gib or 0) < current.memory_gib:
+            continue
+        if fraction and row.spot_usd is None:
+            continue
+        extra = prices.on_demand - (current.usd or 0.0)  # attached accelerators stay as they are
+        blended = row.usd * (1 - fraction) + (row.spot_usd or 0.0) * fraction + extra
+        if blended < now and (best is None or blended < best[0]):
+            best = (blended, row)
+    if best is None:
+        return []
+    blended, row = best
+    saving = (now - blended) * instance_hours
+    what = (
+        f"{row.sku} ({row.vcpu:g} vCPU, {row.memory_gib:g} GiB) instead of {current.sku} "
+        f"({current.vcpu:g} vCPU, {current.memory_gib:g} GiB), same family"
+    )
+    return [Option("right-size", what, saving, f"catalog: {row.source}")]
 
 
 @dataclass(frozen=True)

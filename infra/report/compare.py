@@ -90,7 +90,24 @@ def _compare_markdown(diff: PlanDiff, items: int, props: int, width: int) -> str
         + _changes_markdown("Removed", diff.removed, items, props, width)
         + _changes_markdown("Changed", diff.changed, items, props, width)
         + breakdown
+        + _pricing_markdown(diff, items)
     )
+
+
+def _pricing_markdown(diff: PlanDiff, items: int) -> str:
+    """The head's charges without a price (never shown as $0) and its user-supplied prices, by name."""
+    text = ""
+    if diff.not_priced:
+        rows = [f"- `{e['resource']}`: {e['item']}: {e['why']}" for e in diff.not_priced[: max(items * 2, 10)]]
+        more = _more(min(max(items * 2, 10), len(diff.not_priced)), len(diff.not_priced))
+        text += f"\n**NOT PRICED ({len(diff.not_priced)})**, not in the totals:\n\n" + "\n".join(rows) + more + "\n"
+    if diff.user_supplied:
+        rows = [
+            f"- {e['provider']} {e['service']} `{e['sku']}` {e['region']}: {e['usd']} ({e['note']})"
+            for e in diff.user_supplied
+        ]
+        text += "\n**User-supplied prices** (`pricing` block):\n\n" + "\n".join(rows) + "\n"
+    return text
 
 
 def render_compare_markdown(diff: PlanDiff, limit: int = COMMENT_LIMIT) -> str:

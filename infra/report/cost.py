@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.cost import Estimate
+from infra.cost import Estimate, LineItem
 
 
 def usd(value: float, signed: bool = False) -> str:
@@ -40,17 +40,55 @@ def render_text(est: Estimate, top: int = 10) -> str:
     lines += ["", "cost levers (savings against the baseline):"]
     for lever, value in est.by_lever().items():
         lines.append(f"  {usd(value):>12}  {lever.value}")
+    lines += ["", *option_lines(est)]
     lines += ["", f"top {top} resources:"]
     for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]:
-        detail = "; ".join(f"{i.label} {usd(i.monthly_usd)}" for i in r.items)
+        detail = "; ".join(f"{i.label} {item_usd(i)}" for i in r.items)
         lines.append(f"  {usd(r.monthly_usd):>12}  {r.name} ({r.type})  {detail}")
-    unpriced = est.unpriced()
-    if unpriced:
-        lines += ["", "not priced (the catalog has no sourced price; see infra/catalog/README.md):"]
-        lines += [f"  {name}: {label}" for name, label, _ in unpriced]
+    lines += notes_lines(est)
     free = sum(1 for r in est.resources if r.free_reason)
     lines += ["", f"{len(est.priced)} priced resources, {free} without a charge of their own"]
     return "\n".join(lines)
+
+
+def item_usd(item: LineItem) -> str:
+    """A line item's monthly cost, or NOT PRICED (never $0 for a charge without a price)."""
+    return "NOT PRICED" if item.unpriced else usd(item.monthly_usd)
+
+
+def option_lines(est: Estimate) -> list[str]:
+    """Levers the stack does not pull (commitments, right-sizing), next to the estimate."""
+    by_kind = est.options_by_kind()
+    if not by_kind:
+        return ["options (not applied): none found for this stack"]
+    lines = ["options (not applied; monthly saving if you pull them):"]
+    lines += [f"  {usd(v):>12}  {k}" for k, v in by_kind.items()]
+    for name, _, option in est.options():
+        lines.append(f"    {name}: {option.kind} {usd(option.saving_usd)}: {option.description} [{option.basis}]")
+    return lines
+
+
+def pricing_lines(est: Estimate) -> list[str]:
+    """Every unpriced charge by name with what is missing, and the user-supplied prices used."""
+    lines: list[str] = []
+    unpriced = est.unpriced()
+    if unpriced:
+        lines += [f"NOT PRICED ({len(unpriced)}; not counted in the total; see infra/catalog/README.md):"]
+        lines += [f"  {name}: {label}: {why}" for name, label, why in unpriced]
+    if est.user_prices:
+        lines += ["user-supplied prices (the `pricing` block of the stack):"]
+        lines += [f"  {r.provider} {r.service} {r.sku} {r.region}: {r.usd:g} ({r.source})" for r in est.user_prices]
+    return lines
+
+
+def notes_lines(est: Estimate) -> list[str]:
+    """`pricing_lines`, then the notes of the line items (user-supplied parts, spot fallbacks)."""
+    lines = pricing_lines(est)
+    lines = ["", *lines] if lines else []
+    notes = sorted({(r.name, n) for r in est.resources for i in r.items for n in i.notes})
+    if notes:
+        lines += ["", "notes:"] + [f"  {name}: {note}" for name, note in notes]
+    return lines
 
 
 def render_markdown(est: Estimate, top: int = 10) -> str:
@@ -60,7 +98,13 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
     )
     levers = "\n".join(f"| {lever.value} | {usd(v)} |" for lever, v in est.by_lever().items())
     unpriced = est.unpriced()
-    unpriced_rows = "\n".join(f"- `{name}`: {label}" for name, label, _ in unpriced)
+    unpriced_rows = "\n".join(f"- `{name}`: {label}: {why}" for name, label, why in unpriced)
+    user_rows = "\n".join(
+        f"- {r.provider} {r.service} `{r.sku}` {r.region}: {r.usd:g} ({r.source})" for r in est.user_prices
+    )
+    options = "\n".join(
+        f"| `{name}` | {o.kind} | {usd(o.saving_usd)} | {o.description}; {o.basis} |" for name, _, o in est.options()
+    )
     tops = "\n".join(
         f"| `{r.name}` | `{r.type}` | {usd(r.monthly_usd)} |"
         for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]
@@ -74,9 +118,13 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
         f"| lever | savings |\n|---|---:|\n{levers}\n\n"
         f"<details><summary>Top {top} resources</summary>\n\n"
         f"| resource | type | monthly |\n|---|---|---:|\n{tops}\n\n</details>\n"
+        + (f"\n**NOT PRICED ({len(unpriced)})**, not counted in the total:\n\n{unpriced_rows}\n" if unpriced else "")
+        + (f"\n**User-supplied prices** (`pricing` block):\n\n{user_rows}\n" if est.user_prices else "")
         + (
-            f"\n<details><summary>Not priced ({len(unpriced)})</summary>\n\n{unpriced_rows}\n\n</details>\n"
-            if unpriced
+            f"\n<details><summary>Options not applied (commitments, right-sizing)</summary>\n\n"
+            f"| resource | option | monthly saving | what, and on what basis |\n|---|---|---:|---|\n{options}\n\n"
+            "</details>\n"
+            if options
             else ""
         )
     )

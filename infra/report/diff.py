@@ -72,6 +72,8 @@ class PlanDiff:
     policy: dict[str, Any] | None = None
     policy_before: dict[str, Any] | None = None
     cost_missing: list[str] = field(default_factory=list)  # "base"/"head" documents without a cost block
+    not_priced: list[dict[str, Any]] = field(default_factory=list)  # the head's charges without a price
+    user_supplied: list[dict[str, Any]] = field(default_factory=list)  # the head's prices from its `pricing` block
 
     @property
     def delta(self) -> float:
@@ -115,6 +117,8 @@ class PlanDiff:
             "changed": [c.to_json() for c in self.changed],
             "budget": self.budget,
             "policy": self.policy,
+            "notPriced": self.not_priced,
+            "userSupplied": self.user_supplied,
         }
 
 
@@ -154,7 +158,7 @@ def _resources(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 def _costs(document: Mapping[str, Any]) -> dict[str, float]:
     resources = (document.get("cost") or {}).get("resources") or {}
-    return {urn: float(entry.get("monthly", 0.0)) for urn, entry in resources.items()}
+    return {urn: float(entry.get("monthly") or 0.0) for urn, entry in resources.items()}
 
 
 def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
@@ -173,6 +177,8 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff
         policy=head.get("policy"),
         policy_before=base.get("policy"),
         cost_missing=[name for name, c in (("base", base_cost), ("head", head_cost)) if "monthlyTotal" not in c],
+        not_priced=list(head_cost.get("notPriced") or []),
+        user_supplied=list(head_cost.get("userSupplied") or []),
     )
     for urn in sorted(set(old) | set(new)):
         before, after = old.get(urn), new.get(urn)

@@ -8,7 +8,7 @@ from typing import Any
 
 from infra.cost import CostError, estimate
 from infra.plan.records import Plan, ResourceRecord
-from infra.report.cost import summary_lines
+from infra.report.cost import pricing_lines, summary_lines
 
 
 def cost_block(plan: Plan) -> dict[str, Any]:
@@ -84,9 +84,10 @@ def render_markdown(plan: Plan) -> str:
 
 def _cost_summary(plan: Plan) -> list[str]:
     try:
-        return summary_lines(estimate(plan))
+        est = estimate(plan)
     except CostError as exc:
         return str(exc).splitlines()
+    return summary_lines(est) + pricing_lines(est)
 
 
 RENDERERS: dict[str, Any] = {"text": render_text, "json": render_json, "markdown": render_markdown}

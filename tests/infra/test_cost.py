@@ -162,11 +162,34 @@ def test_adding_a_tier_instance_raises_the_cost_by_exactly_its_price_times_hours
     assert priced(on_demand(2)).total_usd - priced(on_demand(1)).total_usd == pytest.approx(0.10 * HOURS)
 
 
-def test_a_missing_price_is_an_error_naming_the_sku_not_a_zero(config: PlatformConfig) -> None:
+def test_a_size_without_a_price_is_listed_as_not_priced_naming_the_sku_not_counted_as_zero(
+    config: PlatformConfig,
+) -> None:
     plan = small_plan(config)
     plan.resources.append(group("memory-asg", "memory", "r5.large", minimum=1, desired=1, spot=True))
-    with pytest.raises(CostError, match=r"memory-asg .*no price for aws instance 'r5\.large' in us-east-1"):
-        priced(plan)
+    est = priced(plan)
+    ((_, label, why),) = [u for u in est.unpriced() if u[0] == "memory-asg"]
+    assert label.startswith("r5.large spot") and "no price for aws instance 'r5.large' in us-east-1" in why
+    assert est.to_json()["resources"][plan.resources[-1].urn]["items"][0]["monthly"] is None
+    assert "NOT PRICED" in render_text(est)
+
+
+def test_a_spot_tier_without_a_spot_price_is_priced_on_demand_and_says_so(config: PlatformConfig) -> None:
+    catalog = Catalog([*CATALOG.rows, row("instance", "r5.large", "hour", 0.25)])
+    plan = small_plan(config)
+    plan.resources.append(group("memory-asg", "memory", "r5.large", minimum=1, desired=1, spot=True))
+    (memory,) = [
+        r for r in cost.estimate(plan, catalog=catalog, use_reference=False).resources if r.name == "memory-asg"
+    ]
+    assert memory.items[0].monthly_usd == pytest.approx(0.25 * HOURS)
+    assert memory.items[0].notes[0].startswith("no spot price for r5.large in us-east-1: priced at the on-demand rate")
+
+
+def test_a_sku_no_catalog_row_names_is_still_an_error(config: PlatformConfig) -> None:
+    catalog = Catalog([r for r in CATALOG.rows if r.sku != "key-month"])
+    plan = small_plan(config)
+    with pytest.raises(CostError, match=r"no catalog row names aws kms 'key-month' in any region"):
+        cost.estimate(plan, catalog=catalog, use_reference=False)
 
 
 def test_a_resource_type_neither_priced_nor_listed_as_free_is_an_error(config: PlatformConfig) -> None:

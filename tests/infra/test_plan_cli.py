@@ -121,7 +121,7 @@ def test_an_unknown_instance_type_exits_2_naming_the_key(capsys, tmp_path):
 
     code, _, err = run_cli(capsys, "plan", "--stack", "dev", "--stack-file", str(write_stack(tmp_path, bad_size)))
     assert code == 2
-    assert "aws.ec2_instances.memory: 'r5.huge' is not a aws size" in err
+    assert "aws.ec2_instances.memory: 'r5.huge' is not an instance size of aws" in err
 
 
 def test_a_plaintext_credential_is_refused(capsys, tmp_path):

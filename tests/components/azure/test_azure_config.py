@@ -34,11 +34,11 @@ def test_the_retired_ncv3_seed_size_says_when_it_was_retired_and_what_to_use():
     assert "Standard_NC4as_T4_v3" in problem
 
 
-def test_an_unknown_size_lists_the_sizes_the_catalog_knows():
-    sizes = {"compute": "Standard_Z9", "gpu": "Standard_NC4as_T4_v3", "memory": "Standard_E16s_v3"}
+def test_a_size_azure_does_not_have_is_rejected_with_the_nearest_sizes():
+    sizes = {"compute": "Standard_D8s_v33", "gpu": "Standard_NC4as_T4_v3", "memory": "Standard_E16s_v3"}
     (problem,) = problems(virtual_machines=sizes)
-    assert problem.startswith("azure.virtual_machines.compute: 'Standard_Z9'")
-    assert "Standard_D8s_v3" in problem
+    assert problem.startswith("azure.virtual_machines.compute: 'Standard_D8s_v33' is not an instance size of azure")
+    assert "did you mean 'Standard_D8s_v3'" in problem
 
 
 def test_enabling_azure_without_an_ssh_key_is_an_error_because_passwords_are_off():

@@ -53,10 +53,22 @@ def test_a_cpu_size_in_the_gpu_tier_is_rejected():
     )
 
 
-def test_a_size_the_catalog_does_not_know_lists_the_known_sizes():
-    message = problems(droplets={"compute": "c-4", "gpu": "gpu-h100x1-80gb", "memory": "s-4vcpu-8gb"})
-    assert "digitalocean.droplets.compute: 'c-4' is not a digitalocean size the project knows" in message
-    assert "s-4vcpu-8gb" in message
+def test_a_size_digitalocean_does_not_have_is_rejected_with_the_nearest_slugs():
+    message = problems(droplets={"compute": "s-4vcpu-8gbb", "gpu": "gpu-h100x1-80gb", "memory": "s-4vcpu-8gb"})
+    assert "digitalocean.droplets.compute: 's-4vcpu-8gbb' is not an instance size of digitalocean" in message
+    assert "did you mean 's-4vcpu-8gb'" in message
+
+
+def test_every_droplet_size_the_api_lists_is_accepted_and_priced():
+    config = make_config(
+        "dev", digitalocean=do_block(droplets={"compute": "c-4", "gpu": "gpu-h100x1-80gb", "memory": "m-2vcpu-16gb"})
+    )
+    assert config.digitalocean.droplets.compute == "c-4"
+    assert load_catalog().instance("digitalocean", "m-2vcpu-16gb", "nyc3") is not None
+
+
+def test_a_region_digitalocean_does_not_have_is_rejected():
+    assert "digitalocean.region: 'nyc9' is not a region of digitalocean" in problems(region="nyc9")
 
 
 def test_enabling_digitalocean_without_ssh_keys_is_an_error():

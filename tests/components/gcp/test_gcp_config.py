@@ -51,8 +51,8 @@ def test_an_unknown_accelerator_names_the_key_and_the_known_ones():
             "memory": "n1-highmem-16",
         }
     )
-    assert problem.startswith("gcp.compute_instances.gpu.accelerator: 'nvidia-h900'")
-    assert "nvidia-tesla-t4" in problem
+    assert problem.startswith("gcp.compute_instances.gpu.accelerator: 'nvidia-h900' is not an accelerator type of gcp")
+    assert "did you mean" in problem and "nvidia-b200" in problem
 
 
 def test_a_gpu_tier_without_gpu_or_accelerator_is_rejected():
