@@ -7,7 +7,7 @@ import pytest
 from infra.config import ConfigError, GcpMachine, Tier
 from tests.conftest import make_config
 
-ENABLED = {"enabled": True, "billing_account": "01A2B3-C4D5E6-F7A8B9"}
+ENABLED = {"enabled": True, "project_id": "qmoi-test-dev", "billing_account": "01A2B3-C4D5E6-F7A8B9"}
 
 
 def problems(**gcp: object) -> list[str]:
