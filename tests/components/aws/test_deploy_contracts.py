@@ -146,7 +146,7 @@ def test_the_vpc_sends_flow_logs_to_the_log_bucket_whose_policy_the_program_writ
     for plan, traffic in ((dev_plan, "REJECT"), (prod_plan, "ALL")):
         (vpc,) = plan.of_type("aws:ec2/vpc:Vpc")
         (flow,) = attached(plan, "aws:ec2/flowLog:FlowLog", vpc, "vpcId")
-        logs = [b for b in plan.of_type("aws:s3/bucket:Bucket") if b.inputs["tags"].get("role") == "access-logs"][0]
+        logs = next(b for b in plan.of_type("aws:s3/bucket:Bucket") if b.inputs["tags"].get("role") == "access-logs")
         assert flow.inputs["logDestinationType"] == "s3"
         assert flow.inputs["logDestination"] == f"{output(logs, 'arn')}/vpc-flow-logs/"
         assert flow.inputs["trafficType"] == traffic and flow.inputs["maxAggregationInterval"] == 600
@@ -168,7 +168,9 @@ def test_the_default_security_group_is_adopted_with_no_rules(dev_plan):
 
 
 def test_the_s3_endpoint_reaches_only_own_buckets_and_the_aws_repositories(dev_plan):
-    (endpoint,) = [e for e in dev_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["serviceName"].endswith(".s3")]
+    (endpoint,) = [
+        e for e in dev_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["serviceName"].endswith(".s3")
+    ]
     statements = json.loads(endpoint.inputs["policy"])["Statement"]
     own, aws_owned = statements
     assert own["Condition"] == {"StringEquals": {"aws:ResourceAccount": "123456789012"}}
@@ -195,7 +197,9 @@ def test_every_kms_key_has_exactly_one_explicit_policy_keeping_the_account_in_co
         keys = plan.of_type(KEY)
         assert len(keys) == 4  # storage, media, alerts, function logs
         for key in keys:
-            (admin,) = [s for s in key_policy(plan, key) if s.get("Principal") == {"AWS": "arn:aws:iam::123456789012:root"}]
+            (admin,) = [
+                s for s in key_policy(plan, key) if s.get("Principal") == {"AWS": "arn:aws:iam::123456789012:root"}
+            ]
             assert admin["Action"] == "kms:*"
 
 
@@ -212,7 +216,7 @@ def test_function_log_groups_are_encrypted_with_a_key_the_regional_logs_service_
 
 
 def test_the_access_log_grant_names_the_source_buckets_and_account(dev_plan):
-    logs = [b for b in dev_plan.of_type("aws:s3/bucket:Bucket") if b.inputs["tags"].get("role") == "access-logs"][0]
+    logs = next(b for b in dev_plan.of_type("aws:s3/bucket:Bucket") if b.inputs["tags"].get("role") == "access-logs")
     (policy,) = attached(dev_plan, "aws:s3/bucketPolicy:BucketPolicy", logs, "bucket")
     (grant,) = grants(json.loads(policy.inputs["policy"])["Statement"], "logging.s3.amazonaws.com")
     assert grant["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
@@ -221,7 +225,9 @@ def test_the_access_log_grant_names_the_source_buckets_and_account(dev_plan):
 
 
 def test_bucket_policies_wait_for_the_public_access_block(dev_plan):
-    blocks = {b.inputs["bucket"]: b.urn for b in dev_plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")}
+    blocks = {
+        b.inputs["bucket"]: b.urn for b in dev_plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    }
     for policy in dev_plan.of_type("aws:s3/bucketPolicy:BucketPolicy"):
         assert blocks[policy.inputs["bucket"]] in policy.dependencies, policy.name
 
@@ -234,7 +240,10 @@ def test_prod_has_a_nat_gateway_per_zone_and_each_zone_routes_through_its_own(pr
     assert len(nats) == 3 and len(prod_plan.of_type("aws:ec2/eip:Eip")) == 3
     subnet_zone = {s.id: s.inputs["availabilityZone"] for s in prod_plan.of_type("aws:ec2/subnet:Subnet")}
     nat_zone = {n.id: subnet_zone[n.inputs["subnetId"]] for n in nats}
-    associations = {a.inputs["routeTableId"]: a.inputs["subnetId"] for a in prod_plan.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")}
+    associations = {
+        a.inputs["routeTableId"]: a.inputs["subnetId"]
+        for a in prod_plan.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+    }
     routes = [r for r in prod_plan.of_type("aws:ec2/route:Route") if r.inputs.get("natGatewayId")]
     assert len(routes) == 3
     for route in routes:
@@ -266,7 +275,10 @@ def test_media_is_versioned_and_protected_with_its_key_in_prod(prod_plan, dev_pl
 
 def test_media_stays_in_standard_storage_while_the_cdn_serves_it(dev_plan):
     (lifecycle,) = attached(
-        dev_plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket(dev_plan, "media"), "bucket"
+        dev_plan,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        bucket(dev_plan, "media"),
+        "bucket",
     )
     assert not any(rule.get("transitions") for rule in lifecycle.inputs["rules"])
 
