@@ -38,6 +38,7 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 INFORMATIONAL = "informational"  # policy tag: its diagnostics are notes, not violations
+CONTRACTS_AREA = "deploy contracts"  # the area of deploy contracts (policy.rules.contracts.AREA)
 
 BUDGET_PROVIDERS_DEFAULT = ("aws", "gcp", "azure")
 ALL_PROVIDERS = ("aws", "azure", "cloudflare", "digitalocean", "gcp")

@@ -7,11 +7,10 @@ with a baseline that passes and one change that breaks it.
 
 from __future__ import annotations
 
-from policy.rules.base import Rule
+from policy.rules.base import CONTRACTS_AREA, Rule
+from policy.rules.contracts import aws, azure, cloudflare, digitalocean, edge, gcp, shared
 
-AREA = "deploy contracts"  # defined before the modules below, which use it
-
-from policy.rules.contracts import aws, azure, cloudflare, digitalocean, edge, gcp, shared  # noqa: E402
+AREA = CONTRACTS_AREA
 
 RULES: list[Rule] = [
     *aws.RULES,

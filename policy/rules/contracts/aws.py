@@ -13,8 +13,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from policy.rules.base import CONTRACTS_AREA as AREA
 from policy.rules.base import Finding, Res, Stack, StackRule, get, is_true, items, known
-from policy.rules.contracts import AREA
 from policy.rules.contracts.documents import (
     KMS_KEY,
     KMS_KEY_POLICY,

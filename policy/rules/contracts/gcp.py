@@ -7,8 +7,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from policy.rules.base import CONTRACTS_AREA as AREA
 from policy.rules.base import Finding, Res, Stack, StackRule, get, is_true, items, known
-from policy.rules.contracts import AREA
 from policy.rules.encryption import GCS_BUCKET
 from policy.rules.exposure import BACKEND_BUCKET, GCS_IAM
 

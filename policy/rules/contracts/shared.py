@@ -13,8 +13,8 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from policy.rules.base import CONTRACTS_AREA as AREA
 from policy.rules.base import Finding, Res, Stack, StackRule, get, is_true, items, known
-from policy.rules.contracts import AREA
 from policy.rules.contracts.aws import DISTRIBUTION, ENVIRONMENT_SCHEMA, GROUP
 from policy.rules.data_safety import S3_LIFECYCLE, versioned
 from policy.rules.encryption import GCS_BUCKET, S3_BUCKETS
