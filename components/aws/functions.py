@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.keys import customer_key
 from components.aws.policy_documents import AwsAccount, assume_role, document, key_policy
 from components.context import StackContext
 from components.specs import FunctionPlan, FunctionsArgs
@@ -67,20 +68,8 @@ class AwsFunctions(pulumi.ComponentResource):
                 "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": a[1]}},
             }
         )
-        key = aws.kms.Key(
-            f"{name}-logs-key",
-            description=f"qmoi {ctx.environment} function log groups",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=key_policy(account, grant),
-            tags=ctx.tags_with(role="logs-key"),
-            opts=ctx.child(self, stateful=True),
-        )
-        aws.kms.Alias(
-            f"{name}-logs-key-alias",
-            name=f"alias/qmoi-{ctx.environment}-function-logs",
-            target_key_id=key.key_id,
-            opts=ctx.child(self),
+        key = customer_key(
+            self, f"{name}-logs-key", "function-logs", "function log groups", key_policy(account, grant), ctx
         )
         return key
 

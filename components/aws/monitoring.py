@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.keys import customer_key
 from components.aws.policy_documents import AwsAccount, key_policy, service_grant
 from components.context import StackContext
 from components.specs import CPU_ALERT_PERCENT
@@ -89,21 +90,7 @@ class AwsMonitoring(pulumi.ComponentResource):
             "*",
             alarms,
         )
-        key = aws.kms.Key(
-            f"{name}-alerts-key",
-            description=f"qmoi {ctx.environment} alert topic",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=key_policy(account, publish),
-            tags=ctx.tags_with(role="alerts-key"),
-            opts=ctx.child(self, stateful=True),
-        )
-        aws.kms.Alias(
-            f"{name}-alerts-key-alias",
-            name=f"alias/qmoi-{ctx.environment}-alerts",
-            target_key_id=key.key_id,
-            opts=ctx.child(self),
-        )
+        key = customer_key(self, f"{name}-alerts-key", "alerts", "alert topic", key_policy(account, publish), ctx)
         return key
 
     def _alarm(

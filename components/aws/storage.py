@@ -30,6 +30,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.keys import customer_key
 from components.aws.policy_documents import AwsAccount, document, key_policy, service_grant, tls_only_statement
 from components.context import StackContext
 from components.specs import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StorageTier
@@ -100,13 +101,16 @@ class AwsStorage(pulumi.ComponentResource):
     ) -> None:
         super().__init__("qmoi:aws:Storage", name, None, opts)
         account = args.account or AwsAccount.lookup(self)
-        self.key = self._key(f"{name}-key", "storage", account, ctx)
+        self.key = customer_key(self, f"{name}-key", "storage", "storage encryption", key_policy(account), ctx)
         self.keys = {}
         for spec in args.buckets:
             cls = spec.bucket_class
             if cls in OWN_KEY_CLASSES:
-                external = cls in args.external_policy
-                self.keys[cls] = self._key(f"{name}-{cls.value}-key", cls.value, None if external else account, ctx)
+                # Where the CDN serves the class, it writes this key's policy (naming its distribution).
+                policy = None if cls in args.external_policy else key_policy(account)
+                self.keys[cls] = customer_key(
+                    self, f"{name}-{cls.value}-key", cls.value, f"{cls.value} encryption", policy, ctx
+                )
             else:
                 self.keys[cls] = self.key
         self.log_bucket = self._log_bucket(name, args, account, ctx)
@@ -115,25 +119,6 @@ class AwsStorage(pulumi.ComponentResource):
         self.register_outputs(
             {f"{c.value}_bucket": b.bucket for c, b in self.buckets.items()} | {"key_arn": self.key.arn}
         )
-
-    def _key(self, resource: str, role: str, account: AwsAccount | None, ctx: StackContext) -> aws.kms.Key:
-        """A rotating key with an explicit policy; `account` None: another component writes its policy."""
-        key = aws.kms.Key(
-            resource,
-            description=f"qmoi {ctx.environment} {role} encryption",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=key_policy(account) if account is not None else None,
-            tags=ctx.tags_with(role=f"{role}-key"),
-            opts=ctx.child(self, stateful=True),
-        )
-        aws.kms.Alias(
-            f"{resource}-alias",
-            name=f"alias/qmoi-{ctx.environment}-{role}",
-            target_key_id=key.key_id,
-            opts=ctx.child(self),
-        )
-        return key
 
     def _hardening(self, name: str, bucket: aws.s3.Bucket, ctx: StackContext) -> list[pulumi.Resource]:
         """Public access block and ACLs disabled: the same on every bucket, logs included."""

@@ -192,7 +192,10 @@ class TierScaling(Model):
                 "start_hour: 9, end_hour: 11, time_zone: UTC} (when it runs), or min >= 1"
             )
         if self.min > 0 and self.schedule is not None:
-            raise ValueError("schedule is only for a tier with min 0 (it is the signal that starts it from zero)")
+            raise ValueError(
+                "schedule is only for a tier with min 0 (the signal that starts it from zero); with min >= 1 "
+                "set schedule: null (the environment profile gives one to its scale-to-zero tiers)"
+            )
         return self
 
     @property
