@@ -25,7 +25,6 @@ What AWS needs of the combination:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pulumi
@@ -34,7 +33,7 @@ import pulumi_aws as aws
 from components.aws.policy_documents import assume_role
 from components.context import StackContext
 from components.specs import TierSpec
-from infra.config import ScaleSchedule, Tier
+from infra.config import ScaleSchedule, Tier, aws_accelerated
 
 # AMIs resolved by EC2 at launch from public SSM parameters: always current, no lookup here.
 AMI_PARAMETERS = {
@@ -44,15 +43,7 @@ AMI_PARAMETERS = {
 DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 ROOT_VOLUME_GB = {Tier.compute: 30, Tier.memory: 30, Tier.gpu: 100}
 SSM_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-# Instance families drawing on quotas a new account has at 0 (G and VT, P, Inf, Trn, DL).
-ACCELERATED_FAMILIES = ("g", "p", "inf", "trn", "dl", "vt")
 ON_DEMAND_CAPACITY_WAIT = "15m"
-
-
-def accelerated(size: str) -> bool:
-    """Whether an instance type is in an accelerated family (g4dn, p4d, inf2, trn1, dl1, vt1...)."""
-    family = re.match(r"[a-z]+", size)
-    return family is not None and family.group().startswith(ACCELERATED_FAMILIES)
 
 
 @dataclass(frozen=True)
@@ -144,7 +135,7 @@ class AwsCompute(pulumi.ComponentResource):
         # A version number (not "$Latest"): AWS starts an instance refresh only when it changes.
         version = template.latest_version.apply(str)
         # Capacity outside the program's control (spot, accelerated quotas) must not hold `up` hostage.
-        best_effort = spec.spot or spec.tier is Tier.gpu or accelerated(spec.size) or scaling.min == 0
+        best_effort = spec.spot or spec.tier is Tier.gpu or aws_accelerated(spec.size) or scaling.min == 0
         mixed_instances_policy = (
             aws.autoscaling.GroupMixedInstancesPolicyArgs(
                 instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(

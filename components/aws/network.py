@@ -207,16 +207,23 @@ class AwsNetwork(pulumi.ComponentResource):
         return document(own, aws_owned)
 
     def _tier_egress(self, args: AwsNetworkArgs) -> list[aws.ec2.SecurityGroupEgressArgs]:
-        def https(description: str, **target: pulumi.Input[list[pulumi.Input[str]]]) -> aws.ec2.SecurityGroupEgressArgs:
+        def https(
+            description: str, cidrs: list[str] | None = None, prefix_lists: list[pulumi.Input[str]] | None = None
+        ) -> aws.ec2.SecurityGroupEgressArgs:
             return aws.ec2.SecurityGroupEgressArgs(
-                protocol="tcp", from_port=HTTPS, to_port=HTTPS, description=description, **target
+                protocol="tcp",
+                from_port=HTTPS,
+                to_port=HTTPS,
+                description=description,
+                cidr_blocks=cidrs,
+                prefix_list_ids=prefix_lists,
             )
 
         if args.nat_gateway:
-            return [https("HTTPS out through the NAT gateways", cidr_blocks=["0.0.0.0/0"])]
+            return [https("HTTPS out through the NAT gateways", cidrs=["0.0.0.0/0"])]
         return [
-            https("HTTPS to the VPC's interface endpoints", cidr_blocks=[args.cidr]),
-            https("HTTPS to S3 through the gateway endpoint", prefix_list_ids=[self.s3_endpoint.prefix_list_id]),
+            https("HTTPS to the VPC's interface endpoints", cidrs=[args.cidr]),
+            https("HTTPS to S3 through the gateway endpoint", prefix_lists=[self.s3_endpoint.prefix_list_id]),
         ]
 
     def _nat(

@@ -42,6 +42,7 @@ from infra.config.providers import (
     CloudflareZone,
     DigitalOcean,
     GcpMachine,
+    aws_accelerated,
 )
 from infra.config.reading import cloudflare_api_token, from_pulumi, namespace_values, worker_secrets
 from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
@@ -75,6 +76,7 @@ __all__ = [
     "TierMachine",
     "TierScaling",
     "Usage",
+    "aws_accelerated",
     "cloudflare_api_token",
     "from_pulumi",
     "load_stack_file",

@@ -57,6 +57,15 @@ class ProviderBlock(Model):
         return {}
 
 
+# Instance families whose quotas a new account has at 0 vCPU: G and VT, P, Inf, Trn, DL.
+AWS_ACCELERATED_FAMILY = re.compile(r"^(g|p|inf|trn|dl|vt)[a-z]*\d")
+
+
+def aws_accelerated(size: str) -> bool:
+    """Whether an EC2 instance type is in an accelerated family (g4dn, p4d, inf2, trn1, dl1, vt1...)."""
+    return bool(AWS_ACCELERATED_FAMILY.match(size))
+
+
 class AwsNetwork(Model):
     cidr: Cidr = "10.20.0.0/16"
     """VPC address range (/16-/24)."""

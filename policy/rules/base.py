@@ -167,9 +167,6 @@ class Stack:
             if source.depends_on(prop, r.urn) or (known(value) and value and r.get(key) == value)
         ]
 
-    def by_urn(self, urn: str) -> Res | None:
-        return next((r for r in self.resources if r.urn == urn), None)
-
 
 Finding = tuple[str, str | None]  # (message, urn of the offending resource or None for the stack)
 

@@ -53,8 +53,9 @@ def cdn_stack(
         "media-sse",
         {"bucket": "qmoi-media", "rules": [{"applyServerSideEncryptionByDefault": default}]},
         bucket=[bucket.urn],
-        **({"rules": [key.urn]} if with_key else {}),
     )
+    if with_key:
+        sse.property_dependencies["rules"] = [key.urn]
     dist = record(
         "aws:cloudfront/distribution:Distribution",
         "dist",
@@ -138,11 +139,9 @@ def topic_stack(key_id: str | None = None, grant: bool = True) -> list[ResourceR
     )
     deps = {} if key_id else {"kmsMasterKeyId": [key.urn]}
     topic = record(
-        "aws:sns/topic:Topic",
-        "alerts",
-        {"kmsMasterKeyId": key_id or "arn:aws:kms:us-east-1:1:key/a", "tags": TAGS},
-        **deps,
+        "aws:sns/topic:Topic", "alerts", {"kmsMasterKeyId": key_id or "arn:aws:kms:us-east-1:1:key/a", "tags": TAGS}
     )
+    topic.property_dependencies.update(deps)
     alarm = record(
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         "cpu",
@@ -349,7 +348,7 @@ def test_an_s3_endpoint_limited_to_own_buckets_passes_and_a_default_one_fails(pa
 
 
 def test_egress_on_port_80_to_the_internet_fails(pack):
-    sg = {
+    sg: dict[str, Any] = {
         "vpcId": "v",
         "egress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}],
         "tags": TAGS,

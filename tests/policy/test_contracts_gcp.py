@@ -1,4 +1,3 @@
-
 """Google Cloud and shared deploy contracts through the real pack: a baseline passes, one change breaks it."""
 
 from __future__ import annotations
@@ -158,7 +157,7 @@ def test_a_build_account_that_reads_only_another_bucket_fails(pack):
 
 
 def test_a_budget_filtered_on_labels_fails(pack):
-    budget = {
+    budget: dict[str, Any] = {
         "billingAccount": "01A2B3-C4D5E6-F7A8B9",
         "budgetFilter": {"projects": ["projects/1"]},
         "amount": {"specifiedAmount": {"units": "100"}},

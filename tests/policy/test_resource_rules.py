@@ -34,7 +34,9 @@ AZURE_VMSS = {
     },
     "tags": TAGS,
 }
-KEY_POLICY = '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"kms:*","Resource":"*"}]}'
+KEY_POLICY = (
+    '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"kms:*","Resource":"*"}]}'
+)
 GCS_BUCKET = {
     "publicAccessPrevention": "enforced",
     "uniformBucketLevelAccess": True,

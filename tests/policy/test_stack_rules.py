@@ -149,7 +149,12 @@ def test_always_encrypted_r2_and_spaces_buckets_pass_with_a_stated_note(pack):
     records = [
         *compliant(),
         # Media is stateful: protected in prod, versioned where the provider can (R2 cannot).
-        record("cloudflare:index/r2Bucket:R2Bucket", "r2-media", {"accountId": "a", "name": "qmoi-prod-media"}, protect=True),
+        record(
+            "cloudflare:index/r2Bucket:R2Bucket",
+            "r2-media",
+            {"accountId": "a", "name": "qmoi-prod-media"},
+            protect=True,
+        ),
         record(
             "digitalocean:index/spacesBucket:SpacesBucket",
             "spaces-media",

@@ -13,6 +13,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from infra.config import aws_accelerated
 from policy.rules.base import CONTRACTS_AREA as AREA
 from policy.rules.base import Finding, Res, Stack, StackRule, get, is_true, items, known
 from policy.rules.contracts.documents import (
@@ -51,8 +52,6 @@ ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 SERVICE_POLICIES = (BUCKET_POLICY, "aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy")
 
-# Instance families whose quotas a new account has at 0 vCPU (G and VT, P, Inf, Trn, DL).
-ACCELERATED = re.compile(r"^(g|p|inf|trn|dl|vt)[a-z]*\d")
 PLAINTEXT_PORTS = (21, 23, 80)
 OPEN = ("0.0.0.0/0", "::/0")
 # Local Zones (us-east-1-bos-1a) and Wavelength Zones (us-east-1-wl1-bos-wlz-1) carry a suffix.
@@ -166,7 +165,7 @@ def _capacity_wait(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding
     for group in stack.of(GROUP):
         share = get(group.props, "mixedInstancesPolicy", "instancesDistribution", "onDemandPercentageAboveBaseCapacity")
         spot = known(share) and share is not None and float(share) < 100
-        accelerated = [t for t in _instance_types(stack, group) if ACCELERATED.match(t)]
+        accelerated = [t for t in _instance_types(stack, group) if aws_accelerated(t)]
         if not spot and not accelerated:
             continue
         timeout, ignore = group.get("waitForCapacityTimeout"), group.get("ignoreFailedScalingActivities")
