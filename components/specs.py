@@ -31,7 +31,14 @@ CORS_MAX_AGE_S = 3600  # browsers cache a CORS preflight for an hour
 CPU_ALERT_PERCENT = 85  # alert on a tier's CPU above this (the autoscaler targets ~60%)
 
 # Classes whose loss is a loss of data: versioned, protected in prod, retained on delete.
-STATEFUL_CLASSES = frozenset({BucketClass.artifacts, BucketClass.backups})
+# Media is user content with no other copy (a CDN is a cache of it); caches are disposable.
+STATEFUL_CLASSES = frozenset({BucketClass.artifacts, BucketClass.backups, BucketClass.media})
+
+# The object every CDN origin serves for the edge's health monitor, created by the program in
+# the bucket behind the CDN (a storage-backed CDN answers "/" with 403/404, never 2xx).
+HEALTH_OBJECT_KEY = ".well-known/qmoi-health"
+HEALTH_BODY = "ok\n"
+HEALTH_CACHE_CONTROL = "no-cache, max-age=0"  # probes reach the origin, not a stale cached copy
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,15 @@
 
 - origin access control (SigV4) so only this distribution can read the bucket, granted
   in the media bucket's policy, which this component owns (with the TLS-only statement);
+- the media bucket is SSE-KMS with its own key, and CloudFront can read nothing unless the
+  key policy lets `cloudfront.amazonaws.com` decrypt for this distribution (every object
+  would answer 403). The grant names the distribution's ARN, the distribution names the
+  bucket, the bucket's encryption names the key: so this component writes the whole key
+  policy (`aws.kms.KeyPolicy`, the key's only policy writer) after the distribution exists,
+  which breaks the cycle an inline key policy would make. Decrypt only: viewers only read;
+- a health object (`.well-known/qmoi-health`, "ok") in the media bucket, read through the
+  same path as real content (OAC, bucket policy, key policy), which the edge's monitor
+  probes: CloudFront answers "/" on a private bucket with 403;
 - viewers on HTTPS only, TLS 1.2 minimum (TLSv1.2_2021), compression, IPv6;
 - aliases from `cloudfront.domains` with an ACM certificate that must live in us-east-1,
   hence a provider for that region; the certificate is DNS-validated, and the records
@@ -11,14 +20,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.policy_documents import document, tls_only_statement
+from components.aws.policy_documents import AwsAccount, document, key_policy, service_grant, tls_only_statement
 from components.context import StackContext
+from components.specs import HEALTH_BODY, HEALTH_CACHE_CONTROL, HEALTH_OBJECT_KEY
 from infra.config import CdnPriceClass
 
 PRICE_CLASSES = {
@@ -34,8 +45,13 @@ MIN_TLS = "TLSv1.2_2021"
 @dataclass(frozen=True)
 class AwsCdnArgs:
     bucket: aws.s3.Bucket
+    # The bucket's own key: this component writes its policy (the storage component does not).
+    key: aws.kms.Key
     domains: list[str]
     price_class: CdnPriceClass
+    account: AwsAccount
+    # What the bucket policy must wait for (the bucket's public access block and ownership controls).
+    bucket_ready: Sequence[pulumi.Resource] = ()
 
 
 def validation_option(
@@ -50,6 +66,8 @@ def validation_option(
 
 class AwsCdn(pulumi.ComponentResource):
     distribution: aws.cloudfront.Distribution
+    key_policy: aws.kms.KeyPolicy
+    health_object: aws.s3.BucketObjectv2
     certificate: aws.acm.Certificate | None
     # Per domain, the DNS record ACM checks (CNAME), picked by domain name: ACM's order is not guaranteed.
     validation_records: dict[str, pulumi.Output[aws.acm.outputs.CertificateDomainValidationOption]]
@@ -130,20 +148,40 @@ class AwsCdn(pulumi.ComponentResource):
             tags=ctx.tags,
             opts=ctx.child(self),
         )
-        read_grant = pulumi.Output.all(args.bucket.arn, self.distribution.arn).apply(
-            lambda a: {
-                "Sid": "AllowCloudFrontRead",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudfront.amazonaws.com"},
-                "Action": "s3:GetObject",
-                "Resource": f"{a[0]}/*",
-                "Condition": {"StringEquals": {"AWS:SourceArn": a[1]}},
-            }
+        this_distribution = self.distribution.arn.apply(lambda arn: {"StringEquals": {"AWS:SourceArn": arn}})
+        read_grant = service_grant(
+            "AllowCloudFrontRead",
+            "cloudfront.amazonaws.com",
+            "s3:GetObject",
+            pulumi.Output.concat(args.bucket.arn, "/*"),
+            this_distribution,
         )
         aws.s3.BucketPolicy(
             f"{name}-media-policy",
             bucket=args.bucket.id,
             policy=document(tls_only_statement(args.bucket.arn), read_grant),
+            opts=ctx.child(self, depends_on=list(args.bucket_ready)),
+        )
+        decrypt_grant = service_grant(
+            "AllowCloudFrontDecrypt", "cloudfront.amazonaws.com", "kms:Decrypt", "*", this_distribution
+        )
+        self.key_policy = aws.kms.KeyPolicy(
+            f"{name}-media-key-policy",
+            key_id=args.key.key_id,
+            policy=key_policy(args.account, decrypt_grant),
+            opts=ctx.child(self, depends_on=[self.distribution]),
+        )
+        self.health_object = aws.s3.BucketObjectv2(
+            f"{name}-health",
+            bucket=args.bucket.bucket,
+            key=HEALTH_OBJECT_KEY,
+            content=HEALTH_BODY,
+            content_type="text/plain",
+            cache_control=HEALTH_CACHE_CONTROL,
+            server_side_encryption="aws:kms",
+            kms_key_id=args.key.arn,
+            bucket_key_enabled=True,
+            tags=ctx.tags_with(role="health-check"),
             opts=ctx.child(self),
         )
         self.register_outputs({"domain_name": self.distribution.domain_name})

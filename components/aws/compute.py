@@ -9,6 +9,18 @@ Per group: the tier's min/desired/max, spot through a mixed-instances policy whe
 tier is configured so (price-capacity-optimized, capacity rebalancing), a target-tracking
 CPU policy, and rolling instance refresh when the template changes. `desired_capacity` is
 ignored after creation because the autoscaler owns it.
+
+What AWS needs of the combination:
+- the group names the template's latest version *number*: AWS starts no instance refresh
+  for `$Latest`, so a changed template would never reach running instances;
+- spot and GPU groups do not make `pulumi up` wait for capacity (`wait_for_capacity_timeout`
+  "0", failed scaling activities ignored): spot capacity and G-family quotas (0 vCPU on a new
+  account) are outside the program's control, and the group keeps trying on its own.
+  On-demand groups wait up to 15 minutes and fail on a failed launch (quota, AMI, subnet);
+- a tier with min 0 starts from zero on its schedule (`autoscaling.<tier>.schedule`): CPU
+  target tracking has no datapoint while no instance runs, so it alone would never scale
+  out. Two scheduled actions set min/desired to the schedule's instances at its start and
+  back to 0 at its end; the group ignores later changes to `minSize` the schedule makes.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ import pulumi_aws as aws
 from components.aws.policy_documents import assume_role
 from components.context import StackContext
 from components.specs import TierSpec
-from infra.config import Tier
+from infra.config import ScaleSchedule, Tier, aws_accelerated
 
 # AMIs resolved by EC2 at launch from public SSM parameters: always current, no lookup here.
 AMI_PARAMETERS = {
@@ -31,6 +43,7 @@ AMI_PARAMETERS = {
 DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 ROOT_VOLUME_GB = {Tier.compute: 30, Tier.memory: 30, Tier.gpu: 100}
 SSM_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+ON_DEMAND_CAPACITY_WAIT = "15m"
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,10 @@ class AwsCompute(pulumi.ComponentResource):
     ) -> aws.autoscaling.Group:
         tier = spec.tier.value
         scaling = spec.scaling
+        # A version number (not "$Latest"): AWS starts an instance refresh only when it changes.
+        version = template.latest_version.apply(str)
+        # Capacity outside the program's control (spot, accelerated quotas) must not hold `up` hostage.
+        best_effort = spec.spot or spec.tier is Tier.gpu or aws_accelerated(spec.size) or scaling.min == 0
         mixed_instances_policy = (
             aws.autoscaling.GroupMixedInstancesPolicyArgs(
                 instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
@@ -128,7 +145,7 @@ class AwsCompute(pulumi.ComponentResource):
                 ),
                 launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
                     launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
-                        launch_template_id=template.id, version="$Latest"
+                        launch_template_id=template.id, version=version
                     ),
                     overrides=[
                         aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=spec.size)
@@ -156,13 +173,18 @@ class AwsCompute(pulumi.ComponentResource):
                 aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
                 for k, v in ctx.tags_with(tier=tier).items()
             ],
-            opts=ctx.child(self, ignore_changes=["desiredCapacity"]),
+            wait_for_capacity_timeout="0" if best_effort else ON_DEMAND_CAPACITY_WAIT,
+            ignore_failed_scaling_activities=best_effort,
+            # The autoscaler owns the desired capacity, and a schedule owns the minimum of its tier.
+            opts=ctx.child(self, ignore_changes=["desiredCapacity", *(["minSize"] if scaling.schedule else [])]),
             mixed_instances_policy=mixed_instances_policy,
             capacity_rebalance=True if spec.spot else None,
             launch_template=None
             if spec.spot
-            else aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version="$Latest"),
+            else aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version=version),
         )
+        if scaling.schedule is not None:
+            self._schedule(f"{name}-{tier}", group, scaling.schedule, ctx)
         aws.autoscaling.Policy(
             f"{name}-{tier}-cpu-target",
             autoscaling_group_name=group.name,
@@ -176,3 +198,18 @@ class AwsCompute(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         return group
+
+    def _schedule(self, name: str, group: aws.autoscaling.Group, schedule: ScaleSchedule, ctx: StackContext) -> None:
+        """Start the tier's instances at the schedule's start and return to zero at its end."""
+        for action, hour, count in (("start", schedule.start_hour, schedule.instances), ("stop", schedule.end_hour, 0)):
+            aws.autoscaling.Schedule(
+                f"{name}-{action}",
+                autoscaling_group_name=group.name,
+                scheduled_action_name=f"{action}-{schedule.days.lower()}-{hour:02d}h",
+                recurrence=schedule.cron(hour),
+                time_zone=schedule.time_zone,
+                min_size=count,
+                desired_capacity=count,
+                max_size=-1,  # leave the group's maximum alone
+                opts=ctx.child(self),
+            )

@@ -5,14 +5,22 @@ Each function gets its own role allowed only to write its own log group and X-Ra
 (so Lambda does not create one that never expires), X-Ray tracing, and memory/timeout from
 config. No function URL is created: functions are invoked by AWS services or IAM callers.
 Code is `functions/<name>/`, packaged by Pulumi as a zip archive.
+
+The log groups are encrypted with a customer-managed key of this component. CloudWatch Logs
+checks the key when the group is created: its policy must let the *regional* logs service
+principal (`logs.<region>.amazonaws.com`) use it, here only for this stack's function log
+groups (the `kms:EncryptionContext:aws:logs:arn` condition), or `pulumi up` fails on the group.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.policy_documents import assume_role, document
+from components.aws.keys import customer_key
+from components.aws.policy_documents import AwsAccount, assume_role, document, key_policy
 from components.context import StackContext
 from components.specs import FunctionPlan, FunctionsArgs
 
@@ -20,15 +28,50 @@ RUNTIME = "python3.12"
 HANDLER = "handler.handler"
 
 
+LOG_KEY_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+
+
+@dataclass(frozen=True)
+class AwsFunctionsArgs(FunctionsArgs):
+    account: AwsAccount | None = None
+
+
+def log_group_prefix(environment: str) -> str:
+    return f"/aws/lambda/qmoi-{environment}-"
+
+
 class AwsFunctions(pulumi.ComponentResource):
     functions: dict[str, aws.lambda_.Function]
+    log_key: aws.kms.Key | None
 
     def __init__(
-        self, name: str, args: FunctionsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: AwsFunctionsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:aws:Functions", name, None, opts)
+        self.log_key = None
+        if args.functions:
+            account = args.account or AwsAccount.lookup(self)
+            self.log_key = self._log_key(name, account, ctx)
         self.functions = {plan.name: self._function(name, plan, ctx) for plan in args.functions}
         self.register_outputs({f"{n}_function": f.name for n, f in self.functions.items()})
+
+    def _log_key(self, name: str, account: AwsAccount, ctx: StackContext) -> aws.kms.Key:
+        groups = account.arn("logs", f"log-group:{log_group_prefix(ctx.environment)}*")
+        logs_service = account.region.apply(lambda region: f"logs.{region}.amazonaws.com")
+        grant = pulumi.Output.all(logs_service, groups).apply(
+            lambda a: {
+                "Sid": "CloudWatchLogsEncryptsFunctionLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": a[0]},
+                "Action": LOG_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": a[1]}},
+            }
+        )
+        key = customer_key(
+            self, f"{name}-logs-key", "function-logs", "function log groups", key_policy(account, grant), ctx
+        )
+        return key
 
     def _function(self, name: str, plan: FunctionPlan, ctx: StackContext) -> aws.lambda_.Function:
         role_name = f"{name}-{plan.slug}"
@@ -38,6 +81,7 @@ class AwsFunctions(pulumi.ComponentResource):
             f"{role_name}-logs",
             name=f"/aws/lambda/{function_name}",
             retention_in_days=ctx.log_retention_days,
+            kms_key_id=self.log_key.arn if self.log_key else None,
             tags=tags,
             opts=ctx.child(self),
         )

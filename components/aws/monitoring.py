@@ -1,5 +1,11 @@
-"""AWS monitoring: an SNS topic (encrypted with the AWS-managed SNS key) with e-mail
-subscriptions, and CloudWatch alarms on each group's CPU and each function's errors."""
+"""AWS monitoring: an encrypted SNS topic with e-mail subscriptions, and CloudWatch alarms on
+each group's CPU and each function's errors.
+
+The topic is encrypted with a customer-managed key of this component whose policy lets
+CloudWatch (`cloudwatch.amazonaws.com`, for this account's alarms only) use it. With the
+AWS-managed `alias/aws/sns` key, whose policy cannot be edited, CloudWatch cannot publish:
+every alarm action fails and nobody is paged, while `pulumi up` succeeds.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.keys import customer_key
+from components.aws.policy_documents import AwsAccount, key_policy, service_grant
 from components.context import StackContext
 from components.specs import CPU_ALERT_PERCENT
 
@@ -18,20 +26,24 @@ PERIOD_S = 300
 class AwsMonitoringArgs:
     group_names: dict[str, pulumi.Input[str]]
     function_names: dict[str, pulumi.Input[str]]
+    account: AwsAccount | None = None
 
 
 class AwsMonitoring(pulumi.ComponentResource):
     topic: aws.sns.Topic
+    key: aws.kms.Key
     alarms: list[aws.cloudwatch.MetricAlarm]
 
     def __init__(
         self, name: str, args: AwsMonitoringArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:aws:Monitoring", name, None, opts)
+        account = args.account or AwsAccount.lookup(self)
+        self.key = self._key(name, account, ctx)
         self.topic = aws.sns.Topic(
             f"{name}-alerts",
             name=f"qmoi-{ctx.environment}-alerts",
-            kms_master_key_id="alias/aws/sns",
+            kms_master_key_id=self.key.arn,
             tags=ctx.tags,
             opts=ctx.child(self),
         )
@@ -65,6 +77,21 @@ class AwsMonitoring(pulumi.ComponentResource):
             for fn, function in args.function_names.items()
         ]
         self.register_outputs({"topic_arn": self.topic.arn})
+
+    def _key(self, name: str, account: AwsAccount, ctx: StackContext) -> aws.kms.Key:
+        """The topic's key: CloudWatch alarms of this account may encrypt what they publish."""
+        alarms = pulumi.Output.all(account.id, account.arn("cloudwatch", "alarm:*")).apply(
+            lambda a: {"StringEquals": {"aws:SourceAccount": a[0]}, "ArnLike": {"aws:SourceArn": a[1]}}
+        )
+        publish = service_grant(
+            "CloudWatchAlarmsPublish",
+            "cloudwatch.amazonaws.com",
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "*",
+            alarms,
+        )
+        key = customer_key(self, f"{name}-alerts-key", "alerts", "alert topic", key_policy(account, publish), ctx)
+        return key
 
     def _alarm(
         self,

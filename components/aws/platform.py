@@ -1,8 +1,10 @@
 """AwsPlatform: the AWS half of a stack, composed from the capability components.
 
 An explicit provider pins the configured region (no ambient AWS_REGION surprises); every
-child inherits it through `parent`. What other providers need (the CDN domain for the
-edge's origin pool) is exposed as typed attributes.
+child inherits it through `parent`. The account and partition that key policies and
+service-grant conditions name are looked up once and passed to every component. What other
+providers need (the CDN domain for the edge's origin pool, the health path its monitor
+probes) is exposed as typed attributes.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import pulumi_aws as aws
 from components.aws.budget import AwsBudget
 from components.aws.cdn import AwsCdn, AwsCdnArgs
 from components.aws.compute import AwsCompute, AwsComputeArgs
-from components.aws.functions import AwsFunctions
+from components.aws.functions import AwsFunctions, AwsFunctionsArgs
 from components.aws.monitoring import AwsMonitoring, AwsMonitoringArgs
-from components.aws.network import AwsNetwork, AwsNetworkArgs
+from components.aws.network import FLOW_LOG_PREFIX, AwsNetwork, AwsNetworkArgs
+from components.aws.policy_documents import AwsAccount
 from components.aws.storage import AwsStorage, AwsStorageArgs
 from components.platform import ProviderPlatform
-from components.specs import FunctionsArgs
+from components.specs import HEALTH_OBJECT_KEY
 from infra.config import BucketClass, Provider
 
 
@@ -40,12 +43,15 @@ class AwsPlatform(ProviderPlatform):
     def _compose(self, name: str) -> None:
         aws_config, ctx, child = self.config.aws, self.ctx, self.child
         cdn_enabled = aws_config.cloudfront.enabled
+        account = AwsAccount.lookup(self, aws_config.region)
         self.storage = AwsStorage(
             f"{name}-storage",
             AwsStorageArgs(
                 buckets=self.bucket_specs(aws_config.s3_bucket),
                 log_bucket_name=f"{aws_config.s3_bucket}-{self.environment}-logs",
                 external_policy=frozenset({BucketClass.media}) if cdn_enabled else frozenset(),
+                log_delivery_prefix=FLOW_LOG_PREFIX,
+                account=account,
             ),
             ctx,
             child,
@@ -60,6 +66,11 @@ class AwsPlatform(ProviderPlatform):
                 nat_gateway=nat,
                 ssm_endpoints=ssm_endpoints if ssm_endpoints is not None else not nat,
                 region=aws_config.region,
+                nat_per_zone=aws_config.network.nat_per_zone,
+                flow_logs=self.config.network.flow_logs,
+                flow_log_bucket_arn=self.storage.log_bucket.arn,
+                flow_log_ready=[self.storage.log_bucket_policy],
+                account=account,
             ),
             ctx,
             child,
@@ -75,7 +86,10 @@ class AwsPlatform(ProviderPlatform):
             child,
         )
         self.functions = AwsFunctions(
-            f"{name}-functions", FunctionsArgs(self.function_plans(aws_config.lambda_functions)), ctx, child
+            f"{name}-functions",
+            AwsFunctionsArgs(self.function_plans(aws_config.lambda_functions), account=account),
+            ctx,
+            child,
         )
         self.cdn = None
         if cdn_enabled:
@@ -83,8 +97,11 @@ class AwsPlatform(ProviderPlatform):
                 f"{name}-cdn",
                 AwsCdnArgs(
                     bucket=self.storage.buckets[BucketClass.media],
+                    key=self.storage.keys[BucketClass.media],
                     domains=aws_config.cloudfront.domains,
                     price_class=self.config.cdn_price_class,
+                    account=account,
+                    bucket_ready=self.storage.hardening[BucketClass.media],
                 ),
                 ctx,
                 child,
@@ -95,6 +112,7 @@ class AwsPlatform(ProviderPlatform):
             AwsMonitoringArgs(
                 group_names={t.value: g.name for t, g in self.compute.groups.items()},
                 function_names={n: f.name for n, f in self.functions.functions.items()},
+                account=account,
             ),
             ctx,
             child,
@@ -104,6 +122,11 @@ class AwsPlatform(ProviderPlatform):
     def origin(self) -> pulumi.Output[str] | None:
         """The CloudFront hostname: the AWS origin pool of the multi-cloud edge."""
         return self.cdn.distribution.domain_name if self.cdn else None
+
+    @property
+    def health_path(self) -> str | None:
+        """The health object the CDN component puts in the media bucket (served through CloudFront)."""
+        return f"/{HEALTH_OBJECT_KEY}" if self.cdn else None
 
     @property
     def certificate_validation_records(
@@ -121,6 +144,7 @@ class AwsPlatform(ProviderPlatform):
         }
         if self.origin is not None:
             outputs["cdn_domain"] = self.origin
+            outputs["health_path"] = self.health_path
         if self.cdn is not None and self.cdn.certificate is not None:
             # The DNS records ACM waits for before the distribution can use the certificate.
             outputs["certificate_validation_records"] = self.cdn.certificate.domain_validation_options.apply(

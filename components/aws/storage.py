@@ -1,24 +1,37 @@
-"""AWS storage: one S3 bucket per bucket class, a KMS key, and an access-log bucket.
+"""AWS storage: one S3 bucket per bucket class, KMS keys, and an access-log bucket.
 
 Every bucket gets, by default:
 - SSE-KMS with a customer-managed key (rotation on) and an S3 bucket key (fewer KMS calls);
-  a class may opt out with `encryption: false`, which the policy pack then flags;
+  a class may opt out with `encryption: false`, which the policy pack then flags. Media has
+  a key of its own: the CDN that serves it must be allowed to decrypt in the key policy,
+  and that grant stays off the key of artifacts, caches and backups;
+- an explicit key policy on every key (the account administers it through IAM). Where
+  another component owns a class's policies (`external_policy`, e.g. the CDN for media, whose
+  grant names the distribution), that component writes the key policy as well, once;
 - all four public-access-block flags and BucketOwnerEnforced (ACLs disabled);
 - a bucket policy denying non-TLS requests (except where another component owns the
-  policy, e.g. the CDN writes the media bucket's policy with its own grant added);
-- versioning for stateful classes, lifecycle rules from the class intent, and access logs.
+  policy, e.g. the CDN writes the media bucket's policy with its own grant added), applied
+  after the public access block and ownership controls (S3 serialises those writes);
+- versioning for stateful classes (media included), lifecycle rules from the class intent,
+  and access logs.
 
 The log bucket uses SSE-S3 because S3 server access logging cannot write to SSE-KMS buckets.
+Its policy grants the S3 logging service (only for this account's class buckets) and, when
+asked (`log_delivery_prefix`), AWS log delivery for VPC flow logs under that prefix, both
+conditioned on the source account and resources: without the conditions any bucket or log
+source of any account could write here at this account's cost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.policy_documents import document, tls_only_statement
+from components.aws.keys import customer_key
+from components.aws.policy_documents import AwsAccount, document, key_policy, service_grant, tls_only_statement
 from components.context import StackContext
 from components.specs import ABORT_MULTIPART_DAYS, CORS_MAX_AGE_S, BucketSpec, StorageTier
 from infra.config import BucketClass
@@ -30,8 +43,16 @@ LOG_RETENTION_DAYS = 365
 class AwsStorageArgs:
     buckets: list[BucketSpec]
     log_bucket_name: str
-    # Classes whose bucket policy another component writes (it must include TLS-only).
+    # Classes whose bucket policy and key policy another component writes (it must include
+    # TLS-only and keep the account administering the key).
     external_policy: frozenset[BucketClass] = field(default_factory=frozenset)
+    # A prefix of the log bucket that AWS log delivery (VPC flow logs) writes under, if any.
+    log_delivery_prefix: str | None = None
+    account: AwsAccount | None = None
+
+
+# Classes with a key of their own: served by another AWS service that must be able to decrypt.
+OWN_KEY_CLASSES = frozenset({BucketClass.media})
 
 
 # The provider-neutral cold tiers, as S3 storage classes.
@@ -69,35 +90,39 @@ class AwsStorage(pulumi.ComponentResource):
 
     buckets: dict[BucketClass, aws.s3.Bucket]
     key: aws.kms.Key
+    keys: dict[BucketClass, aws.kms.Key]
     log_bucket: aws.s3.Bucket
+    log_bucket_policy: aws.s3.BucketPolicy
+    # What a bucket policy written by another component must wait for (public access block, ownership).
+    hardening: dict[BucketClass, list[pulumi.Resource]]
 
     def __init__(
         self, name: str, args: AwsStorageArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:aws:Storage", name, None, opts)
-        self.key = aws.kms.Key(
-            f"{name}-key",
-            description=f"qmoi {ctx.environment} storage encryption",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            tags=ctx.tags_with(role="storage-key"),
-            opts=ctx.child(self, stateful=True),
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=f"alias/qmoi-{ctx.environment}-storage",
-            target_key_id=self.key.key_id,
-            opts=ctx.child(self),
-        )
-        self.log_bucket = self._log_bucket(name, args.log_bucket_name, ctx)
+        account = args.account or AwsAccount.lookup(self)
+        self.key = customer_key(self, f"{name}-key", "storage", "storage encryption", key_policy(account), ctx)
+        self.keys = {}
+        for spec in args.buckets:
+            cls = spec.bucket_class
+            if cls in OWN_KEY_CLASSES:
+                # Where the CDN serves the class, it writes this key's policy (naming its distribution).
+                policy = None if cls in args.external_policy else key_policy(account)
+                self.keys[cls] = customer_key(
+                    self, f"{name}-{cls.value}-key", cls.value, f"{cls.value} encryption", policy, ctx
+                )
+            else:
+                self.keys[cls] = self.key
+        self.log_bucket = self._log_bucket(name, args, account, ctx)
+        self.hardening = {}
         self.buckets = {spec.bucket_class: self._bucket(name, spec, args, ctx) for spec in args.buckets}
         self.register_outputs(
             {f"{c.value}_bucket": b.bucket for c, b in self.buckets.items()} | {"key_arn": self.key.arn}
         )
 
-    def _hardening(self, name: str, bucket: aws.s3.Bucket, ctx: StackContext) -> None:
+    def _hardening(self, name: str, bucket: aws.s3.Bucket, ctx: StackContext) -> list[pulumi.Resource]:
         """Public access block and ACLs disabled: the same on every bucket, logs included."""
-        aws.s3.BucketPublicAccessBlock(
+        block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,
             block_public_acls=True,
@@ -106,19 +131,59 @@ class AwsStorage(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=ctx.child(self, depends_on=[bucket]),
         )
-        aws.s3.BucketOwnershipControls(
+        ownership = aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
             bucket=bucket.id,
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
             opts=ctx.child(self),
         )
+        return [block, ownership]
 
-    def _log_bucket(self, name: str, bucket_name: str, ctx: StackContext) -> aws.s3.Bucket:
+    def _log_grants(
+        self, bucket: aws.s3.Bucket, args: AwsStorageArgs, account: AwsAccount
+    ) -> list[pulumi.Output[dict[str, Any]]]:
+        """S3 server access logs from this account's class buckets; AWS log delivery under its prefix."""
+        sources = pulumi.Output.all(
+            *[pulumi.Output.concat("arn:", account.partition, ":s3:::", b.name) for b in args.buckets]
+        )
+        grants = [
+            service_grant(
+                "AllowS3ServerAccessLogs",
+                "logging.s3.amazonaws.com",
+                "s3:PutObject",
+                pulumi.Output.concat(bucket.arn, "/*"),
+                pulumi.Output.all(account.id, sources).apply(
+                    lambda a: {"StringEquals": {"aws:SourceAccount": a[0]}, "ArnLike": {"aws:SourceArn": a[1]}}
+                ),
+            )
+        ]
+        if args.log_delivery_prefix:
+            source = pulumi.Output.all(account.id, account.arn("logs", "*")).apply(
+                lambda a: {"StringEquals": {"aws:SourceAccount": a[0]}, "ArnLike": {"aws:SourceArn": a[1]}}
+            )
+            write_condition = source.apply(
+                lambda c: {**c, "StringEquals": {**c["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"}}
+            )
+            prefix = pulumi.Output.concat(bucket.arn, f"/{args.log_delivery_prefix}/AWSLogs/", account.id, "/*")
+            grants += [
+                service_grant(
+                    "AWSLogDeliveryWrite", "delivery.logs.amazonaws.com", "s3:PutObject", prefix, write_condition
+                ),
+                service_grant(
+                    "AWSLogDeliveryAclCheck", "delivery.logs.amazonaws.com", "s3:GetBucketAcl", bucket.arn, source
+                ),
+            ]
+        return grants
+
+    def _log_bucket(self, name: str, args: AwsStorageArgs, account: AwsAccount, ctx: StackContext) -> aws.s3.Bucket:
         role = f"{name}-logs"
         bucket = aws.s3.Bucket(
-            role, bucket=bucket_name, tags=ctx.tags_with(role="access-logs"), opts=ctx.child(self, stateful=True)
+            role,
+            bucket=args.log_bucket_name,
+            tags=ctx.tags_with(role="access-logs"),
+            opts=ctx.child(self, stateful=True),
         )
-        self._hardening(role, bucket, ctx)
+        hardening = self._hardening(role, bucket, ctx)
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{role}-encryption",
             bucket=bucket.id,
@@ -144,20 +209,11 @@ class AwsStorage(pulumi.ComponentResource):
             ],
             opts=ctx.child(self),
         )
-        logging_grant = pulumi.Output.all(bucket.arn).apply(
-            lambda a: {
-                "Sid": "AllowS3ServerAccessLogs",
-                "Effect": "Allow",
-                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"{a[0]}/*",
-            }
-        )
-        aws.s3.BucketPolicy(
+        self.log_bucket_policy = aws.s3.BucketPolicy(
             f"{role}-policy",
             bucket=bucket.id,
-            policy=document(tls_only_statement(bucket.arn), logging_grant),
-            opts=ctx.child(self),
+            policy=document(tls_only_statement(bucket.arn), *self._log_grants(bucket, args, account)),
+            opts=ctx.child(self, depends_on=hardening),
         )
         return bucket
 
@@ -170,7 +226,7 @@ class AwsStorage(pulumi.ComponentResource):
             tags=ctx.tags_with(**{"bucket-class": spec.bucket_class.value}),
             opts=ctx.child(self, stateful=spec.stateful),
         )
-        self._hardening(role, bucket, ctx)
+        self.hardening[spec.bucket_class] = self._hardening(role, bucket, ctx)
         if spec.settings.encryption:
             aws.s3.BucketServerSideEncryptionConfiguration(
                 f"{role}-encryption",
@@ -178,7 +234,7 @@ class AwsStorage(pulumi.ComponentResource):
                 rules=[
                     aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                         apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
+                            sse_algorithm="aws:kms", kms_master_key_id=self.keys[spec.bucket_class].arn
                         ),
                         bucket_key_enabled=True,
                     )
@@ -222,6 +278,6 @@ class AwsStorage(pulumi.ComponentResource):
                 f"{role}-policy",
                 bucket=bucket.id,
                 policy=document(tls_only_statement(bucket.arn)),
-                opts=ctx.child(self),
+                opts=ctx.child(self, depends_on=self.hardening[spec.bucket_class]),
             )
         return bucket

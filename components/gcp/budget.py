@@ -1,10 +1,14 @@
 """GCP budget: a monthly Cloud Billing budget on the billing account, scoped to the project.
 
-The filter is the project and the stack's `environment` label, so stacks sharing a project
-each watch their own spend. Threshold rules at the forecast percentage (80% by default, of
-forecasted spend) and the actual percentage (100%, of current spend); alerts go to the
-stack's e-mail notification channels as well as the billing account's administrators.
-Budgets only alert: they never stop spending.
+The filter is the stack's project only, never a label: a label filter counts only labelled
+usage, and much of the spend carries no label (Cloud CDN and load balancer egress, Cloud NAT,
+logging, builds, Artifact Registry, key versions). Each environment has its own project
+(`gcp.project_id` per stack file), which is what makes a per-project budget per-environment.
+
+Threshold rules at the forecast percentage (80% by default, of forecasted spend) and the
+actual percentage (100%, of current spend); alerts go to the stack's e-mail notification
+channels as well as the billing account's administrators. Budgets only alert: they never
+stop spending.
 """
 
 from __future__ import annotations
@@ -53,7 +57,6 @@ class GcpBudget(pulumi.ComponentResource):
             amount=amount(args.limit_usd),
             budget_filter=gcp.billing.BudgetBudgetFilterArgs(
                 projects=[pulumi.Output.concat("projects/", args.project_number)],
-                labels={"environment": ctx.environment},
                 calendar_period="MONTH",
                 credit_types_treatment="INCLUDE_ALL_CREDITS",
             ),

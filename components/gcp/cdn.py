@@ -2,11 +2,16 @@
 
 - a backend bucket with Cloud CDN on (static content cached, negative caching, stale
   content served while the origin revalidates) and automatic compression;
-- the media bucket stays private (uniform access, public access prevention enforced):
-  Cloud CDN fills its cache as the Cloud CDN service agent
-  (`service-<project number>@cloud-cdn-fill.iam.gserviceaccount.com`), which this
-  component grants `roles/storage.objectViewer` on that bucket only; no `allUsers`
-  binding exists, and the bucket's own endpoints keep refusing anonymous reads;
+- the media bucket's objects are readable by anyone (the storage component's `public_read`,
+  object GET only, no listing), and the backend is created after that grant. Cloud CDN does
+  not validate unsigned requests: it forwards them to Cloud Storage as they are, so a
+  private bucket would answer every viewer (and the edge's monitor) with 403. Its cache-fill
+  service agent (`service-<number>@cloud-cdn-fill`) reads only for *signed* requests, and
+  exists only once a signed URL key has been added to a backend in the project: granting it
+  on a fresh project fails `pulumi up`. Nothing here signs URLs, so no key and no grant;
+- a health object (`.well-known/qmoi-health`, "ok") in the media bucket, which the edge's
+  monitor probes through the load balancer (a backend bucket without a main page answers
+  "/" with 404);
 - a Google-managed certificate for `cdn.domains` (it becomes ACTIVE once the domains'
   DNS points at the global address), an SSL policy with the MODERN profile and TLS 1.2
   minimum, a target HTTPS proxy, a global IPv4 address and a forwarding rule on 443
@@ -20,12 +25,14 @@ global address, which is also what lets Google provision the certificate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
 from components.context import StackContext
+from components.specs import HEALTH_BODY, HEALTH_CACHE_CONTROL, HEALTH_OBJECT_KEY
 
 SSL_PROFILE = "MODERN"
 MIN_TLS = "TLS_1_2"
@@ -38,11 +45,13 @@ MAX_TTL_S = 86400
 class GcpCdnArgs:
     bucket: gcp.storage.Bucket
     domains: list[str]
-    project_number: pulumi.Input[str]
+    # The grant that lets anonymous requests read the bucket's objects (the backend waits for it).
+    bucket_readable: Sequence[pulumi.Resource] = ()
 
 
 class GcpCdn(pulumi.ComponentResource):
     backend: gcp.compute.BackendBucket
+    health_object: gcp.storage.BucketObject
     address: gcp.compute.GlobalAddress
     certificate: gcp.compute.ManagedSslCertificate
     ssl_policy: gcp.compute.SSLPolicy
@@ -55,14 +64,13 @@ class GcpCdn(pulumi.ComponentResource):
         super().__init__("qmoi:gcp:Cdn", name, None, opts)
         prefix = f"qmoi-{ctx.environment}-media"
         self.domains = list(args.domains)
-        fill_agent = pulumi.Output.concat(
-            "serviceAccount:service-", args.project_number, "@cloud-cdn-fill.iam.gserviceaccount.com"
-        )
-        reader = gcp.storage.BucketIAMMember(
-            f"{name}-cdn-fill-reader",
+        self.health_object = gcp.storage.BucketObject(
+            f"{name}-health",
             bucket=args.bucket.name,
-            role="roles/storage.objectViewer",
-            member=fill_agent,
+            name=HEALTH_OBJECT_KEY,
+            content=HEALTH_BODY,
+            content_type="text/plain",
+            cache_control=HEALTH_CACHE_CONTROL,
             opts=ctx.child(self),
         )
         self.backend = gcp.compute.BackendBucket(
@@ -81,7 +89,7 @@ class GcpCdn(pulumi.ComponentResource):
                 serve_while_stale=MAX_TTL_S,
                 request_coalescing=True,
             ),
-            opts=ctx.child(self, depends_on=[reader]),
+            opts=ctx.child(self, depends_on=list(args.bucket_readable)),
         )
         url_map = gcp.compute.URLMap(
             f"{name}-urlmap", name=prefix, default_service=self.backend.id, opts=ctx.child(self)

@@ -19,7 +19,10 @@ Defaults per instance template:
 Per group: regional (instances spread over the region's zones; the GPU tier lets the group
 pick zones with capacity), autohealing on a TCP health check, proactive rolling updates,
 and an autoscaler with the tier's CPU target, min/max from the environment's profile and
-scale-in control (at most one instance removed per 10 minutes). The health check probes
+scale-in control (at most one instance removed per 10 minutes). A tier with min 0 also gets
+its schedule as a scaling schedule (the schedule's instances during its window): CPU
+utilisation is a per-instance metric with no data at zero instances, so CPU alone would
+never start the tier. The health check probes
 the SSH port: VM liveness that works before any workload is deployed; point it at the
 workload's port once one serves there.
 """
@@ -237,6 +240,19 @@ class GcpCompute(pulumi.ComponentResource):
         ctx: StackContext,
     ) -> gcp.compute.RegionAutoscaler:
         scaling = spec.scaling
+        schedules = None
+        if scaling.schedule is not None:
+            window = scaling.schedule
+            schedules = [
+                gcp.compute.RegionAutoscalerAutoscalingPolicyScalingScheduleArgs(
+                    name=f"{spec.tier.value}-{window.days.lower()}-{window.start_hour:02d}h",
+                    schedule=window.cron(window.start_hour),
+                    duration_sec=(window.end_hour - window.start_hour) * 3600,
+                    min_required_replicas=window.instances,
+                    time_zone=window.time_zone,
+                    description=f"qmoi {ctx.environment} {spec.tier.value}: start from zero",
+                )
+            ]
         return gcp.compute.RegionAutoscaler(
             f"{name}-{spec.tier.value}-autoscaler",
             name=f"qmoi-{ctx.environment}-{spec.tier.value}",
@@ -256,6 +272,7 @@ class GcpCompute(pulumi.ComponentResource):
                     ),
                     time_window_sec=SCALE_IN_WINDOW_S,
                 ),
+                scaling_schedules=schedules,
             ),
             opts=ctx.child(self),
         )

@@ -2,23 +2,27 @@
 
 - custom-mode VPC (no auto-created subnetworks in every region), regional routing;
 - one subnetwork in the stack's region with Private Google Access (instances without
-  external IPs still reach Google APIs) and VPC flow logs (sampled at 50%);
+  external IPs still reach Google APIs) and VPC flow logs as the environment says
+  (`network.flow_logs`: aggregation interval, sampling, metadata; light outside prod, since
+  flow logs are billed by volume);
 - firewall rules on the tier network tag only: the Google health-check ranges on the
   health-check port (autohealing) and the IAP TCP-forwarding range on SSH (OS Login
   through IAP, no bastion); nothing from 0.0.0.0/0. All other ingress hits the VPC's
-  implied deny; egress stays the implied allow;
+  implied deny; egress stays the implied allow. Only the SSH rule logs its connections
+  (security-relevant, rare); the health-check rule would log a probe every 10 s per VM;
 - Cloud Router + Cloud NAT only when `network.nat_gateway` is set: without it instances
   have no internet egress (dev), with it they share auto-allocated NAT addresses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from components.context import StackContext
+from infra.config import FlowLogs
 
 # Google's documented source ranges for health checks and IAP TCP forwarding.
 HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
@@ -32,6 +36,15 @@ class GcpNetworkArgs:
     region: str
     nat_gateway: bool
     health_check_port: int
+    flow_logs: FlowLogs = field(default_factory=FlowLogs)
+
+
+def flow_log_config(flow_logs: FlowLogs) -> gcp.compute.SubnetworkLogConfigArgs:
+    return gcp.compute.SubnetworkLogConfigArgs(
+        aggregation_interval=f"INTERVAL_{flow_logs.interval_minutes}_MIN",
+        flow_sampling=flow_logs.sampling,
+        metadata="INCLUDE_ALL_METADATA" if flow_logs.metadata else "EXCLUDE_ALL_METADATA",
+    )
 
 
 class GcpNetwork(pulumi.ComponentResource):
@@ -61,9 +74,7 @@ class GcpNetwork(pulumi.ComponentResource):
             region=args.region,
             ip_cidr_range=args.cidr,
             private_ip_google_access=True,
-            log_config=gcp.compute.SubnetworkLogConfigArgs(
-                aggregation_interval="INTERVAL_5_SEC", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
-            ),
+            log_config=flow_log_config(args.flow_logs),
             opts=ctx.child(self),
         )
         self.firewalls = [
@@ -74,6 +85,7 @@ class GcpNetwork(pulumi.ComponentResource):
                 list(HEALTH_CHECK_RANGES),
                 args.health_check_port,
                 ctx,
+                logged=False,
             ),
             self._allow(
                 f"{name}-allow-iap-ssh",
@@ -110,7 +122,15 @@ class GcpNetwork(pulumi.ComponentResource):
         self.register_outputs({"network": self.network.self_link, "subnetwork": self.subnetwork.self_link})
 
     def _allow(
-        self, resource: str, name: str, description: str, sources: list[str], port: int, ctx: StackContext
+        self,
+        resource: str,
+        name: str,
+        description: str,
+        sources: list[str],
+        port: int,
+        ctx: StackContext,
+        *,
+        logged: bool = True,
     ) -> gcp.compute.Firewall:
         return gcp.compute.Firewall(
             resource,
@@ -122,6 +142,6 @@ class GcpNetwork(pulumi.ComponentResource):
             source_ranges=sources,
             target_tags=[self.tier_tag],
             allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[str(port)])],
-            log_config=gcp.compute.FirewallLogConfigArgs(metadata="INCLUDE_ALL_METADATA"),
+            log_config=gcp.compute.FirewallLogConfigArgs(metadata="EXCLUDE_ALL_METADATA") if logged else None,
             opts=ctx.child(self),
         )

@@ -20,6 +20,7 @@ from components.gcp.monitoring import GcpMonitoring, GcpMonitoringArgs
 from components.gcp.network import GcpNetwork, GcpNetworkArgs
 from components.gcp.storage import GcpStorage, GcpStorageArgs
 from components.platform import ProviderPlatform
+from components.specs import HEALTH_OBJECT_KEY
 from infra.config import BucketClass, Provider
 
 
@@ -35,8 +36,13 @@ class GcpPlatform(ProviderPlatform):
     budget: GcpBudget
     monitoring: GcpMonitoring
 
+    @property
+    def _project(self) -> str:
+        # Validation requires a project whenever gcp is enabled.
+        return self.config.gcp.project_id or ""
+
     def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
-        project = self.config.gcp.project_id
+        project = self._project
         return gcp.Provider(
             f"{name}-provider",
             project=project,
@@ -48,7 +54,7 @@ class GcpPlatform(ProviderPlatform):
 
     def _compose(self, name: str) -> None:
         gcp_config, ctx, child = self.config.gcp, self.ctx, self.child
-        project = gcp_config.project_id
+        project = self._project
         project_number = gcp.organizations.get_project_output(
             project_id=project, opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider)
         ).number
@@ -60,6 +66,7 @@ class GcpPlatform(ProviderPlatform):
                 log_bucket_name=f"{gcp_config.storage_bucket}-{self.environment}-logs",
                 location=gcp_config.region.upper(),
                 cmek=gcp_config.cmek,
+                public_read=frozenset({BucketClass.media}) if gcp_config.cdn.enabled else frozenset(),
             ),
             ctx,
             child,
@@ -71,6 +78,7 @@ class GcpPlatform(ProviderPlatform):
                 region=gcp_config.region,
                 nat_gateway=self.config.network.nat_gateway,
                 health_check_port=HEALTH_CHECK_PORT,
+                flow_logs=self.config.network.flow_logs,
             ),
             ctx,
             child,
@@ -108,7 +116,7 @@ class GcpPlatform(ProviderPlatform):
                 GcpCdnArgs(
                     bucket=self.storage.buckets[BucketClass.media],
                     domains=gcp_config.cdn.domains,
-                    project_number=project_number,
+                    bucket_readable=[self.storage.public_grants[BucketClass.media]],
                 ),
                 ctx,
                 child,
@@ -145,6 +153,11 @@ class GcpPlatform(ProviderPlatform):
         return self.cdn.hostname if self.cdn else None
 
     @property
+    def health_path(self) -> str | None:
+        """The health object the CDN component puts in the media bucket (served by the load balancer)."""
+        return f"/{HEALTH_OBJECT_KEY}" if self.cdn else None
+
+    @property
     def cdn_address(self) -> pulumi.Output[str] | None:
         """The HTTPS load balancer's global IPv4 address: `cdn_domains` need DNS-only A records to it."""
         return self.cdn.address.address if self.cdn else None
@@ -164,4 +177,5 @@ class GcpPlatform(ProviderPlatform):
         if self.cdn is not None:
             outputs["cdn_address"] = self.cdn.address.address
             outputs["cdn_domain"] = self.cdn.hostname
+            outputs["health_path"] = self.health_path
         return outputs

@@ -2,14 +2,17 @@
 
 Every bucket gets, by default:
 - uniform bucket-level access (IAM only, no object ACLs) and public access prevention
-  `enforced`, so no IAM binding can ever make it public (the CDN reads it through a
-  service agent, not allUsers);
+  `enforced`, so no IAM binding can ever make it public. The one exception is a class served
+  by Cloud CDN (`public_read`, media when the CDN is on): Cloud CDN forwards unsigned requests
+  to Cloud Storage as they are, so a private bucket answers every viewer with 403. Its objects
+  are readable by anyone (`roles/storage.legacyObjectReader`: objects.get only, no listing,
+  no bucket metadata); what the CDN publishes is public anyway;
 - encryption at rest: Google-managed keys always; with `gcp.cmek: true` a KMS key ring and
   key (rotated every 90 days) in the bucket's region, with the Cloud Storage service agent
   granted encrypter/decrypter on it (the tiers' boot disks use the same key). A class with
   `encryption: false` keeps Google's default encryption only (Cloud Storage cannot store
   unencrypted data);
-- versioning for stateful classes (artifacts, backups), and lifecycle rules from the class
+- versioning for stateful classes (artifacts, backups, media), and lifecycle rules from the class
   intent: delete after N days (caches), NEARLINE then COLDLINE (the shared "infrequent"
   and "archive" tiers), then ARCHIVE after a year for archived classes kept that long
   (backups; Archive's 365-day minimum storage makes it wrong any earlier); non-current
@@ -23,7 +26,7 @@ Every bucket gets, by default:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -41,6 +44,8 @@ STORAGE_CLASSES = {StorageTier.infrequent: "NEARLINE", StorageTier.archive: "COL
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 # Google's group that writes Cloud Storage usage and storage logs.
 STORAGE_ANALYTICS = "group:cloud-storage-analytics@google.com"
+# Read one object by name: storage.objects.get, without storage.objects.list (no listing).
+PUBLIC_OBJECT_READER = "roles/storage.legacyObjectReader"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class GcpStorageArgs:
     log_bucket_name: str
     location: str
     cmek: bool = False
+    # Classes served to anonymous viewers by Cloud CDN: objects readable by anyone (see above).
+    public_read: frozenset[BucketClass] = field(default_factory=frozenset)
 
 
 def _rule(
@@ -103,6 +110,8 @@ class GcpStorage(pulumi.ComponentResource):
     buckets: dict[BucketClass, gcp.storage.Bucket]
     log_bucket: gcp.storage.Bucket
     key: gcp.kms.CryptoKey | None
+    # Per public-read class, the grant that makes its objects readable (what serving waits for).
+    public_grants: dict[BucketClass, gcp.storage.BucketIAMMember]
 
     def __init__(
         self, name: str, args: GcpStorageArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -115,6 +124,17 @@ class GcpStorage(pulumi.ComponentResource):
             key_grant = [grant]
         self.log_bucket = self._log_bucket(name, args, ctx)
         self.buckets = {spec.bucket_class: self._bucket(name, spec, args, ctx, key_grant) for spec in args.buckets}
+        self.public_grants = {
+            cls: gcp.storage.BucketIAMMember(
+                f"{name}-{cls.value}-public-read",
+                bucket=bucket.name,
+                role=PUBLIC_OBJECT_READER,
+                member="allUsers",
+                opts=ctx.child(self),
+            )
+            for cls, bucket in self.buckets.items()
+            if cls in args.public_read
+        }
         self.register_outputs(
             {f"{c.value}_bucket": b.name for c, b in self.buckets.items()} | {"log_bucket": self.log_bucket.name}
         )
@@ -188,7 +208,7 @@ class GcpStorage(pulumi.ComponentResource):
             location=args.location,
             storage_class="STANDARD",
             uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
+            public_access_prevention="inherited" if spec.bucket_class in args.public_read else "enforced",
             force_destroy=spec.bucket_class is BucketClass.caches,
             versioning=gcp.storage.BucketVersioningArgs(enabled=spec.settings.versioning),
             lifecycle_rules=lifecycle_rules(spec),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file, validate
+from policy.rules import RULES
 
 POLICY_DIR = ROOT / "policy"
 CONFIG_DIR = POLICY_DIR / "config"
@@ -26,8 +27,9 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
         "monthlyBudgetUsd": config.budget.monthly_usd,
         "budgetProviders": [p.value for p in BUDGET_PROVIDERS],
     }
-    return {
-        "prod-stateful-protected": {"environment": config.environment.value},
+    # Every rule that judges by environment (prod protection, NAT per zone, ...) is told the stack's.
+    environment = {r.name: {"environment": config.environment.value} for r in RULES if "environment" in r.config}
+    return environment | {
         "budget-per-provider": dict(budget),
         "budget-limits-within-stack-budget": dict(budget),
         "estimated-cost-within-budget": dict(budget),

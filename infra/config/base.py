@@ -119,6 +119,50 @@ Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")]
 # --- cross-cutting settings ---------------------------------------------------------
 
 
+WEEKDAY = r"(MON|TUE|WED|THU|FRI|SAT|SUN)"
+DAYS_PATTERN = rf"^{WEEKDAY}(-{WEEKDAY})?(,{WEEKDAY}(-{WEEKDAY})?)*$"
+_WEEK = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+WEEKS_PER_MONTH = 52 / 12
+
+
+class ScaleSchedule(Model):
+    """When a tier that scales to zero runs: from `start_hour` to `end_hour` on `days`, in `time_zone`.
+
+    CPU target tracking has no datapoint while no instance runs, so a tier with min 0 would
+    never start on CPU alone; the schedule is the signal that exists at zero instances.
+    """
+
+    days: str = Field(default="MON-FRI", pattern=DAYS_PATTERN, description="Cron day-of-week field, e.g. MON-FRI.")
+    start_hour: int = Field(default=9, ge=0, le=22, description="Hour the tier starts its instances.")
+    end_hour: int = Field(default=11, ge=1, le=23, description="Hour it goes back to zero (same day).")
+    time_zone: str = Field(default="UTC", pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", description="IANA time zone.")
+    instances: int = Field(default=1, ge=1, le=100, description="Instances kept running during the window.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end_hour <= self.start_hour:
+            raise ValueError(f"end_hour must be after start_hour (got {self.start_hour} to {self.end_hour})")
+        return self
+
+    @property
+    def days_per_week(self) -> int:
+        days: set[str] = set()
+        for part in self.days.split(","):
+            first, _, last = part.partition("-")
+            start, end = _WEEK.index(first), _WEEK.index(last or first)
+            days |= {_WEEK[i % 7] for i in range(start, end + 1 if end >= start else end + 8)}
+        return len(days)
+
+    @property
+    def hours_per_month(self) -> float:
+        """Instance-hours a month the schedule keeps running."""
+        return self.days_per_week * (self.end_hour - self.start_hour) * WEEKS_PER_MONTH * self.instances
+
+    def cron(self, hour: int) -> str:
+        """The cron expression of `hour` on the schedule's days (minute 0)."""
+        return f"0 {hour} * * {self.days}"
+
+
 class TierScaling(Model):
     """Capacity of one tier in one environment (set by the profile, overridable)."""
 
@@ -131,14 +175,35 @@ class TierScaling(Model):
         default=0,
         ge=0,
         le=730,
-        description="For a tier with min 0: hours a month it runs one instance (cost model).",
+        description="For a tier with min 0: hours a month it runs one instance beyond its schedule (cost model).",
+    )
+    schedule: ScaleSchedule | None = Field(
+        default=None,
+        description="For a tier with min 0: when it runs (its scale-from-zero signal); required then.",
     )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if not self.min <= self.desired <= self.max:
             raise ValueError(f"needs min <= desired <= max, got min={self.min}, desired={self.desired}, max={self.max}")
+        if self.min == 0 and self.schedule is None:
+            raise ValueError(
+                "min 0 needs a signal that exists with no instance running: CPU target tracking has no "
+                "datapoints at zero instances, so the tier would never start. Set schedule: {days: MON-FRI, "
+                "start_hour: 9, end_hour: 11, time_zone: UTC} (when it runs), or min >= 1"
+            )
+        if self.min > 0 and self.schedule is not None:
+            raise ValueError(
+                "schedule is only for a tier with min 0 (the signal that starts it from zero); with min >= 1 "
+                "set schedule: null (the environment profile gives one to its scale-to-zero tiers)"
+            )
         return self
+
+    @property
+    def busy_hours(self) -> float:
+        """Hours a month a tier with min 0 runs one instance: its schedule, or more if usage says so."""
+        scheduled = self.schedule.hours_per_month if self.schedule else 0.0
+        return max(scheduled, self.busy_hours_per_month)
 
 
 class Autoscaling(Model):
@@ -188,7 +253,9 @@ class Storage(Model):
         retention_days=30,
         noncurrent_expire_days=365,
     )
-    media: BucketClassSettings = BucketClassSettings(versioning=False, infrequent_after_days=60)
+    # User content with no other copy (the CDN is a cache): versioned. It stays in the standard
+    # class because a CDN reads it back on every cache miss (retrieval fees, minimum durations).
+    media: BucketClassSettings = BucketClassSettings(versioning=True, noncurrent_expire_days=30)
 
     def classes(self) -> dict[BucketClass, BucketClassSettings]:
         return {c: getattr(self, c.value) for c in BucketClass}
@@ -220,9 +287,21 @@ class Tags(Model):
     """More tags, on every taggable resource."""
 
 
+class FlowLogs(Model):
+    """VPC flow logs (AWS: to the access-log bucket; GCP: subnetwork logs to Cloud Logging)."""
+
+    all_traffic: bool = Field(default=False, description="AWS: record accepted traffic too (ALL), not only REJECT.")
+    interval_minutes: Literal[1, 5, 10] = Field(
+        default=10, description="Aggregation interval (AWS: 1 or 10 minutes, 5 counts as 10; GCP: 1, 5 or 10)."
+    )
+    sampling: float = Field(default=0.1, gt=0, le=1, description="GCP: share of flows recorded (AWS records all).")
+    metadata: bool = Field(default=False, description="GCP: include all metadata fields (larger records).")
+
+
 class Network(Model):
     nat_gateway: bool = Field(default=False, description="Managed NAT for outbound traffic from tiers.")
     zones: int = Field(default=2, ge=2, le=3, description="Availability zones the tiers span.")
+    flow_logs: FlowLogs = FlowLogs()
 
 
 class FunctionDefaults(Model):
@@ -249,6 +328,7 @@ class Usage(Model):
     cdn_egress_gb: float = Field(default=100, ge=0, description="Per CDN, per month.")
     nat_processed_gb: float = Field(default=50, ge=0, description="Per NAT gateway, per month.")
     log_storage_gb: float = Field(default=10, ge=0, description="GB kept in each access-log bucket.")
+    flow_log_gb: float = Field(default=5, ge=0, description="GB of VPC flow-log records per network, per month.")
     storage_horizon_days: int = Field(
         default=365,
         ge=30,

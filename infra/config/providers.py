@@ -58,11 +58,25 @@ class ProviderBlock(Model):
         return {}
 
 
+# Instance families whose quotas a new account has at 0 vCPU: G and VT, P, Inf, Trn, DL.
+AWS_ACCELERATED_FAMILY = re.compile(r"^(g|p|inf|trn|dl|vt)[a-z]*\d")
+
+
+def aws_accelerated(size: str) -> bool:
+    """Whether an EC2 instance type is in an accelerated family (g4dn, p4d, inf2, trn1, dl1, vt1...)."""
+    return bool(AWS_ACCELERATED_FAMILY.match(size))
+
+
 class AwsNetwork(Model):
     cidr: Cidr = "10.20.0.0/16"
     """VPC address range (/16-/24)."""
     ssm_endpoints: bool | None = Field(
         default=None, description="Interface endpoints for SSM; by default only where there is no NAT."
+    )
+    nat_per_zone: bool = Field(
+        default=True,
+        description="With network.nat_gateway: one NAT gateway per zone, each zone's subnets egressing through "
+        "their own (false: one shared gateway, cheaper, but its zone's outage cuts egress for all).",
     )
 
 
@@ -141,8 +155,8 @@ GCS_SOFT_DELETE_DAYS = (7, 90)
 class Gcp(ProviderBlock):
     FUNCTIONS_KEY: ClassVar[str] = "cloud_functions"
 
-    project_id: Annotated[str, checked_name(naming.gcp_project_problem)] = "qmoi-enhanced"
-    """GCP project id (6-30 chars)."""
+    project_id: Annotated[str, checked_name(naming.gcp_project_problem)] | None = None
+    """GCP project id (6-30 chars), one per environment: budgets, quotas and IAM are per project."""
     region: str = "us-central1"
     """GCP region (must exist; prices: infra/catalog/README.md)."""
     storage_bucket: GcsName = "qmoi-cloud-storage"
@@ -198,6 +212,12 @@ class Gcp(ProviderBlock):
 
     @model_validator(mode="after")
     def _billing_when_enabled(self) -> Self:
+        if self.enabled and self.project_id is None:
+            raise ValueError(
+                "project_id is required when gcp is enabled: use one project per environment (e.g. "
+                "qmoi-dev, qmoi-staging, qmoi-prod), because the budget counts a whole project's spend "
+                "(labels miss unlabelled charges such as egress, Cloud CDN, logging and builds)"
+            )
         if self.enabled and self.billing_account is None:
             raise ValueError("billing_account is required when gcp is enabled (the budget is set on it)")
         if self.enabled and self.cdn.enabled and not self.cdn.domains:

@@ -364,7 +364,7 @@ def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list
     options) and the disks they carry. A size with no price in the region is an unpriced item."""
     hours = ctx.hours if reading.hour_cap is None else min(ctx.hours, reading.hour_cap)
     minimum, desired, spot_fraction = reading.minimum, reading.desired, reading.spot_fraction
-    busy = min(ctx.scaling(reading.tier).busy_hours_per_month, hours) if reading.tier else 0.0
+    busy = min(ctx.scaling(reading.tier).busy_hours, hours) if reading.tier else 0.0
     instance_hours = busy if minimum == 0 else desired * hours
     count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {hours:g} h"
     kind = "spot" if spot_fraction == 1 else "on-demand" if not spot_fraction else f"{spot_fraction:.0%} spot"

@@ -38,6 +38,7 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 INFORMATIONAL = "informational"  # policy tag: its diagnostics are notes, not violations
+CONTRACTS_AREA = "deploy contracts"  # the area of deploy contracts (policy.rules.contracts.AREA)
 
 BUDGET_PROVIDERS_DEFAULT = ("aws", "gcp", "azure")
 ALL_PROVIDERS = ("aws", "azure", "cloudflare", "digitalocean", "gcp")
@@ -122,12 +123,18 @@ class Res:
     protect: bool = False
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     provider_props: Mapping[str, Any] = field(default_factory=dict)
+    # Every resource this one waits for (property dependencies and `depends_on`), for stack rules.
+    dependencies: list[str] = field(default_factory=list)
 
     def get(self, *path: str | int, default: Any = None) -> Any:
         return get(self.props, *path, default=default)
 
     def depends_on(self, prop: str, urn: str) -> bool:
         return urn in self.property_dependencies.get(prop, [])
+
+    def waits_for(self, urn: str) -> bool:
+        """Whether this resource is created after `urn` (any dependency, explicit or through a property)."""
+        return urn in self.dependencies or any(urn in urns for urns in self.property_dependencies.values())
 
 
 @dataclass
@@ -149,6 +156,15 @@ class Stack:
             r
             for r in self.of(token)
             if r.depends_on(prop, target.urn) or (values and (v := r.get(prop)) in values and known(v))
+        ]
+
+    def attached_to(self, source: Res, token: str, prop: str, key: str) -> list[Res]:
+        """Resources of `token` that `source.prop` refers to: by dependency, else by their `key` value."""
+        value = source.get(prop)
+        return [
+            r
+            for r in self.of(token)
+            if source.depends_on(prop, r.urn) or (known(value) and value and r.get(key) == value)
         ]
 
 
@@ -244,6 +260,7 @@ class StackRule(Rule):
                         bool(r.opts.protect),
                         {k: [d.urn for d in v] for k, v in r.property_dependencies.items()},
                         r.provider.props if r.provider is not None else {},
+                        [d.urn for d in r.dependencies],
                     )
                     for r in args.resources
                 ]
@@ -260,8 +277,8 @@ class StackRule(Rule):
 # --- bucket classes ------------------------------------------------------------------
 
 BUCKET_CLASSES = ("artifacts", "caches", "backups", "media")
-# Must equal components.common.STATEFUL_CLASSES (a test keeps them in step).
-STATEFUL_BUCKET_CLASSES = frozenset({"artifacts", "backups"})
+# Must equal components.specs.STATEFUL_CLASSES (a test keeps them in step).
+STATEFUL_BUCKET_CLASSES = frozenset({"artifacts", "backups", "media"})
 
 
 def tag_map(res: Res) -> dict[str, str]:

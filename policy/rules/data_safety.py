@@ -60,7 +60,7 @@ def _same_account(stack: Stack, container: Res, token: str) -> list[Res]:
     ]
 
 
-def _versioned(stack: Stack, bucket: Res) -> bool | None:
+def versioned(stack: Stack, bucket: Res) -> bool | None:
     """True/False, or None when the provider has no object versioning (R2)."""
     if bucket.type in S3_BUCKETS:
         configs = [v for t in S3_VERSIONING for v in stack.attached(bucket, t, "bucket", [bucket.get("bucket")])]
@@ -77,7 +77,7 @@ def _versioned(stack: Stack, bucket: Res) -> bool | None:
 
 def _versioning(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for bucket in stack.of(*BUCKETS):
-        if bucket_class(bucket) in STATEFUL_BUCKET_CLASSES and _versioned(stack, bucket) is False:
+        if bucket_class(bucket) in STATEFUL_BUCKET_CLASSES and versioned(stack, bucket) is False:
             yield f"{bucket.name}: {bucket_class(bucket)} bucket is not versioned", bucket.urn
 
 

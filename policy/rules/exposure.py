@@ -7,12 +7,14 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from policy.rules.base import Finding, Res, ResourceRule, Stack, StackRule, get, is_true, items, known
+from policy.rules.base import Finding, Res, ResourceRule, Stack, StackRule, bucket_class, get, is_true, items, known
 from policy.rules.encryption import AZURE_STORAGE, GCP_INSTANCES, GCS_BUCKET, S3_BUCKETS, SPACES_BUCKET
 
 S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 GCS_IAM = ("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding")
+BACKEND_BUCKET = "gcp:compute/backendBucket:BackendBucket"
+PUBLIC_OBJECT_READER = "roles/storage.legacyObjectReader"  # storage.objects.get only
 AZURE_CONTAINER = "azure-native:storage:BlobContainer"
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 MANAGEMENT_PORTS = (22, 3389)
@@ -57,17 +59,47 @@ def _s3_public_access_block(stack: Stack, _config: Mapping[str, Any]) -> Iterato
             yield f"{bucket.name}: public access block flags not true: {', '.join(missing)}", bucket.urn
 
 
-def _gcs_public(res: Res) -> Iterator[str]:
-    if res.type == GCS_BUCKET:
-        prevention = res.get("publicAccessPrevention")
-        if known(prevention) and prevention != "enforced":
-            yield f"publicAccessPrevention is {prevention or 'unset (inherited)'}; must be enforced"
-        if known(res.get("uniformBucketLevelAccess")) and not is_true(res.get("uniformBucketLevelAccess")):
-            yield "uniformBucketLevelAccess must be true (no per-object ACLs)"
-        return
-    members = [res.get("member"), *list(items(res.props, "members"))]
-    if any(m in PUBLIC_MEMBERS for m in members):
-        yield f"grants {res.get('role')} to {', '.join(m for m in members if m in PUBLIC_MEMBERS)}"
+def cdn_served_media(stack: Stack) -> set[str]:
+    """URNs of media buckets a Cloud CDN backend bucket serves: the one public-read exception.
+
+    Cloud CDN forwards unsigned requests to Cloud Storage as they are, so the objects of a
+    bucket it serves to anonymous viewers must be readable by anyone (docs/gcp.md).
+    """
+    served: set[str] = set()
+    for backend in stack.of(BACKEND_BUCKET):
+        if not is_true(backend.get("enableCdn")):
+            continue
+        for bucket in stack.attached_to(backend, GCS_BUCKET, "bucketName", "name"):
+            if bucket_class(bucket) == "media":
+                served.add(bucket.urn)
+    return served
+
+
+def _gcs_public(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    served = cdn_served_media(stack)
+    for bucket in stack.of(GCS_BUCKET):
+        prevention = bucket.get("publicAccessPrevention")
+        if known(prevention) and prevention != "enforced" and bucket.urn not in served:
+            yield (
+                f"{bucket.name}: publicAccessPrevention is {prevention or 'unset (inherited)'}; must be enforced",
+                bucket.urn,
+            )
+        if known(bucket.get("uniformBucketLevelAccess")) and not is_true(bucket.get("uniformBucketLevelAccess")):
+            yield f"{bucket.name}: uniformBucketLevelAccess must be true (no per-object ACLs)", bucket.urn
+    for grant in stack.of(*GCS_IAM):
+        members = [grant.get("member"), *list(items(grant.props, "members"))]
+        public = [m for m in members if m in PUBLIC_MEMBERS]
+        if not public:
+            continue
+        targets = {
+            b.urn
+            for b in stack.of(GCS_BUCKET)
+            if grant.depends_on("bucket", b.urn) or grant.get("bucket") == b.get("name")
+        }
+        object_reads = grant.get("role") == PUBLIC_OBJECT_READER and public == ["allUsers"]
+        if object_reads and targets and targets <= served:
+            continue
+        yield f"{grant.name}: grants {grant.get('role')} to {', '.join(public)}", grant.urn
 
 
 def _azure_blob_public(res: Res) -> Iterator[str]:
@@ -214,15 +246,18 @@ RULES = [
         remediation="Declare BucketPublicAccessBlock with block_public_acls, block_public_policy, "
         "ignore_public_acls and restrict_public_buckets all True.",
     ),
-    ResourceRule(
+    StackRule(
         name="gcs-public-access-prevention",
         area="exposure",
-        description="GCS buckets enforce public access prevention and uniform access; no allUsers grants.",
+        description="GCS buckets enforce public access prevention and uniform access; no allUsers grants. The one "
+        "exception: object reads (roles/storage.legacyObjectReader: no listing) by allUsers on a media bucket "
+        "that a Cloud CDN backend bucket serves, which unsigned CDN requests need.",
         severity=Severity.CRITICAL,
-        types=(GCS_BUCKET, *GCS_IAM),
+        types=(GCS_BUCKET, *GCS_IAM, BACKEND_BUCKET),
         check=_gcs_public,
         cannot_see="grants made at project or organisation level",
-        remediation="public_access_prevention='enforced', uniform_bucket_level_access=True.",
+        remediation="public_access_prevention='enforced', uniform_bucket_level_access=True; public object reads "
+        "only through the storage component's public_read for a CDN-served media class.",
     ),
     ResourceRule(
         name="azure-blob-public-access",

@@ -120,7 +120,7 @@ def test_the_estimate_of_a_small_plan_equals_the_hand_computation(config: Platfo
     est = priced(small_plan(config))
     by_name = {r.name: r.monthly_usd for r in est.resources}
     compute = 0.04 * HOURS + 30 * 0.10  # one spot t3.large all month, plus its 30 GB gp3 root volume
-    gpu = 0.20 * 40  # scale-to-zero: one spot g4dn.xlarge for the dev profile's 40 busy hours
+    gpu = 0.20 * 5 * 2 * 52 / 12  # scale-to-zero: one spot g4dn.xlarge for the dev schedule (weekdays, 2 h)
     backups = 200 * (30 / 365 * 0.02 + 60 / 365 * 0.01 + 275 / 365 * 0.004)  # STANDARD, IA from day 30, GLACIER from 90
     nat = 0.05 * HOURS + 0.05 * 50
     assert by_name["compute-asg"] == pytest.approx(compute)
@@ -136,8 +136,9 @@ def test_the_estimate_of_a_small_plan_equals_the_hand_computation(config: Platfo
 def test_each_lever_saves_against_an_on_demand_always_on_untiered_baseline(config: PlatformConfig) -> None:
     est = priced(small_plan(config))
     levers = est.by_lever()
-    assert levers[Lever.spot] == pytest.approx((0.10 - 0.04) * HOURS + (0.50 - 0.20) * 40)
-    assert levers[Lever.scale_to_zero] == pytest.approx(0.50 * (HOURS - 40))
+    busy = 5 * 2 * 52 / 12  # the dev gpu schedule: weekdays, 2 hours
+    assert levers[Lever.spot] == pytest.approx((0.10 - 0.04) * HOURS + (0.50 - 0.20) * busy)
+    assert levers[Lever.scale_to_zero] == pytest.approx(0.50 * (HOURS - busy))
     assert levers[Lever.storage_tiering] == pytest.approx(200 * 0.02 - est.resources[4].monthly_usd)
     assert levers[Lever.right_size] == 0
     assert est.baseline_usd == pytest.approx(est.total_usd + sum(levers.values()))

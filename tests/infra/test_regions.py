@@ -123,7 +123,8 @@ def test_a_service_the_catalog_does_not_price_in_the_region_is_listed_as_not_pri
     assert "aws nat" not in " ".join(missing.values())  # dev has no NAT
     alarms = [why for name, why in missing.items() if name.startswith("qmoi-aws-monitoring")]
     assert alarms == [] or all("eu-west-1" in why for why in alarms)
-    (bucket,) = [why for name, why in missing.items() if name == "qmoi-aws-storage-media"]
+    # backups move to STANDARD_IA and GLACIER, which the catalog does not price in eu-west-1
+    (bucket,) = [why for name, why in missing.items() if name == "qmoi-aws-storage-backups"]
     assert "no price for aws storage" in bucket and "in eu-west-1" in bucket and "`pricing` block" in bucket
     assert "NOT PRICED" in render_text(eu_estimate) and "NOT PRICED" in render_markdown(eu_estimate)
     assert all(entry["why"] for entry in eu_estimate.to_json()["notPriced"])
@@ -241,7 +242,13 @@ def test_a_size_that_exists_without_a_price_is_accepted_and_reported_as_not_pric
 def gcp_problems(gpu: dict[str, Any], **block: Any) -> list[str]:
     """The problems of an enabled GCP block with this gpu tier."""
     tiers = {"cpu": "n2-standard-4", "gpu": gpu, "memory": "n2-highmem-8"}
-    gcp = {"enabled": True, "billing_account": "01A2B3-C4D5E6-F7A8B9", "compute_instances": tiers, **block}
+    gcp = {
+        "enabled": True,
+        "project_id": "qmoi-test-dev",
+        "billing_account": "01A2B3-C4D5E6-F7A8B9",
+        "compute_instances": tiers,
+        **block,
+    }
     with pytest.raises(ConfigError) as exc:
         make_config("dev", gcp=gcp)
     return exc.value.problems
@@ -283,7 +290,7 @@ def test_every_report_lists_the_unpriced_charges_by_name(eu_plan: Plan, eu_estim
     from infra.report.plan import render_markdown as plan_markdown
     from infra.report.plan import render_text as plan_text
 
-    (name, label, why) = next(u for u in eu_estimate.unpriced() if u[0] == "qmoi-aws-storage-media")
+    (name, label, why) = next(u for u in eu_estimate.unpriced() if u[0] == "qmoi-aws-storage-backups")
     line = f"{name}`: {label}: {why}"
     document = plan_document(eu_plan)
     assert {"resource": name, "item": label, "why": why} in document["cost"]["notPriced"]

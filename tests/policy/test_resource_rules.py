@@ -34,6 +34,9 @@ AZURE_VMSS = {
     },
     "tags": TAGS,
 }
+KEY_POLICY = (
+    '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"kms:*","Resource":"*"}]}'
+)
 GCS_BUCKET = {
     "publicAccessPrevention": "enforced",
     "uniformBucketLevelAccess": True,
@@ -70,7 +73,7 @@ NSG = {
 # (test id, rule, type token, compliant props, path to change, failing value)
 CASES: list[tuple[str, str, str, dict[str, Any], tuple[str | int, ...], Any]] = [
     ("aws-kms-key-without-rotation", "kms-key-rotation", "aws:kms/key:Key",
-     {"enableKeyRotation": True, "tags": TAGS}, ("enableKeyRotation",), False),
+     {"enableKeyRotation": True, "policy": KEY_POLICY, "tags": TAGS}, ("enableKeyRotation",), False),
     ("gcp-key-rotating-every-two-years", "kms-key-rotation", "gcp:kms/cryptoKey:CryptoKey",
      {"rotationPeriod": "7776000s", "labels": TAGS}, ("rotationPeriod",), "63072000s"),
     ("gcs-cmek-block-without-key", "cmek-where-configured", "gcp:storage/bucket:Bucket",

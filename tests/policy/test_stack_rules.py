@@ -148,8 +148,19 @@ def test_a_zone_without_always_use_https_fails(pack):
 def test_always_encrypted_r2_and_spaces_buckets_pass_with_a_stated_note(pack):
     records = [
         *compliant(),
-        record("cloudflare:index/r2Bucket:R2Bucket", "r2-media", {"accountId": "a", "name": "qmoi-prod-media"}),
-        record("digitalocean:index/spacesBucket:SpacesBucket", "spaces-media", {"acl": "private", "region": "nyc3"}),
+        # Media is stateful: protected in prod, versioned where the provider can (R2 cannot).
+        record(
+            "cloudflare:index/r2Bucket:R2Bucket",
+            "r2-media",
+            {"accountId": "a", "name": "qmoi-prod-media"},
+            protect=True,
+        ),
+        record(
+            "digitalocean:index/spacesBucket:SpacesBucket",
+            "spaces-media",
+            {"acl": "private", "region": "nyc3", "versioning": {"enabled": True}},
+            protect=True,
+        ),
     ]
     report = check(pack, *records)
     assert report.violations == []

@@ -3,8 +3,8 @@
 Instances are priced on the auto scaling group (its launch template is read for the instance
 type and root volume); S3 storage on the bucket, with the tier split read from the bucket's
 lifecycle configuration; everything else that AWS bills by the hour or month (NAT gateway,
-public IPv4, interface endpoints, KMS keys, alarms) at its catalog price; Lambda and
-CloudFront from the stack's usage assumptions.
+public IPv4, interface endpoints, KMS keys, alarms) at its catalog price; Lambda, CloudFront
+and VPC flow-log delivery from the stack's usage assumptions.
 """
 
 from __future__ import annotations
@@ -113,6 +113,13 @@ def _kms_key(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [ctx.charge("customer managed key", 1, P, "kms", "key-month")]
 
 
+def _flow_log(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    gb = ctx.usage.flow_log_gb
+    if record.inputs.get("logDestinationType", "cloud-watch-logs") != "s3":
+        raise LookupError(f"{record.name}: only flow logs delivered to S3 are priced")
+    return [ctx.charge(f"{gb:g} GB of flow-log records delivered to S3", gb, P, "network", "flow-log-s3-gb")]
+
+
 def _metric_alarm(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [ctx.charge("standard-resolution alarm", 1, P, "monitoring", "standard-alarm")]
 
@@ -135,6 +142,7 @@ RULES: dict[str, Rule] = {
     "aws:ec2/eip:Eip": _elastic_ip,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
     "aws:kms/key:Key": _kms_key,
+    "aws:ec2/flowLog:FlowLog": _flow_log,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "aws:lambda/function:Function": _lambda,
     "aws:cloudfront/distribution:Distribution": _cloudfront,
@@ -161,6 +169,10 @@ FREE: dict[str, str] = {
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _NETWORK,
     "aws:ec2/internetGateway:InternetGateway": _NETWORK,
     "aws:ec2/securityGroup:SecurityGroup": _NETWORK,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _NETWORK,
+    "aws:autoscaling/schedule:Schedule": "scheduled actions have no charge (the instances are priced on the group)",
+    "aws:kms/keyPolicy:KeyPolicy": "a key's policy has no charge (the key is priced)",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "the 3-byte health object inside a priced bucket",
     "aws:iam/role:Role": _IAM,
     "aws:iam/rolePolicy:RolePolicy": _IAM,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _IAM,

@@ -5,8 +5,8 @@ and boot disk come from its instance template, spot from the template's `provisi
 and the capacity from the group's autoscaler (`minReplicas`; a group with minimum 0 runs
 one instance for the tier's busy hours). Buckets are priced by stored GB with the tier split
 read from their own lifecycle rules (`SetStorageClass` actions). Cloud NAT and global
-forwarding rules are hourly; Cloud CDN egress, functions and alerting are explicit
-"not priced" catalog rows until a source is found.
+forwarding rules are hourly; Cloud CDN egress, functions, alerting and subnetwork flow logs
+are explicit "not priced" catalog rows until a source is found.
 """
 
 from __future__ import annotations
@@ -123,6 +123,13 @@ def _alert_policy(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]
     return [ctx.charge(f"{conditions} alert condition(s)", conditions, P, "monitoring", "alert-condition")]
 
 
+def _subnetwork(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    if not record.inputs.get("logConfig"):
+        return []
+    gb = ctx.usage.flow_log_gb
+    return [ctx.charge(f"{gb:g} GB of VPC flow logs", gb, P, "network", "flow-log-gb")]
+
+
 def _crypto_key(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [ctx.charge("active key version", 1, P, "kms", "key-version-month")]
 
@@ -136,6 +143,7 @@ RULES: dict[str, Rule] = {
     "gcp:compute/globalForwardingRule:GlobalForwardingRule": _forwarding_rule,
     "gcp:compute/backendBucket:BackendBucket": _backend_bucket,
     "gcp:monitoring/alertPolicy:AlertPolicy": _alert_policy,
+    "gcp:compute/subnetwork:Subnetwork": _subnetwork,
 }
 
 _NETWORK = "VPC networking objects have no charge"
@@ -147,7 +155,6 @@ FREE: dict[str, str] = {
     "gcp:compute/regionAutoscaler:RegionAutoscaler": "autoscalers have no charge",
     "gcp:compute/healthCheck:HealthCheck": "health checks have no charge",
     "gcp:compute/network:Network": _NETWORK,
-    "gcp:compute/subnetwork:Subnetwork": _NETWORK,
     "gcp:compute/firewall:Firewall": _NETWORK,
     "gcp:compute/router:Router": "Cloud Router without BGP sessions has no charge; NAT is priced on RouterNat",
     "gcp:compute/globalAddress:GlobalAddress": "an address in use by a forwarding rule has no separate charge",
@@ -157,7 +164,7 @@ FREE: dict[str, str] = {
     "gcp:compute/sSLPolicy:SSLPolicy": _LB_PART,
     "gcp:compute/managedSslCertificate:ManagedSslCertificate": "Google-managed certificates have no charge",
     "gcp:storage/bucketIAMMember:BucketIAMMember": _IAM,
-    "gcp:storage/bucketObject:BucketObject": "a function package: a few MB inside a priced bucket",
+    "gcp:storage/bucketObject:BucketObject": "a function package or the health object: bytes inside a priced bucket",
     "gcp:projects/iAMMember:IAMMember": _IAM,
     "gcp:serviceaccount/account:Account": _IAM,
     "gcp:billing/budget:Budget": "budgets have no charge",

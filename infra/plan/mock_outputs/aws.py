@@ -122,6 +122,32 @@ def _budget(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, An
     }
 
 
+def _vpc_endpoint(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    outputs = _ec2("vpce")(name, inputs, ctx)
+    if inputs.get("vpcEndpointType", "Gateway") == "Gateway":
+        outputs["prefixListId"] = f"pl-{ctx.short_id(name, 8)}"
+    return outputs
+
+
+def _bucket_object(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    bucket, key = inputs.get("bucket", "bucket"), inputs.get("key", name)
+    return {"__id": f"{bucket}/{key}", "arn": f"arn:aws:s3:::{bucket}/{key}", "etag": ctx.short_id(name, 32)}
+
+
+def _schedule(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    action = inputs.get("scheduledActionName") or name
+    group = inputs.get("autoscalingGroupName", "group")
+    return {
+        "__id": action,
+        "arn": _arn(
+            "autoscaling",
+            f"scheduledUpdateGroupAction:{ctx.short_id(name, 36)}:"
+            f"autoScalingGroupName/{group}:scheduledActionName/{action}",
+            ctx,
+        ),
+    }
+
+
 OUTPUTS = {
     "aws:s3/bucket:Bucket": _bucket,
     "aws:kms/key:Key": _kms_key,
@@ -135,7 +161,12 @@ OUTPUTS = {
     "aws:ec2/subnet:Subnet": _ec2("subnet"),
     "aws:ec2/routeTable:RouteTable": _ec2("rtb"),
     "aws:ec2/securityGroup:SecurityGroup": _ec2("sg"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:ec2/flowLog:FlowLog": _ec2("fl"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _ec2("sg"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
+    "aws:kms/keyPolicy:KeyPolicy": lambda n, i, c: {"__id": i.get("keyId", n)},
+    "aws:autoscaling/schedule:Schedule": _schedule,
     "aws:ec2/internetGateway:InternetGateway": _ec2("igw"),
     "aws:ec2/natGateway:NatGateway": _ec2("nat"),
     "aws:ec2/eip:Eip": _ec2("eipalloc"),
@@ -150,11 +181,20 @@ OUTPUTS = {
 }
 
 
+# The mock account has opted in to a Local Zone, as many us-east-1 accounts have: the API then
+# lists it with the Availability Zones (and first, by name) unless the caller filters on
+# `opt-in-status`.
+LOCAL_ZONES = {"names": ["us-east-1-bos-1a"], "zoneIds": ["use1-bos1-az1"]}
+
+
 def _zones(args: dict[str, Any]) -> dict[str, Any]:
     region = MockContext().region
+    filters = {f.get("name"): f.get("values") for f in args.get("filters") or []}
+    local = filters.get("opt-in-status") != ["opt-in-not-required"]
+    names, ids = [f"{region}{z}" for z in "abcdef"], [f"use1-az{i}" for i in range(1, 7)]
     return {
-        "names": [f"{region}{z}" for z in "abcdef"],
-        "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
+        "names": (LOCAL_ZONES["names"] if local else []) + names,
+        "zoneIds": (LOCAL_ZONES["zoneIds"] if local else []) + ids,
         "id": region,
         "state": args.get("state"),
     }
@@ -167,5 +207,18 @@ CALLS = {
         "arn": f"arn:aws:iam::{MockContext().account_id}:user/mock",
         "userId": "AIDAMOCK",
         "id": MockContext().account_id,
+    },
+    "aws:index/getRegion:getRegion": lambda a: {
+        "region": MockContext().region,
+        "name": MockContext().region,
+        "id": MockContext().region,
+        "endpoint": f"ec2.{MockContext().region}.amazonaws.com",
+        "description": "US East (N. Virginia)",
+    },
+    "aws:index/getPartition:getPartition": lambda a: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+        "id": "aws",
     },
 }

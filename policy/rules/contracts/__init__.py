@@ -1,14 +1,23 @@
 """Deploy contracts: stack-level rules for what a cloud checks at `pulumi up`, or a service needs to work,
 that no single resource's arguments show (see DESIGN.md). One module per provider plus `edge`
-(cross-cloud wiring and stacks side by side). Every contract cites the documentation it rests on
-(`Rule.docs`) and has a test with a baseline that passes and one change that breaks it.
+(cross-cloud wiring and stacks side by side) and `shared` (one contract that holds the same way on
+several clouds). Every contract cites the documentation it rests on (`Rule.docs`) and has a test
+with a baseline that passes and one change that breaks it.
 """
 
 from __future__ import annotations
 
-from policy.rules.base import Rule
-from policy.rules.contracts import aws, azure, cloudflare, digitalocean, edge, gcp
+from policy.rules.base import CONTRACTS_AREA, Rule
+from policy.rules.contracts import aws, azure, cloudflare, digitalocean, edge, gcp, shared
 
-AREA = "deploy contracts"
+AREA = CONTRACTS_AREA
 
-RULES: list[Rule] = [*aws.RULES, *gcp.RULES, *azure.RULES, *cloudflare.RULES, *digitalocean.RULES, *edge.RULES]
+RULES: list[Rule] = [
+    *aws.RULES,
+    *gcp.RULES,
+    *shared.RULES,
+    *azure.RULES,
+    *cloudflare.RULES,
+    *digitalocean.RULES,
+    *edge.RULES,
+]

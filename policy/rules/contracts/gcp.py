@@ -2,6 +2,172 @@
 
 from __future__ import annotations
 
-from policy.rules.base import Rule
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-RULES: list[Rule] = []
+from pulumi_policy import Severity
+
+from policy.rules.base import CONTRACTS_AREA as AREA
+from policy.rules.base import Finding, Res, Stack, StackRule, get, is_true, items, known
+from policy.rules.encryption import GCS_BUCKET
+from policy.rules.exposure import BACKEND_BUCKET, GCS_IAM
+
+SIGNED_URL_KEYS = (
+    "gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey",
+    "gcp:compute/backendServiceSignedUrlKey:BackendServiceSignedUrlKey",
+)
+PROJECT_IAM = ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding")
+FUNCTION = "gcp:cloudfunctionsv2/function:Function"
+SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
+BUDGET = "gcp:billing/budget:Budget"
+FILL_AGENT = "@cloud-cdn-fill.iam.gserviceaccount.com"
+PUBLIC_READ_ROLES = ("roles/storage.legacyObjectReader", "roles/storage.objectViewer")
+BUILD_ROLES = ("roles/logging.logWriter", "roles/artifactregistry.writer")
+SOURCE_BUCKET_PREFIX = "gcf-v2-sources-"
+
+
+def _members(res: Res) -> list[Any]:
+    return [res.get("member"), *items(res.props, "members")]
+
+
+def _grants_on(stack: Stack, bucket: Res) -> list[Res]:
+    return [
+        g
+        for t in GCS_IAM
+        for g in stack.of(t)
+        if g.depends_on("bucket", bucket.urn) or g.get("bucket") == bucket.get("name")
+    ]
+
+
+def _signed(stack: Stack, backend: Res) -> bool:
+    return any(k.depends_on("backendBucket", backend.urn) for t in SIGNED_URL_KEYS for k in stack.of(t))
+
+
+def _servable(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for backend in stack.of(BACKEND_BUCKET):
+        if not is_true(backend.get("enableCdn")):
+            continue
+        for bucket in stack.attached_to(backend, GCS_BUCKET, "bucketName", "name"):
+            prevention = bucket.get("publicAccessPrevention")
+            if not known(prevention):
+                continue
+            public_reads = [
+                g for g in _grants_on(stack, bucket) if "allUsers" in _members(g) and g.get("role") in PUBLIC_READ_ROLES
+            ]
+            if (prevention != "enforced" and public_reads) or _signed(stack, backend):
+                continue
+            yield (
+                f"{backend.name}: Cloud CDN forwards unsigned requests to {bucket.name} as they are, and the bucket "
+                "lets no anonymous request read its objects: every viewer (and the edge monitor) gets 403. Grant "
+                "allUsers roles/storage.legacyObjectReader (public_access_prevention inherited), or add a signed URL "
+                "key and sign every URL",
+                backend.urn,
+            )
+
+
+def _fill_agent_after_key(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    keys = [k.urn for t in SIGNED_URL_KEYS for k in stack.of(t)]
+    for grant in [g for t in (*GCS_IAM, *PROJECT_IAM) for g in stack.of(t)]:
+        if not any(known(m) and isinstance(m, str) and FILL_AGENT in m for m in _members(grant)):
+            continue
+        if not any(grant.waits_for(k) for k in keys):
+            yield (
+                f"{grant.name}: grants the Cloud CDN cache-fill service agent, which exists only after a signed URL "
+                "key is added to a backend in the project: on a fresh project `pulumi up` fails here. Create the "
+                "key first (and depend on it)",
+                grant.urn,
+            )
+
+
+def _build_account(stack: Stack, function: Res) -> Res | None:
+    return next((a for a in stack.of(SERVICE_ACCOUNT) if function.depends_on("buildConfig", a.urn)), None)
+
+
+def _build_roles(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for function in stack.of(FUNCTION):
+        account = _build_account(stack, function)
+        if account is None:
+            continue  # the default build account: Google grants it what it needs
+        grants = [g for t in PROJECT_IAM for g in stack.of(t) if g.depends_on("member", account.urn)]
+        roles = {g.get("role") for g in grants}
+        missing = [r for r in BUILD_ROLES if r not in roles]
+        readers = [g for g in grants if g.get("role") == "roles/storage.objectViewer"]
+        conditions = [get(g.props, "condition", "expression") for g in readers]
+        if any(not known(c) for c in conditions):
+            continue
+        if not any(c is None or SOURCE_BUCKET_PREFIX in str(c) for c in conditions):
+            missing.append(f"roles/storage.objectViewer on the {SOURCE_BUCKET_PREFIX}* buckets")
+        if missing:
+            yield (
+                f"{function.name}: its build account {account.name} lacks {', '.join(missing)}: the build reads the "
+                "source from Google's staging bucket and fails",
+                function.urn,
+            )
+
+
+def _budget_scope(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for budget in stack.of(BUDGET):
+        labels = get(budget.props, "budgetFilter", "labels")
+        if known(labels) and labels:
+            yield (
+                f"{budget.name}: the filter on labels {dict(labels)} counts only labelled usage (egress, CDN, NAT, "
+                "logging and builds carry no label); scope the budget by project, one project per environment",
+                budget.urn,
+            )
+
+
+RULES: list[StackRule] = [
+    StackRule(
+        name="cloud-cdn-origin-servable",
+        area=AREA,
+        description="A Cloud CDN backend bucket can serve its bucket to the viewers it gets: anonymous object reads "
+        "on the bucket (Cloud CDN forwards unsigned requests as they are), or a signed URL key when every URL is "
+        "signed.",
+        severity=Severity.HIGH,
+        types=(BACKEND_BUCKET, GCS_BUCKET, *GCS_IAM, *SIGNED_URL_KEYS),
+        check=_servable,
+        cannot_see="whether an application signs every URL when a signed URL key exists",
+        remediation="gcp storage public_read for the CDN-served class (components/gcp/storage.py).",
+        docs=(
+            "https://cloud.google.com/cdn/docs/using-signed-urls",
+            "https://cloud.google.com/load-balancing/docs/https/ext-load-balancer-backend-buckets",
+        ),
+    ),
+    StackRule(
+        name="cdn-fill-agent-after-signing-key",
+        area=AREA,
+        description="A grant to the Cloud CDN cache-fill service agent waits for a signed URL key: the agent is "
+        "created by the first key added to a backend in the project.",
+        severity=Severity.HIGH,
+        types=(*GCS_IAM, *PROJECT_IAM, *SIGNED_URL_KEYS),
+        check=_fill_agent_after_key,
+        cannot_see="keys added outside the stack (an older key in the project would have created the agent)",
+        remediation="Create the BackendBucketSignedUrlKey first and depend on it, or serve the bucket another way.",
+        docs=("https://cloud.google.com/cdn/docs/using-signed-urls#configure_permissions",),
+    ),
+    StackRule(
+        name="gcf-build-account-roles",
+        area=AREA,
+        description="A Cloud Functions (2nd gen) build that runs as a custom service account has the roles Google "
+        "documents for it: logging.logWriter, artifactregistry.writer and storage.objectViewer on the "
+        "gcf-v2-sources-* buckets the build reads the source from.",
+        severity=Severity.HIGH,
+        types=(FUNCTION, SERVICE_ACCOUNT, *PROJECT_IAM),
+        check=_build_roles,
+        cannot_see="grants made outside the stack (folder, organisation, or another stack)",
+        remediation="components/gcp/functions.py grants them (the objectViewer with an IAM condition on the buckets).",
+        docs=("https://cloud.google.com/functions/docs/building#grant_permissions",),
+    ),
+    StackRule(
+        name="budget-counts-whole-project",
+        area=AREA,
+        description="A Cloud Billing budget never filters on labels, which count only labelled usage; it is scoped "
+        "by project (one project per environment).",
+        severity=Severity.MEDIUM,
+        types=(BUDGET,),
+        check=_budget_scope,
+        cannot_see="whether the project is shared with other environments (one gcp.project_id per stack file)",
+        remediation="budget_filter.projects only; gcp.project_id per environment.",
+        docs=("https://cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets#filter",),
+    ),
+]

@@ -59,7 +59,7 @@ def test_dev_has_no_nat_gateway_but_ssm_endpoints_and_prod_has_nat(dev, prod):
     assert dev.of_type("aws:ec2/natGateway:NatGateway") == []
     services = sorted(r.inputs["serviceName"].rsplit(".", 1)[1] for r in dev.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"))
     assert services == ["ec2messages", "s3", "ssm", "ssmmessages"]
-    assert len(prod.of_type("aws:ec2/natGateway:NatGateway")) == 1
+    assert len(prod.of_type("aws:ec2/natGateway:NatGateway")) == 3  # one per zone
     assert [r.inputs["serviceName"] for r in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")] == [
         "com.amazonaws.us-east-1.s3"
     ]

@@ -40,9 +40,9 @@ def test_every_class_gets_a_bucket_named_from_base_environment_and_class(dev_sto
 
 
 def test_class_buckets_use_the_rotating_kms_key_with_bucket_key(dev_storage):
-    key = dev_storage.named("st-key")
-    assert key.inputs["enableKeyRotation"] is True
     for cls in CLASSES:
+        key = dev_storage.named("st-media-key" if cls == "media" else "st-key")
+        assert key.inputs["enableKeyRotation"] is True
         (sse,) = bucket_children(
             dev_storage, cls, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
         )
@@ -80,12 +80,12 @@ def test_every_bucket_policy_denies_requests_without_tls(dev_storage):
 
 def test_only_stateful_classes_are_versioned(dev_storage):
     versioned = {r.name.split("-")[1] for r in dev_storage.of_type("aws:s3/bucketVersioning:BucketVersioning")}
-    assert versioned == {"artifacts", "backups"}
+    assert versioned == {"artifacts", "backups", "media"}
     for r in dev_storage.of_type("aws:s3/bucketVersioning:BucketVersioning"):
         assert r.inputs["versioningConfiguration"]["status"] == "Enabled"
 
 
-def test_lifecycle_expires_caches_and_tiers_backups_and_media(dev_storage):
+def test_lifecycle_expires_caches_and_tiers_backups_but_keeps_media_in_standard(dev_storage):
     def rule(cls: str) -> dict:
         (lifecycle,) = bucket_children(
             dev_storage, cls, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
@@ -98,7 +98,8 @@ def test_lifecycle_expires_caches_and_tiers_backups_and_media(dev_storage):
         (90, "GLACIER"),
     ]
     assert rule("backups")["noncurrentVersionExpiration"]["noncurrentDays"] == 365
-    assert [t["storageClass"] for t in rule("media")["transitions"]] == ["STANDARD_IA"]
+    assert "transitions" not in rule("media")  # a CDN reads it back: no retrieval fees, no minimums
+    assert rule("media")["noncurrentVersionExpiration"]["noncurrentDays"] == 30
     for cls in CLASSES:
         assert rule(cls)["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
 
@@ -126,7 +127,7 @@ def test_opting_out_of_encryption_drops_the_sse_configuration_of_that_class_only
 
 def test_prod_protects_and_retains_stateful_buckets_and_the_key_but_not_caches(record_component):
     plan = build_storage(record_component, environment="prod")
-    for name in ("st-key", "st-artifacts", "st-backups", "st-logs"):
+    for name in ("st-key", "st-media-key", "st-artifacts", "st-backups", "st-media", "st-logs"):
         record = plan.named(name)
         assert record.protect and record.retain_on_delete, name
     assert not plan.named("st-caches").protect

@@ -30,7 +30,8 @@ def test_the_stack_declares_spaces_cdn_vpc_firewall_pools_app_and_alerts(stack_p
 
 def test_prod_protects_exactly_the_stateful_spaces_buckets(stack_plan):
     protected = {r.name for r in digitalocean(stack_plan("prod")) if r.protect and r.retain_on_delete}
-    assert protected == {"qmoi-digitalocean-storage-artifacts", "qmoi-digitalocean-storage-backups"}
+    stateful = ("artifacts", "backups", "media")  # media is user content (components/specs.py)
+    assert protected == {f"qmoi-digitalocean-storage-{c}" for c in stateful}
 
 
 def test_the_digitalocean_origin_is_exported_for_the_edge(stack_plan):

@@ -23,9 +23,9 @@ def test_every_bucket_is_private(dev_do):
     assert {b.inputs["acl"] for b in dev_do.of_type(BUCKET)} == {"private"}
 
 
-def test_only_artifacts_and_backups_are_versioned(dev_do):
+def test_only_stateful_classes_are_versioned(dev_do):
     versioned = {c for c in CLASSES if bucket(dev_do, c).inputs.get("versioning", {}).get("enabled")}
-    assert versioned == {"artifacts", "backups"}
+    assert versioned == {"artifacts", "backups", "media"}
 
 
 def test_caches_expire_and_noncurrent_versions_expire_after_the_retention_window(dev_do):
@@ -37,7 +37,8 @@ def test_caches_expire_and_noncurrent_versions_expire_after_the_retention_window
     assert rule("caches")["expiration"] == {"days": 14}
     assert rule("artifacts")["noncurrentVersionExpiration"] == {"days": 90}
     assert rule("backups")["noncurrentVersionExpiration"] == {"days": 365}
-    assert "noncurrentVersionExpiration" not in rule("media")
+    assert rule("media")["noncurrentVersionExpiration"] == {"days": 30}
+    assert "noncurrentVersionExpiration" not in rule("caches")
     assert "expiration" not in rule("backups")
 
 
@@ -55,11 +56,10 @@ def test_cors_is_declared_only_for_classes_with_origins(dev_do, build_do):
     assert rule["allowedOrigins"] == ["https://app.qmoi.ai"] and rule["allowedMethods"] == ["GET", "HEAD"]
 
 
-def test_prod_protects_and_retains_stateful_buckets_but_not_caches_or_media(prod_do):
-    for cls in ("artifacts", "backups"):
+def test_prod_protects_and_retains_stateful_buckets_but_not_caches(prod_do):
+    for cls in ("artifacts", "backups", "media"):
         assert bucket(prod_do, cls).protect and bucket(prod_do, cls).retain_on_delete, cls
-    for cls in ("caches", "media"):
-        assert not bucket(prod_do, cls).protect, cls
+    assert not bucket(prod_do, "caches").protect
 
 
 def test_dev_protects_nothing(dev_do):

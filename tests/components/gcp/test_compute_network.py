@@ -66,7 +66,7 @@ def test_the_vpc_is_custom_mode_with_one_subnetwork_with_private_google_access(d
     (subnet,) = dev.of_type("gcp:compute/subnetwork:Subnetwork")
     assert subnet.inputs["privateIpGoogleAccess"] is True
     assert subnet.inputs["ipCidrRange"] == "10.30.0.0/20"
-    assert subnet.inputs["logConfig"]["flowSampling"] == 0.5
+    assert subnet.inputs["logConfig"]["flowSampling"] == 0.1  # the dev profile's light sampling
 
 
 def test_firewall_allows_only_health_check_and_iap_ranges_and_never_the_internet(dev, prod):

@@ -1,5 +1,5 @@
-"""GCP functions and CDN on the mock runtime: identities, ingress, scaling, source upload, private
-media bucket behind Cloud CDN, TLS policy, HTTP redirect."""
+"""GCP functions and CDN on the mock runtime: identities, ingress, scaling, source upload, the media
+bucket behind Cloud CDN, TLS policy, HTTP redirect."""
 
 from __future__ import annotations
 
@@ -40,7 +40,10 @@ def cdn(record_component):
 
     def program() -> None:
         media = gcp.storage.Bucket("media", name="qmoi-test-dev-media", location="US-CENTRAL1")
-        GcpCdn("cdn", GcpCdnArgs(bucket=media, domains=["media.example.com"], project_number="123456789012"), ctx)
+        public = gcp.storage.BucketIAMMember(
+            "media-public", bucket=media.name, role="roles/storage.legacyObjectReader", member="allUsers"
+        )
+        GcpCdn("cdn", GcpCdnArgs(bucket=media, domains=["media.example.com"], bucket_readable=[public]), ctx)
 
     return record_component(program)
 
@@ -83,10 +86,14 @@ def test_each_function_runs_as_its_own_service_account_without_project_roles(dev
     assert not any(e in m for e in emails for m in project_members)
 
 
-def test_builds_run_as_a_build_account_that_can_read_only_the_source_bucket(dev):
+def test_builds_run_as_a_build_account_that_can_read_the_source_and_its_staged_copies(dev):
     builder = dev.named("fn-builder")
     roles = sorted(r.inputs["role"] for r in dev.of_type("gcp:projects/iAMMember:IAMMember"))
-    assert roles == ["roles/artifactregistry.writer", "roles/logging.logWriter"]
+    assert roles == ["roles/artifactregistry.writer", "roles/logging.logWriter", "roles/storage.objectViewer"]
+    (staged,) = [
+        r for r in dev.of_type("gcp:projects/iAMMember:IAMMember") if r.inputs["role"].startswith("roles/storage")
+    ]
+    assert "gcf-v2-sources-" in staged.inputs["condition"]["expression"]  # only the staging buckets
     (reader,) = dev.of_type("gcp:storage/bucketIAMMember:BucketIAMMember")
     assert (reader.inputs["bucket"], reader.inputs["role"]) == ("qmoi-test-dev-artifacts", "roles/storage.objectViewer")
     for function in dev.of_type(FUNCTION):
@@ -122,11 +129,12 @@ def test_the_backend_bucket_serves_the_media_bucket_with_cdn_on(cdn):
     assert backend.inputs["cdnPolicy"]["cacheMode"] == "CACHE_ALL_STATIC"
 
 
-def test_the_media_bucket_is_read_by_the_cdn_fill_agent_only_not_made_public(cdn):
+def test_the_backend_waits_for_the_grant_that_makes_media_readable_and_grants_nothing_itself(cdn):
     (grant,) = cdn.of_type("gcp:storage/bucketIAMMember:BucketIAMMember")
-    assert grant.inputs["member"] == "serviceAccount:service-123456789012@cloud-cdn-fill.iam.gserviceaccount.com"
-    assert grant.inputs["role"] == "roles/storage.objectViewer"
+    assert grant.name == "media-public"  # the storage component's grant, not one of the CDN's
     assert grant.urn in cdn.named("cdn-backend").dependencies
+    (health,) = cdn.of_type("gcp:storage/bucketObject:BucketObject")
+    assert (health.inputs["bucket"], health.inputs["name"]) == ("qmoi-test-dev-media", ".well-known/qmoi-health")
 
 
 def test_https_uses_a_managed_certificate_and_an_ssl_policy_with_tls_12_minimum(cdn):

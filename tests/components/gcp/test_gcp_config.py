@@ -7,7 +7,7 @@ import pytest
 from infra.config import ConfigError, GcpMachine, Tier
 from tests.conftest import make_config
 
-ENABLED = {"enabled": True, "billing_account": "01A2B3-C4D5E6-F7A8B9"}
+ENABLED = {"enabled": True, "project_id": "qmoi-test-dev", "billing_account": "01A2B3-C4D5E6-F7A8B9"}
 
 
 def problems(**gcp: object) -> list[str]:
@@ -67,7 +67,7 @@ def test_an_enabled_cdn_needs_a_domain_for_its_managed_certificate():
 
 def test_an_enabled_gcp_block_needs_a_billing_account():
     with pytest.raises(ConfigError, match="billing_account is required"):
-        make_config("dev", gcp={"enabled": True})
+        make_config("dev", gcp={"enabled": True, "project_id": "qmoi-test-dev"})
 
 
 def test_a_retention_window_beyond_cloud_storage_soft_delete_limits_is_explained():

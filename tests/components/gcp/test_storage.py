@@ -54,10 +54,10 @@ def test_no_iam_binding_grants_anything_to_all_users(dev_storage):
 
 def test_only_stateful_classes_are_versioned(dev_storage):
     versioned = {c for c in CLASSES if bucket(dev_storage, c).inputs["versioning"]["enabled"]}
-    assert versioned == {"artifacts", "backups"}
+    assert versioned == {"artifacts", "backups", "media"}
 
 
-def test_caches_are_deleted_after_their_expiry_and_backups_move_to_colder_classes(dev_storage):
+def test_caches_are_deleted_after_their_expiry_and_backups_move_to_colder_classes_but_media_not(dev_storage):
     def rules(cls: str) -> list[dict]:
         return bucket(dev_storage, cls).inputs["lifecycleRules"]
 
@@ -69,7 +69,7 @@ def test_caches_are_deleted_after_their_expiry_and_backups_move_to_colder_classe
     assert moves == [(30, "NEARLINE"), (90, "COLDLINE"), (365, "ARCHIVE")]
     coldline = next(r for r in rules("backups") if r["action"].get("storageClass") == "COLDLINE")
     assert coldline["condition"]["matchesStorageClasses"] == ["STANDARD", "NEARLINE"]
-    assert [r["action"]["storageClass"] for r in rules("media") if "storageClass" in r["action"]] == ["NEARLINE"]
+    assert [r["action"]["storageClass"] for r in rules("media") if "storageClass" in r["action"]] == []
 
 
 def test_non_current_versions_expire_only_on_versioned_buckets_after_the_class_window(dev_storage):
@@ -82,7 +82,8 @@ def test_non_current_versions_expire_only_on_versioned_buckets_after_the_class_w
 
     assert noncurrent("backups") == [365]
     assert noncurrent("artifacts") == [90]
-    assert noncurrent("caches") == [] and noncurrent("media") == []
+    assert noncurrent("media") == [30]
+    assert noncurrent("caches") == []
 
 
 def test_backups_keep_deleted_objects_for_the_retention_window_and_caches_not_at_all(dev_storage):

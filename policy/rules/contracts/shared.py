@@ -1,0 +1,172 @@
+"""Deploy contracts that hold the same way on several clouds (AWS and Google Cloud today).
+
+- a tier that can scale to zero needs a signal that exists at zero instances;
+- a bucket a CDN serves holds user content with no other copy (the CDN is a cache): it is
+  versioned and, in prod, protected; and it is never moved to a colder class the CDN would
+  keep reading back (retrieval fees, minimum storage durations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, Severity
+
+from policy.rules.base import CONTRACTS_AREA as AREA
+from policy.rules.base import Finding, Res, Stack, StackRule, get, is_true, items, known
+from policy.rules.contracts.aws import DISTRIBUTION, ENVIRONMENT_SCHEMA, GROUP
+from policy.rules.data_safety import S3_LIFECYCLE, versioned
+from policy.rules.encryption import GCS_BUCKET, S3_BUCKETS
+from policy.rules.exposure import BACKEND_BUCKET
+
+SCHEDULE = "aws:autoscaling/schedule:Schedule"
+SCALING_POLICY = "aws:autoscaling/policy:Policy"
+GCP_AUTOSCALERS = ("gcp:compute/regionAutoscaler:RegionAutoscaler", "gcp:compute/autoscaler:Autoscaler")
+# Target tracking on a metric that is published with no instance running (the only such predefined one).
+ZERO_CAPABLE_METRICS = ("ALBRequestCountPerTarget",)
+COLD_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE", "NEARLINE", "COLDLINE", "ARCHIVE")
+
+
+def _aws_zero_signal(stack: Stack, group: Res) -> bool:
+    names = [group.get("name")]
+    for schedule in stack.attached(group, SCHEDULE, "autoscalingGroupName", names):
+        started = [schedule.get("desiredCapacity"), schedule.get("minSize")]
+        if any(not known(v) or (isinstance(v, int | float) and v >= 1) for v in started):
+            return True
+    for policy in stack.attached(group, SCALING_POLICY, "autoscalingGroupName", names):
+        kind = policy.get("policyType", default="SimpleScaling")
+        metric = get(
+            policy.props, "targetTrackingConfiguration", "predefinedMetricSpecification", "predefinedMetricType"
+        )
+        if kind in ("StepScaling", "SimpleScaling") or metric in ZERO_CAPABLE_METRICS:
+            return True  # driven by an alarm on a metric that needs no instance (e.g. a queue depth)
+    return False
+
+
+def _gcp_zero_signal(autoscaler: Res) -> bool:
+    policy = autoscaler.get("autoscalingPolicy", default={})
+    if any(
+        known(get(s, "minRequiredReplicas")) and (get(s, "minRequiredReplicas") or 0) >= 1
+        for s in items(policy, "scalingSchedules")
+    ):
+        return True
+    return any(get(m, "singleInstanceAssignment") for m in items(policy, "metrics"))
+
+
+def _scale_from_zero(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for group in stack.of(GROUP):
+        low, high = group.get("minSize"), group.get("maxSize")
+        if known(low) and known(high) and low == 0 and (high or 0) > 0 and not _aws_zero_signal(stack, group):
+            yield (
+                f"{group.name}: min 0 with nothing that exists at zero instances (CPU target tracking has no "
+                "datapoints then): the group never scales out; add a schedule or a step policy on a queue metric",
+                group.urn,
+            )
+    for autoscaler in stack.of(*GCP_AUTOSCALERS):
+        policy = autoscaler.get("autoscalingPolicy", default={})
+        low, high = get(policy, "minReplicas"), get(policy, "maxReplicas")
+        if known(low) and known(high) and low == 0 and (high or 0) > 0 and not _gcp_zero_signal(autoscaler):
+            yield (
+                f"{autoscaler.name}: minReplicas 0 with only per-instance signals (CPU has no data at zero "
+                "instances): the group never scales out; add a scaling schedule or a per-group metric",
+                autoscaler.urn,
+            )
+
+
+def cdn_origins(stack: Stack) -> list[Res]:
+    """Buckets a CDN serves: S3 origins of CloudFront distributions, buckets of Cloud CDN backend buckets."""
+    origins = [b for d in stack.of(DISTRIBUTION) for b in stack.of(*S3_BUCKETS) if d.depends_on("origins", b.urn)]
+    for backend in stack.of(BACKEND_BUCKET):
+        if is_true(backend.get("enableCdn")):
+            origins += stack.attached_to(backend, GCS_BUCKET, "bucketName", "name")
+    return list({o.urn: o for o in origins}.values())
+
+
+def _origin_stateful(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    for bucket in cdn_origins(stack):
+        if versioned(stack, bucket) is False:
+            yield f"{bucket.name}: a CDN origin (user content, no other copy) is not versioned", bucket.urn
+        if config.get("environment") == "prod" and not bucket.protect:
+            yield f"{bucket.name}: a CDN origin in prod is not protected (and retained on delete)", bucket.urn
+
+
+def _transitions(stack: Stack, bucket: Res) -> list[str]:
+    if bucket.type == GCS_BUCKET:
+        return [
+            str(get(r, "action", "storageClass"))
+            for r in items(bucket.props, "lifecycleRules")
+            if get(r, "action", "type") == "SetStorageClass"
+        ]
+    configs = [c for t in S3_LIFECYCLE for c in stack.attached(bucket, t, "bucket", [bucket.get("bucket")])]
+    return [
+        str(get(t, "storageClass"))
+        for c in configs
+        for rule in items(c.props, "rules")
+        if get(rule, "status", default="Enabled") == "Enabled"
+        for t in items(rule, "transitions")
+    ]
+
+
+def _origin_not_cold(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for bucket in cdn_origins(stack):
+        cold = [c for c in _transitions(stack, bucket) if c in COLD_CLASSES]
+        if cold:
+            yield (
+                f"{bucket.name}: a CDN origin moves objects to {', '.join(cold)}, which the CDN keeps reading back "
+                "on cache misses (retrieval fees, minimum storage durations)",
+                bucket.urn,
+            )
+
+
+RULES: list[StackRule] = [
+    StackRule(
+        name="scale-from-zero-signal",
+        area=AREA,
+        description="An autoscaling group (AWS) or managed instance group autoscaler (GCP) with a minimum of 0 "
+        "has a signal that exists at zero instances (a schedule, a queue metric): CPU target tracking has no "
+        "datapoints with no instance, so the group would never scale out.",
+        severity=Severity.HIGH,
+        types=(GROUP, SCHEDULE, SCALING_POLICY, *GCP_AUTOSCALERS),
+        check=_scale_from_zero,
+        cannot_see="alarms that drive a step policy from another stack",
+        remediation="autoscaling.<tier>.schedule (validation requires one for min 0).",
+        docs=(
+            "https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html",
+            "https://cloud.google.com/compute/docs/autoscaler/scaling-schedules",
+        ),
+    ),
+    StackRule(
+        name="cdn-origin-is-stateful",
+        area=AREA,
+        description="A bucket a CDN serves (CloudFront origin, Cloud CDN backend bucket) is versioned, and "
+        "protected in prod: it holds user content the CDN only caches.",
+        severity=Severity.HIGH,
+        types=(DISTRIBUTION, BACKEND_BUCKET, *S3_BUCKETS, GCS_BUCKET),
+        check=_origin_stateful,
+        config=ENVIRONMENT_SCHEMA,
+        cannot_see="retain_on_delete (the Analyzer protocol carries protect only)",
+        remediation="Media is a stateful class (components/specs.py STATEFUL_CLASSES).",
+        docs=(
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+            "https://cloud.google.com/storage/docs/object-versioning",
+            "https://www.pulumi.com/docs/iac/concepts/options/protect/",
+        ),
+    ),
+    StackRule(
+        name="cdn-origin-not-cold",
+        area=AREA,
+        description="A bucket a CDN serves is not moved to an infrequent-access or archive class, which the CDN "
+        "would read back on every cache miss (retrieval fees, minimum storage durations).",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        types=(DISTRIBUTION, BACKEND_BUCKET, *S3_BUCKETS, GCS_BUCKET, *S3_LIFECYCLE),
+        check=_origin_not_cold,
+        cannot_see="access patterns (a rarely read archive behind a CDN can still be cheaper)",
+        remediation="storage.media.infrequent_after_days / archive_after_days unset (the default).",
+        docs=(
+            "https://cloud.google.com/storage/docs/storage-classes",
+            "https://aws.amazon.com/s3/storage-classes/",
+        ),
+    ),
+]
