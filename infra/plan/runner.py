@@ -20,9 +20,13 @@ from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 
-from infra.config import NAMESPACE, ROOT, StackFile, load_stack_file, validate
+from infra.config import NAMESPACE, ROOT, PlatformConfig, StackFile, load_stack_file
 from infra.plan.mocks import PlatformMocks, RecordingMonitor
 from infra.plan.records import Plan
+
+
+class ProgramError(Exception):
+    """The program stopped with a `pulumi.RunError`: its own clear message (the engine shows no traceback)."""
 
 
 def record(
@@ -46,8 +50,11 @@ def record(
         runtime_settings.reset_options()
         runtime_config.set_all_config(dict(config or {}), secret_keys or [])
         runtime_mocks.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=False, monitor=monitor)
-        program()
-        loop.run_until_complete(runtime_stack.wait_for_rpcs())
+        try:
+            program()
+            loop.run_until_complete(runtime_stack.wait_for_rpcs())
+        except pulumi.RunError as exc:
+            raise ProgramError(str(exc)) from None
         root = runtime_settings.get_root_resource()
         outputs = _resolve_outputs(loop, root.outputs if root is not None else {})  # type: ignore[attr-defined]
     finally:
@@ -73,9 +80,14 @@ def run_main() -> None:
     runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
 
 
-def plan_stack_file(stack_file: StackFile, mocks: PlatformMocks | None = None) -> Plan:
-    """Validate a loaded stack file, then plan it. Raises ConfigError when invalid."""
-    config = validate(stack_file.platform, stack_file.stack)
+def plan_stack_file(
+    stack_file: StackFile, mocks: PlatformMocks | None = None, config: PlatformConfig | None = None
+) -> Plan:
+    """Validate a loaded stack file (unless `config` is its validated configuration), then plan it.
+
+    Raises ConfigError when invalid, ProgramError when the program stops with a RunError.
+    """
+    config = config if config is not None else stack_file.validated()
     plan = record(
         run_main,
         stack=stack_file.stack,
