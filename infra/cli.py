@@ -44,7 +44,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_USAGE: "usage error: an unknown command, flag or value, or a `--compare` file that is not this stack's plan",
     EXIT_OUTPUT: "the report could not be written (stdout closed, disk full, a read-only tree for `--write-config`)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); the policy pack was stopped",
-    EXIT_BROKEN_PIPE: "the reader of stdout went away (e.g. `| head`); nothing else is printed",
+    EXIT_BROKEN_PIPE: "the reader of stdout went away (e.g. piped into `head`); nothing more is printed",
     EXIT_TERMINATED: "terminated (SIGTERM, e.g. a cancelled CI job or `timeout`); the policy pack was stopped",
 }
 FORMATS = ["text", "json", "markdown"]
@@ -59,7 +59,7 @@ class OutputError(Exception):
     """The report could not be written (exit 74)."""
 
 
-class Terminated(BaseException):  # noqa: N818 (like KeyboardInterrupt: a signal, not an error)
+class Terminated(BaseException):  # like KeyboardInterrupt: a signal, not an error
     """SIGTERM, raised in the main thread so that every `finally` stops the policy pack."""
 
 
@@ -73,7 +73,7 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 3600:  # noqa: PLR2004
+    if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 and at most 3600 seconds")
     return value
 

@@ -124,7 +124,9 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
     for cls in BucketClass:
         name = naming.bucket_name(config.aws.s3_bucket, env, cls)
         if config.aws.enabled and (r := naming.s3_bucket_problem(name)):
-            why = f"is too long for '-{env}-{cls}' bucket names" if len(name) > 63 else f"gives the bucket name {name!r}"
+            why = (
+                f"is too long for '-{env}-{cls}' bucket names" if len(name) > 63 else f"gives the bucket name {name!r}"
+            )
             problems.append(f"aws.s3_bucket: {shown(config.aws.s3_bucket)} {why}: {r}")
             break
     if config.aws.enabled and config.log_retention_days not in CLOUDWATCH_RETENTION_DAYS:

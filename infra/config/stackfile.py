@@ -189,15 +189,12 @@ def _parse(name: str, data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        lines = data.decode("utf-8", errors="replace").splitlines()
+        line = data[: exc.start].count(b"\n")
+        before = data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", errors="replace")
+        where = _path_at(data.decode("utf-8", errors="replace"), line, len(before))
         raise ConfigError(
-            [
-                f"{_path_at_line(lines, line)} (line {line}): byte 0x{data[exc.start]:02x} is not UTF-8; "
-                "a stack file is UTF-8 text"
-            ]
+            [f"{where} (line {line + 1}): byte 0x{data[exc.start]:02x} is not UTF-8; a stack file is UTF-8 text"]
         ) from None
-    lines = text.splitlines()
     loader = _StackFileLoader(text)
     try:
         node = loader.get_single_node()
@@ -209,7 +206,9 @@ def _parse(name: str, data: bytes) -> Any:
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{_path_at_line(lines, mark.line + 1)} (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        where = (
+            f"{_path_at(text, mark.line, mark.column)} (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        )
         raise ConfigError([f"{where or name}: not valid YAML: {exc.problem or exc.context}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{name}: not valid YAML: {exc}"]) from None
@@ -219,24 +218,43 @@ def _parse(name: str, data: bytes) -> Any:
         loader.dispose()
 
 
-_KEY_LINE = re.compile(r"^(?P<indent> *)(?P<dash>(?:- +)*)(?P<key>'[^']*'|\"[^\"]*\"|[^\s#'\"{\[\-][^:#]*?) *:(?:\s|$)")
+def _path_at(text: str, line: int, column: int = 0) -> str:
+    """The key path at a position (0-based) of YAML that may be broken there: the parser's events are
+    replayed up to that position (for errors found before there is a tree to walk)."""
+    frames: list[list[Any]] = []  # ["map", key, expecting_key] or ["seq", index]
+    found: tuple[Any, ...] = ()
 
+    def consumed() -> None:  # a value of the innermost collection is complete
+        if frames and frames[-1][0] == "map":
+            frames[-1][2] = True
 
-def _path_at_line(lines: list[str], line: int) -> str:
-    """The key path of block-style YAML at a line (1-based), for errors found before there is a tree."""
-    stack: list[tuple[int, str]] = []
-    for text in lines[:line]:
-        match = _KEY_LINE.match(text)
-        if not match:
-            continue
-        indent = len(match["indent"]) + len(match["dash"])
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        stack.append((indent, match["key"].strip("'\"")))
-    keys = [key for _, key in stack]
-    if keys[:1] == ["config"]:
-        keys = keys[1:]
-    return ".".join(keys) or "(top level)"
+    def begins() -> None:  # a node starts where the innermost collection expects one
+        if frames and frames[-1][0] == "seq":
+            frames[-1][1] += 1
+
+    try:
+        for event in yaml.parse(text, Loader=_StackFileLoader):
+            if (event.start_mark.line, event.start_mark.column) > (line, column):
+                break
+            if isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+                if frames and frames[-1][0] == "map" and frames[-1][2]:
+                    frames[-1][1], frames[-1][2] = getattr(event, "value", "*"), False
+                else:
+                    begins()
+                    consumed()
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                begins()
+                frames.append(["map", None, True] if isinstance(event, yaml.MappingStartEvent) else ["seq", -1])
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frames.pop()
+                consumed()
+            found = tuple(f[1] for f in frames if f[1] is not None and f[1] != -1)
+    except yaml.YAMLError:
+        pass
+    if found[:1] == ("config",):
+        found = found[1:]
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in found).removeprefix(".")
+    return path or "(top level)"
 
 
 def _structure_problems(root: yaml.Node) -> list[str]:

@@ -72,7 +72,8 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
     )
     return (
         f"### Monthly cost: `{est.stack}`\n\n"
-        f"**{at_least(est)}{usd(est.total_usd)}** a month; budget {usd(est.budget_usd)}, headroom {usd(est.headroom_usd)}. "
+        f"**{at_least(est)}{usd(est.total_usd)}** a month; budget {usd(est.budget_usd)}, "
+        f"headroom {usd(est.headroom_usd)}. "
         f"Savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%) against {usd(est.baseline_usd)} "
         f"on-demand, always on, untiered.\n\n"
         f"| provider | monthly | budget |\n|---|---:|---:|\n{rows}\n\n"

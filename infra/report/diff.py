@@ -140,8 +140,7 @@ def plan_document_problems(document: Any, stack: str, allow_foreign: bool = Fals
         return [f"{what} (no {', '.join(repr(k) for k in missing)})"]
     resources = document["resources"]
     if not isinstance(resources, list) or not all(
-        isinstance(r, Mapping) and isinstance(r.get("urn"), str) and isinstance(r.get("type"), str)
-        for r in resources
+        isinstance(r, Mapping) and isinstance(r.get("urn"), str) and isinstance(r.get("type"), str) for r in resources
     ):
         return [f"{what} ('resources' must be a list of resources with a urn and a type)"]
     if not isinstance(document["cost"], Mapping):

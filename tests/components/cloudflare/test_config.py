@@ -30,7 +30,9 @@ def test_a_valid_edge_config_defaults_the_hostname_per_environment():
 
 
 def test_failover_order_may_only_name_enabled_clouds_with_an_origin():
-    found = problems(aws=AWS_WITH_CDN, cloudflare=cloudflare(load_balancer={"enabled": True, "failover_order": ["aws", "gcp"]}))
+    found = problems(
+        aws=AWS_WITH_CDN, cloudflare=cloudflare(load_balancer={"enabled": True, "failover_order": ["aws", "gcp"]})
+    )
     assert found == [
         "cloudflare.load_balancer.failover_order: 'gcp' is not an enabled cloud with an origin (allowed: aws)"
     ]
