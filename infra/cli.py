@@ -220,9 +220,10 @@ def _env_start_timeout() -> float | None:
         raise UsageError(f"{START_TIMEOUT_ENV}: {exc}") from None
 
 
-def _config_error(stack: str, exc: ConfigError) -> int:
-    print(f"{stack}: {exc}", file=sys.stderr)
-    return EXIT_CONFIG
+def _failed(stack: str, message: object, code: int) -> int:
+    """Report why a stack failed (one message on stderr, no traceback) and return its exit code."""
+    print(f"{stack}: {message}", file=sys.stderr)
+    return code
 
 
 def plan_command(
@@ -240,7 +241,7 @@ def plan_command(
         stack_file = load_stack_file(stack, path)
         config = stack_file.validated()
     except ConfigError as exc:
-        return _config_error(stack, exc)
+        return _failed(stack, exc, EXIT_CONFIG)
     base = read_base_plan(compare_with, stack, allow_foreign_base) if compare_with is not None else None
     # Only a known-good configuration gets this far: the SDKs, the mock runtime and the pack.
     from infra.check import PolicyPackError, PolicyPackServer, evaluate
@@ -252,11 +253,9 @@ def plan_command(
         plan = plan_stack_file(stack_file, config=config)
         policy = evaluate(plan, stack_file, server=pack.connect())
     except ProgramError as exc:
-        print(f"{stack}: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return _failed(stack, exc, EXIT_CONFIG)
     except PolicyPackError as exc:
-        print(f"{stack}: policy pack error: {exc}", file=sys.stderr)
-        return EXIT_PACK
+        return _failed(stack, f"policy pack error: {exc}", EXIT_PACK)
     finally:
         pack.stop()
     return _report(command, plan, policy, fmt, base)
@@ -279,8 +278,7 @@ def _report(command: str, plan: Any, policy: Any, fmt: str, base: Mapping[str, A
     try:
         estimate(plan)
     except CostError as exc:
-        print(f"{plan.stack}: {exc}", file=sys.stderr)
-        return EXIT_COST
+        return _failed(plan.stack, exc, EXIT_COST)
     return EXIT_OK
 
 
@@ -326,7 +324,7 @@ def cost_command(stack: str | None, stack_file: Path | None, all_stacks: bool, f
         try:
             loaded.append((name, *_validated(name, None if all_stacks else stack_file)))
         except ConfigError as exc:
-            return _config_error(name, exc)
+            return _failed(name, exc, EXIT_CONFIG)
     from infra.cost import CostError, estimate
     from infra.plan.runner import ProgramError, plan_stack_file
     from infra.report.cost import render_markdown, render_text, stacks_table
@@ -336,11 +334,9 @@ def cost_command(stack: str | None, stack_file: Path | None, all_stacks: bool, f
         try:
             estimates.append(estimate(plan_stack_file(loaded_file, config=config)))
         except ProgramError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return EXIT_CONFIG
+            return _failed(name, exc, EXIT_CONFIG)
         except CostError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return EXIT_COST
+            return _failed(name, exc, EXIT_COST)
     if fmt == "json":
         emit(json.dumps({e.stack: e.to_json() for e in estimates}, indent=2))
     elif all_stacks:

@@ -234,7 +234,8 @@ def _path_at(text: str, line: int, column: int = 0) -> str:
 
     try:
         for event in yaml.parse(text, Loader=_StackFileLoader):
-            if (event.start_mark.line, event.start_mark.column) > (line, column):
+            mark = event.start_mark
+            if mark is not None and (mark.line, mark.column) > (line, column):
                 break
             if isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
                 if frames and frames[-1][0] == "map" and frames[-1][2]:

@@ -10,6 +10,7 @@ tests build one component on the same machinery.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import runpy
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -57,12 +58,27 @@ def record(
             raise ProgramError(str(exc)) from None
         root = runtime_settings.get_root_resource()
         outputs = _resolve_outputs(loop, root.outputs if root is not None else {})  # type: ignore[attr-defined]
+    except BaseException:
+        _abandon(loop)  # interrupted (Ctrl-C, SIGTERM) or failed: leave no half-run registrations behind
+        raise
     finally:
         asyncio.set_event_loop(None)
         loop.close()
     # Registrations arrive in whatever order the SDK's tasks finish; sorting by URN makes every
     # report of the same program identical from run to run (URNs are unique per stack).
     return Plan(stack=stack, resources=sorted(monitor.records, key=lambda r: r.urn), outputs=outputs)
+
+
+def _abandon(loop: asyncio.AbstractEventLoop, grace_s: float = 1.0) -> None:
+    """Cancel the program's pending tasks and let them unwind briefly, so closing the loop is quiet."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending and not loop.is_running():
+        with contextlib.suppress(BaseException):
+            loop.run_until_complete(asyncio.wait(pending, timeout=grace_s))
+    for task in pending:
+        task._log_destroy_pending = False  # type: ignore[attr-defined]  # abandoned on purpose
 
 
 def _resolve_outputs(loop: asyncio.AbstractEventLoop, outputs: Mapping[str, Any]) -> dict[str, Any]:

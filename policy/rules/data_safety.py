@@ -136,7 +136,7 @@ def environment_of(stack: Stack, config: Mapping[str, Any]) -> str:
         return str(stack_configuration().environment.value)
     except NotEvaluated as exc:
         reason = exc.reason
-    tagged = {tag_map(r).get("environment") for r in stack.resources} & set(ENVIRONMENTS)
+    tagged = {str(tag_map(r).get("environment")) for r in stack.resources} & set(ENVIRONMENTS)
     if tagged:
         return "prod" if "prod" in tagged else tagged.pop()
     name = os.environ.get("PULUMI_STACK", "")

@@ -7,7 +7,6 @@ processes); the rest run the CLI in this process.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -183,8 +182,9 @@ def test_the_cli_exits_4_naming_the_rule_that_raised(tmp_path, capsys, monkeypat
 # --- output ----------------------------------------------------------------------------------------
 
 
-def test_a_reader_that_goes_away_ends_the_plan_quietly(small_stack):
-    proc = start_cli("plan", "--stack", "dev", "--stack-file", small_stack)
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    # `plan ... | head -1`: every command writes its report through the same `emit`
+    proc = start_cli("policies", "--format", "markdown")
     assert proc.stdout is not None
     proc.stdout.close()  # like `| head -1` exiting before the report is written
     err = proc.stderr.read() if proc.stderr else ""
@@ -285,11 +285,3 @@ def test_the_readme_documents_every_exit_code():
         if line.startswith("| `") and (cells := line.split("|")) and cells[1].strip(" `").isdigit()
     }
     assert rows == EXIT_CODES
-
-
-def test_no_pack_process_is_left_after_a_check(small_stack):
-    before = set(pack_children(os.getpid()))
-    proc = start_cli("check", "--stack", "dev", "--stack-file", small_stack)
-    proc.communicate(timeout=120)
-    assert proc.returncode == 0
-    assert set(pack_children(os.getpid())) <= before

@@ -90,3 +90,4 @@ def test_the_budget_rules_take_the_budget_from_the_stack_without_a_pack_config(p
     report = evaluate_records(server, "prod", plan.resources, {})
     budget_verdicts = [v for v in report.violations if v.policy.startswith(("budget-", "estimated-cost"))]
     assert budget_verdicts == [], [v.detail for v in budget_verdicts]
+    assert report.not_evaluated == {}  # evaluated against the stack's own budget, not skipped
