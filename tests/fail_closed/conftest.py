@@ -47,6 +47,31 @@ def write(tmp_path: Path, content: dict[str, Any] | str | bytes, name: str = "Pu
     return path
 
 
+def pack_children(parent: int) -> list[int]:
+    """Live policy-pack processes whose parent is `parent`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == parent and fields[0] != "Z" and b"pulumi.policy" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @dataclass
 class Result:
     code: int

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from infra.config.stackfile import ENGINE_CONFIG_LIMIT_BYTES
 from tests.conftest import ROOT
-from tests.fail_closed.test_processes import pack_children
+from tests.fail_closed.conftest import pack_children
 
 STACKS = ("dev", "staging", "prod")
 KINDS = ("wrong type", "out of range", "unknown key", "malformed YAML", "duplicate key", "huge value", "not UTF-8")

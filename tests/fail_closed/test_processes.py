@@ -18,35 +18,10 @@ import pytest
 from infra.check import PolicyPackError, PolicyPackServer, evaluate_records
 from infra.cli import EXIT_CODES, main
 from tests.conftest import ROOT
-from tests.fail_closed.conftest import only, shipped, write
+from tests.fail_closed.conftest import alive, only, pack_children, shipped, write
 from tests.policy.conftest import record
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def pack_children(parent: int) -> list[int]:
-    """Live policy-pack processes whose parent is `parent`."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == parent and fields[0] != "Z" and b"pulumi.policy" in cmdline:
-            found.append(int(proc.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def wait_for(condition, timeout: float = 30.0) -> bool:
