@@ -153,14 +153,18 @@ class PolicyPackServer:
         """Start the pack's process without waiting for it: it boots on the other core while we plan."""
         self._spawned_at = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and pack)
-            [sys.executable, "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.pack_dir)],
-            cwd=self.pack_dir,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and pack)
+                [sys.executable, "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.pack_dir)],
+                cwd=self.pack_dir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
+        except OSError as exc:  # e.g. E2BIG: a PULUMI_CONFIG over the environment limit
+            self._stderr.close()
+            raise PolicyPackError(f"the policy pack could not be started: {exc.strerror or exc}") from None
         return self
 
     def connect(self) -> PolicyPackServer:

@@ -260,3 +260,8 @@ def test_the_readme_documents_every_exit_code():
         if line.startswith("| `") and (cells := line.split("|")) and cells[1].strip(" `").isdigit()
     }
     assert rows == EXIT_CODES
+
+
+def test_a_pack_that_cannot_be_spawned_is_a_pack_error(tmp_path):
+    with pytest.raises(PolicyPackError, match="could not be started"):
+        PolicyPackServer("test", pack_dir=tmp_path / "no-such-pack").spawn()
