@@ -1,25 +1,85 @@
 """`python -m infra`: the offline plan, policy check and cost of a stack, without a cloud account.
 
-Every command lives here, and so do the exit codes: 0 ok; 1 a mandatory policy is violated;
-2 the configuration is invalid; 3 the cost model cannot price the stack (`cost`).
+Every command lives here, and so do the exit codes (`EXIT_CODES`, the README's table).
+The configuration is read and validated before anything expensive starts: no provider SDK
+is imported and no policy pack is spawned for a stack file that is not known good.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from infra.config import ROOT, SHIPPED_STACKS, ConfigError, load_stack_file
 
-EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_COST = 0, 1, 2, 3
+if TYPE_CHECKING:
+    from infra.config import StackFile
+
+EXIT_OK = 0
+EXIT_POLICY = 1
+EXIT_CONFIG = 2
+EXIT_COST = 3
+EXIT_PACK = 4
+EXIT_USAGE = 64  # sysexits.h EX_USAGE
+EXIT_OUTPUT = 74  # sysexits.h EX_IOERR
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+# The README's exit-code table (a test keeps the two equal).
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "ok: the plan passed the policy pack and was priced",
+    EXIT_POLICY: "a mandatory policy is violated (including a budget rule that could not be evaluated)",
+    EXIT_CONFIG: "the configuration is invalid: every problem is listed with its key path, no traceback",
+    EXIT_COST: "the cost model cannot price the stack (`plan` still prints its report, `cost` prints why)",
+    EXIT_PACK: "the policy pack failed: it did not start (its own error is shown) or a rule raised (named)",
+    EXIT_USAGE: "usage error: an unknown command, flag or value, or a `--compare` file that is not this stack's plan",
+    EXIT_OUTPUT: "the report could not be written (stdout closed, disk full, a read-only tree for `--write-config`)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the policy pack was stopped",
+    EXIT_BROKEN_PIPE: "the reader of stdout went away (e.g. piped into `head`); nothing more is printed",
+    EXIT_TERMINATED: "terminated (SIGTERM, e.g. a cancelled CI job or `timeout`); the policy pack was stopped",
+}
 FORMATS = ["text", "json", "markdown"]
+START_TIMEOUT_ENV = "QMOI_PACK_START_TIMEOUT_S"
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as given (exit 64)."""
+
+
+class OutputError(Exception):
+    """The report could not be written (exit 74)."""
+
+
+class Terminated(BaseException):  # like KeyboardInterrupt: a signal, not an error
+    """SIGTERM, raised in the main thread so that every `finally` stops the policy pack."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 and at most 3600 seconds")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__)
+    parser = _Parser(prog="python -m infra", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="run the program on the mock runtime and report what it declares")
     plan.add_argument("--stack", required=True, help="dev, staging or prod (reads Pulumi.<stack>.yaml)")
@@ -27,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=FORMATS, default="text")
     plan.add_argument(
         "--compare", type=Path, metavar="BASE.json", help="compare with a saved `plan --format json` (a PR report)"
+    )
+    plan.add_argument(
+        "--allow-foreign-base",
+        action="store_true",
+        help="let --compare read another stack's (or project's) plan; refused by default",
     )
     cost = commands.add_parser("cost", help="the monthly cost: per provider, component, resource; levers; budget")
     cost.add_argument("--stack", help="dev, staging or prod (reads Pulumi.<stack>.yaml)")
@@ -36,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="only the policy pack's verdicts on the stack (exit 1 on mandatory)")
     check.add_argument("--stack", required=True, help="dev, staging or prod (reads Pulumi.<stack>.yaml)")
     check.add_argument("--stack-file", type=Path, help="check this stack file instead of Pulumi.<stack>.yaml")
+    for command in (plan, check):
+        command.add_argument(
+            "--pack-start-timeout",
+            type=_seconds,
+            metavar="SECONDS",
+            help=f"how long the policy pack may take to start (default: ${START_TIMEOUT_ENV}, else 30)",
+        )
     policies = commands.add_parser("policies", help="the policy pack's rules; write policy/config/<stack>.json")
     policies.add_argument("--format", choices=["text", "markdown"], default="text")
     policies.add_argument("--write-config", action="store_true", help="regenerate policy/config/<stack>.json")
@@ -45,7 +117,35 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command; returns its exit code (`EXIT_CODES`), never a traceback for bad input or signals."""
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    with _signals_raise():
+        try:
+            return _run(args)
+        except UsageError as exc:
+            print(f"python -m infra {args.command}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("python -m infra: interrupted; the policy pack was stopped", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Terminated:
+            print("python -m infra: terminated; the policy pack was stopped", file=sys.stderr)
+            return EXIT_TERMINATED
+        except BrokenPipeError:
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
+        except OutputError as exc:
+            print(f"python -m infra {args.command}: cannot write the report: {exc}", file=sys.stderr)
+            return EXIT_OUTPUT
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "cost":
         return cost_command(args.stack, args.stack_file, args.all_stacks, args.format)
     if args.command == "policies":
@@ -55,81 +155,194 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return docs_main(["--check"] if args.check else [])
     return plan_command(
-        args.command, args.stack, args.stack_file, getattr(args, "format", "text"), getattr(args, "compare", None)
+        args.command,
+        args.stack,
+        args.stack_file,
+        getattr(args, "format", "text"),
+        getattr(args, "compare", None),
+        allow_foreign_base=getattr(args, "allow_foreign_base", False),
+        start_timeout=args.pack_start_timeout or _env_start_timeout(),
     )
 
 
-def plan_command(command: str, stack: str, path: Path | None, fmt: str, compare_with: Path | None) -> int:
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGTERM raises `Terminated` and SIGINT `KeyboardInterrupt` (also when inherited as ignored)."""
+
+    def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the cleanup
+        raise Terminated
+
+    try:
+        previous = {
+            signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm),
+            signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        }
+    except ValueError:  # not the main thread: signals are the main thread's business
+        previous = {}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def emit(text: str) -> None:
+    """Write the report to stdout; a closed or failing stdout is an error, never a silent exit 0."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("stdout is closed")
+    try:
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise OutputError(str(exc) or type(exc).__name__) from None
+
+
+def _env_start_timeout() -> float | None:
+    text = os.environ.get(START_TIMEOUT_ENV)
+    if not text:
+        return None
+    try:
+        return _seconds(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{START_TIMEOUT_ENV}: {exc}") from None
+
+
+def _failed(stack: str, message: object, code: int) -> int:
+    """Report why a stack failed (one message on stderr, no traceback) and return its exit code."""
+    print(f"{stack}: {message}", file=sys.stderr)
+    return code
+
+
+def plan_command(
+    command: str,
+    stack: str,
+    path: Path | None,
+    fmt: str,
+    compare_with: Path | None,
+    *,
+    allow_foreign_base: bool = False,
+    start_timeout: float | None = None,
+) -> int:
     """`plan` (the report, or a comparison with a saved plan) and `check` (the policy verdicts only)."""
-    # Imported here so `--help` and argument errors stay instant.
-    from infra.check import PolicyPackServer, evaluate
-    from infra.plan.runner import plan_stack_file
+    try:
+        stack_file = load_stack_file(stack, path)
+        config = stack_file.validated()
+    except ConfigError as exc:
+        return _failed(stack, exc, EXIT_CONFIG)
+    base = read_base_plan(compare_with, stack, allow_foreign_base) if compare_with is not None else None
+    # Only a known-good configuration gets this far: the SDKs, the mock runtime and the pack.
+    from infra.check import PolicyPackError, PolicyPackServer, evaluate
+    from infra.plan.runner import ProgramError, plan_stack_file
+
+    # The pack boots in its own process (on the other core) while this one plans.
+    pack = PolicyPackServer(stack, stack_file.config, stack_file.secret_keys, start_timeout=start_timeout).spawn()
+    try:
+        plan = plan_stack_file(stack_file, config=config)
+        policy = evaluate(plan, stack_file, server=pack.connect())
+    except ProgramError as exc:
+        return _failed(stack, exc, EXIT_CONFIG)
+    except PolicyPackError as exc:
+        return _failed(stack, f"policy pack error: {exc}", EXIT_PACK)
+    finally:
+        pack.stop()
+    return _report(command, plan, policy, fmt, base)
+
+
+def _report(command: str, plan: Any, policy: Any, fmt: str, base: Mapping[str, Any] | None) -> int:
+    from infra.cost import CostError, estimate
     from infra.report.plan import RENDERERS
     from infra.report.policy import render_policy_text, with_policy
 
-    try:
-        stack_file = load_stack_file(stack, path)
-    except ConfigError as exc:
-        print(f"{stack}: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    # The pack boots in its own process (on the other core) while this one plans.
-    pack = PolicyPackServer(stack, stack_file.config, stack_file.secret_keys).spawn()
-    try:
-        try:
-            plan = plan_stack_file(stack_file)
-        except ConfigError as exc:
-            print(f"{stack}: {exc}", file=sys.stderr)
-            return EXIT_CONFIG
-        policy = evaluate(plan, stack_file, server=pack.connect())
-    finally:
-        pack.stop()
     if command == "check":
-        print(render_policy_text(policy))
-    elif compare_with is not None:
-        print(compare(compare_with, with_policy("json", RENDERERS["json"](plan), policy), fmt))
+        emit(render_policy_text(policy))
+        return EXIT_OK if policy.passed else EXIT_POLICY
+    if base is not None:
+        emit(compare(base, with_policy("json", RENDERERS["json"](plan), policy), fmt))
     else:
-        print(with_policy(fmt, RENDERERS[fmt](plan), policy))
-    return EXIT_OK if policy.passed else EXIT_POLICY
+        emit(with_policy(fmt, RENDERERS[fmt](plan), policy))
+    if not policy.passed:
+        return EXIT_POLICY
+    try:
+        estimate(plan)
+    except CostError as exc:
+        return _failed(plan.stack, exc, EXIT_COST)
+    return EXIT_OK
 
 
-def compare(base_path: Path, head_json: str, fmt: str) -> str:
-    """The diff of a saved plan JSON and this plan's, rendered (`plan --compare BASE.json`)."""
+def read_base_plan(path: Path, stack: str, allow_foreign: bool = False) -> dict[str, Any]:
+    """The `--compare` document, checked before anything is planned (UsageError naming what is wrong)."""
+    from infra.report.diff import plan_document_problems
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--compare {path}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"--compare {path}: not JSON ({exc}); is the file truncated?") from None
+    problems = plan_document_problems(document, stack, allow_foreign)
+    if problems:
+        raise UsageError(f"--compare {path}: " + "; ".join(problems))
+    return dict(document)
+
+
+def compare(base: Path | Mapping[str, Any], head_json: str, fmt: str) -> str:
+    """The diff of a saved plan JSON (a file, or its document) and this plan's, rendered (`plan --compare`)."""
     from infra.report.compare import COMPARE_RENDERERS
     from infra.report.diff import diff_documents
 
-    base = json.loads(Path(base_path).read_text(encoding="utf-8"))
-    return str(COMPARE_RENDERERS[fmt](diff_documents(base, json.loads(head_json))))
+    document = json.loads(Path(base).read_text(encoding="utf-8")) if isinstance(base, Path) else base
+    return str(COMPARE_RENDERERS[fmt](diff_documents(document, json.loads(head_json))))
+
+
+def _validated(stack: str, path: Path | None) -> tuple[StackFile, Any]:
+    stack_file = load_stack_file(stack, path)
+    return stack_file, stack_file.validated()
 
 
 def cost_command(stack: str | None, stack_file: Path | None, all_stacks: bool, fmt: str) -> int:
     """`python -m infra cost`: one stack's breakdown, or the table of the shipped stacks."""
+    if not all_stacks and not stack:
+        raise UsageError("give --stack <name> or --all-stacks")
+    names = SHIPPED_STACKS if all_stacks else (str(stack),)
+    loaded = []
+    for name in names:
+        try:
+            loaded.append((name, *_validated(name, None if all_stacks else stack_file)))
+        except ConfigError as exc:
+            return _failed(name, exc, EXIT_CONFIG)
     from infra.cost import CostError, estimate
-    from infra.plan.runner import plan_stack_file
+    from infra.plan.runner import ProgramError, plan_stack_file
     from infra.report.cost import render_markdown, render_text, stacks_table
 
-    if not all_stacks and not stack:
-        print("python -m infra cost: give --stack <name> or --all-stacks", file=sys.stderr)
-        return EXIT_CONFIG
     estimates = []
-    for name in SHIPPED_STACKS if all_stacks else (str(stack),):
+    for name, loaded_file, config in loaded:
         try:
-            plan = plan_stack_file(load_stack_file(name, None if all_stacks else stack_file))
-            estimates.append(estimate(plan))
-        except ConfigError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return EXIT_CONFIG
+            estimates.append(estimate(plan_stack_file(loaded_file, config=config)))
+        except ProgramError as exc:
+            return _failed(name, exc, EXIT_CONFIG)
         except CostError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            return EXIT_COST
+            return _failed(name, exc, EXIT_COST)
     if fmt == "json":
-        print(json.dumps({e.stack: e.to_json() for e in estimates}, indent=2))
+        emit(json.dumps({e.stack: e.to_json() for e in estimates}, indent=2))
     elif all_stacks:
-        if fmt == "markdown":
-            print(stacks_table(estimates), end="")
-        else:
-            print("\n\n".join(render_text(e) for e in estimates))
+        emit(stacks_table(estimates) if fmt == "markdown" else "\n\n".join(render_text(e) for e in estimates))
     else:
-        print(render_markdown(estimates[0]) if fmt == "markdown" else render_text(estimates[0]))
+        emit(render_markdown(estimates[0]) if fmt == "markdown" else render_text(estimates[0]))
     return EXIT_OK
 
 
@@ -138,16 +351,26 @@ def policies_command(fmt: str, write_config: bool) -> int:
     if write_config:
         from infra.check.pack_config import write_pack_configs
 
-        for path in write_pack_configs():
-            print(f"wrote {path.relative_to(ROOT)}")
+        try:
+            written = write_pack_configs()
+        except ConfigError as exc:
+            print(f"python -m infra policies: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        except OSError as exc:
+            raise OutputError(f"{exc.filename or 'policy/config'}: {exc.strerror or exc}") from None
+        emit("\n".join(f"wrote {path.relative_to(ROOT)}" for path in written))
         return EXIT_OK
     from infra.report.policy import rules_table
 
     if fmt == "markdown":
-        print(rules_table(), end="")
+        emit(rules_table())
         return EXIT_OK
     from policy.rules import RULES
 
-    for rule in RULES:
-        print(f"{rule.name:<40} {rule.enforcement.value:<9} {rule.severity.value:<8} {', '.join(rule.providers)}")
+    emit(
+        "\n".join(
+            f"{rule.name:<40} {rule.enforcement.value:<9} {rule.severity.value:<8} {', '.join(rule.providers)}"
+            for rule in RULES
+        )
+    )
     return EXIT_OK

@@ -9,7 +9,10 @@ GetAnalyzerInfo, Configure (every policy's level and properties, as the CLI send
 of the rules here; this module only carries requests and collects diagnostics.
 
 One pack process per run, every resource over one channel (requests pipelined as futures),
-bounded timeouts, and the process is always stopped (`with PolicyPackServer(...)`).
+bounded timeouts (the start timeout is configurable), and the process is always stopped
+(`with PolicyPackServer(...)`; the CLI turns SIGTERM and Ctrl-C into exceptions so this runs,
+and the pack exits by itself when its parent dies). Faults fail loudly as `PolicyPackError`:
+a pack that cannot start shows its own error output, a rule that raises is named.
 
 The pack's per-stack configuration comes from `pack_config.py`; the verdict types from
 `verdicts.py`.
@@ -27,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
@@ -38,7 +41,7 @@ from infra.check.verdicts import PolicyReport, Verdict
 from infra.config import NAMESPACE, StackFile, load_stack_file, stack_path
 from infra.plan.records import Plan, ResourceRecord
 
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 30.0  # default; PolicyPackServer(start_timeout=...) / `--pack-start-timeout`
 RPC_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 5.0
 INFORMATIONAL = "informational"  # policy tag (policy/rules/base.py): diagnostics are notes
@@ -61,7 +64,19 @@ _SEVERITIES = {
 
 
 class PolicyPackError(RuntimeError):
-    """The pack could not be started or did not answer in time."""
+    """The pack could not be started, did not answer in time, or one of its rules raised."""
+
+
+_APPLICATION_ERROR = "Exception calling application: "
+
+
+def _rpc_failure(exc: grpc.RpcError, what: str) -> PolicyPackError:
+    """A gRPC error from the pack as a PolicyPackError: the rule's own message when a rule raised."""
+    details = str(exc.details() if hasattr(exc, "details") else exc) or type(exc).__name__
+    code = exc.code().name if hasattr(exc, "code") and exc.code() is not None else "UNKNOWN"
+    if details.startswith(_APPLICATION_ERROR):
+        return PolicyPackError(f"{what}: {details.removeprefix(_APPLICATION_ERROR)}")
+    return PolicyPackError(f"{what}: the pack answered {code}: {details}")
 
 
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -105,10 +120,12 @@ class PolicyPackServer:
         stack: str = "dev",
         engine_config: Mapping[str, str] | None = None,
         secret_keys: Iterable[str] = (),
-        pack_dir: Path = POLICY_DIR,
+        pack_dir: Path | None = None,
+        start_timeout: float | None = None,
     ) -> None:
         self.stack = stack
-        self.pack_dir = pack_dir
+        self.pack_dir = pack_dir or POLICY_DIR
+        self.start_timeout = start_timeout or START_TIMEOUT_S
         self.env = {
             **os.environ,
             "PULUMI_PROJECT": NAMESPACE,
@@ -136,14 +153,18 @@ class PolicyPackServer:
         """Start the pack's process without waiting for it: it boots on the other core while we plan."""
         self._spawned_at = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and pack)
-            [sys.executable, "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.pack_dir)],
-            cwd=self.pack_dir,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and pack)
+                [sys.executable, "-u", "-m", "pulumi.policy", NO_ENGINE, str(self.pack_dir)],
+                cwd=self.pack_dir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
+        except OSError as exc:  # e.g. E2BIG: a PULUMI_CONFIG over the environment limit
+            self._stderr.close()
+            raise PolicyPackError(f"the policy pack could not be started: {exc.strerror or exc}") from None
         return self
 
     def connect(self) -> PolicyPackServer:
@@ -156,14 +177,24 @@ class PolicyPackServer:
             f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)]
         )
         try:
-            grpc.channel_ready_future(self.channel).result(timeout=START_TIMEOUT_S)
+            grpc.channel_ready_future(self.channel).result(timeout=self._time_left())
+            self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+            self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=RPC_TIMEOUT_S)
         except grpc.FutureTimeoutError:
-            self.stop()
-            raise PolicyPackError(f"policy pack on port {port} did not accept a connection") from None
-        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=RPC_TIMEOUT_S)
+            self._fail(f"the policy pack on port {port} did not accept a connection within {self.start_timeout:g} s")
+        except grpc.RpcError as exc:
+            self._fail(str(_rpc_failure(exc, "the policy pack did not describe itself")))
         self.startup_s = time.perf_counter() - self._spawned_at
         return self
+
+    def _time_left(self) -> float:
+        return max(0.1, self.start_timeout - (time.perf_counter() - self._spawned_at))
+
+    def _fail(self, message: str) -> NoReturn:
+        """Stop the pack and raise, with what the pack itself wrote to stderr (read before it is closed)."""
+        tail = self.stderr_tail()
+        self.stop()
+        raise PolicyPackError(message + (f"; its error output:\n{tail}" if tail.strip() else "")) from None
 
     def _read_port(self, process: subprocess.Popen[bytes]) -> int:
         lines: queue.Queue[bytes] = queue.Queue()
@@ -176,13 +207,21 @@ class PolicyPackServer:
         if process.stdout is None:
             raise PolicyPackError("policy pack started without a stdout pipe")
         threading.Thread(target=pump, args=(process.stdout,), daemon=True).start()
-        try:
-            first = lines.get(timeout=START_TIMEOUT_S).decode().strip()
-        except queue.Empty:
-            first = ""
+        deadline = self._spawned_at + self.start_timeout
+        while True:
+            try:
+                first = lines.get(timeout=min(0.2, max(0.01, deadline - time.perf_counter()))).decode().strip()
+                break
+            except queue.Empty:
+                if time.perf_counter() >= deadline:
+                    self._fail(
+                        f"the policy pack did not start within {self.start_timeout:g} s (raise it with "
+                        "--pack-start-timeout or QMOI_PACK_START_TIMEOUT_S)"
+                    )
         if not first.isdigit():
-            self.stop()
-            raise PolicyPackError(f"policy pack did not print its port (got {first!r}):\n{self.stderr_tail()}")
+            code = process.wait(timeout=STOP_TIMEOUT_S) if not first else process.poll()
+            exited = f"exited with code {code}" if code is not None else f"printed {first[:200]!r}"
+            self._fail(f"the policy pack did not start: it {exited} before printing its port")
         return int(first)
 
     def stderr_tail(self, limit: int = 4000) -> str:
@@ -303,7 +342,22 @@ def evaluate_records(
     records: list[ResourceRecord],
     config: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PolicyReport:
-    """Configure the running pack, analyze every resource and the stack, and collect the verdicts."""
+    """Configure the running pack, analyze every resource and the stack, and collect the verdicts.
+
+    Raises PolicyPackError when the pack fails (a rule that raised is named in the message).
+    """
+    try:
+        return _evaluate_records(server, stack, records, config)
+    except grpc.RpcError as exc:
+        raise _rpc_failure(exc, "the policy pack failed") from None
+
+
+def _evaluate_records(
+    server: PolicyPackServer,
+    stack: str,
+    records: list[ResourceRecord],
+    config: Mapping[str, Mapping[str, Any]] | None,
+) -> PolicyReport:
     started = time.perf_counter()
     levels = server.configure(config)
     by_urn = {r.urn: r for r in records}

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file, validate
+from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file
 from policy.rules import RULES
 
 POLICY_DIR = ROOT / "policy"
@@ -47,10 +47,10 @@ def render_pack_config(config: PlatformConfig) -> str:
 def write_pack_configs(stacks: Iterable[str] = SHIPPED_STACKS) -> list[Path]:
     """Regenerate `policy/config/<stack>.json` from each stack file."""
     written = []
-    for stack in stacks:
-        stack_file = load_stack_file(stack)
+    rendered = {stack: render_pack_config(load_stack_file(stack).validated()) for stack in stacks}
+    for stack, text in rendered.items():  # every stack validated before anything is written
         path = config_path(stack)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_pack_config(validate(stack_file.platform, stack)))
+        path.write_text(text)
         written.append(path)
     return written

@@ -44,7 +44,13 @@ from infra.config.providers import (
     GcpMachine,
     aws_accelerated,
 )
-from infra.config.reading import cloudflare_api_token, from_pulumi, namespace_values, worker_secrets
+from infra.config.reading import (
+    cloudflare_api_token,
+    from_pulumi,
+    namespace_values,
+    validate_engine_config,
+    worker_secrets,
+)
 from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
 
 __all__ = [
@@ -84,5 +90,6 @@ __all__ = [
     "origin_providers",
     "stack_path",
     "validate",
+    "validate_engine_config",
     "worker_secrets",
 ]

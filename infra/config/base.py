@@ -7,6 +7,7 @@ blocks (`providers.py`) into `PlatformConfig`.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,6 +37,15 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+SHOWN_CHARS = 80
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A value as an error message quotes it: its repr, cut short (a 100 KB value is not echoed whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}… ({len(text):,} chars)"
 
 
 class Environment(StrEnum):
@@ -91,7 +101,9 @@ class Enforcement(StrEnum):
 class Model(BaseModel):
     """Base of every config block: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 def checked_name(problem: Any) -> AfterValidator:
@@ -100,10 +112,19 @@ def checked_name(problem: Any) -> AfterValidator:
     def check(value: str) -> str:
         reason = problem(value)
         if reason:
-            raise ValueError(f"{value!r} is not valid: {reason}")
+            raise ValueError(f"{shown(value)} is not valid: {reason}")
         return value
 
     return AfterValidator(check)
+
+
+def _network(value: str) -> str:
+    """A CIDR the clouds accept: real octets, and no host bits set (10.20.0.0/16, not 10.20.5.0/16)."""
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{shown(value)} is not a network address: {exc}") from None
+    return value
 
 
 S3Name = Annotated[str, checked_name(naming.s3_bucket_problem)]
@@ -113,7 +134,11 @@ Domain = Annotated[str, checked_name(naming.domain_problem)]
 LabelValue = Annotated[str, checked_name(naming.label_value_problem)]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
 Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="32 lowercase hex digits")]
-Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")]
+Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$"), AfterValidator(_network)]
+# A public address or range let through a firewall (a bare address is a /32).
+IpRule = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}(/\d{1,2})?$"), AfterValidator(_network)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
 
 
 # --- cross-cutting settings ---------------------------------------------------------
@@ -264,7 +289,7 @@ class Storage(Model):
 class Budget(Model):
     monthly_usd: float = Field(gt=0, description="The stack's monthly spending limit, all providers.")
     alert_emails: list[Email] = Field(min_length=1, description="Who receives budget and alarm e-mails.")
-    provider_limits: dict[Provider, float] = Field(
+    provider_limits: dict[Provider, Positive] = Field(
         default_factory=dict,
         description="Per-provider budget limits; by default the total split evenly among "
         "the enabled providers that have a budget resource (aws, gcp, azure).",
@@ -321,7 +346,8 @@ class Usage(Model):
 
     hours_per_month: float = Field(default=730, gt=0, le=744)
     """Hours an always-on instance runs in a month."""
-    storage_gb: dict[BucketClass, float] = Field(default_factory=_default_storage_gb)
+    storage_gb: dict[BucketClass, NonNegative] = Field(default_factory=_default_storage_gb)
+    """GB stored per bucket class; a class not named keeps its default."""
     function_requests_millions: float = Field(default=1.0, ge=0, description="Per function, per month.")
     function_avg_duration_ms: float = Field(default=200, gt=0)
     """Average duration of one function invocation."""
@@ -336,7 +362,7 @@ class Usage(Model):
         description="Age of the oldest object in a class without expiry; with a steady write rate it sets "
         "the share of each storage tier (e.g. archive after 90 days: (365-90)/365 of the GB is archived).",
     )
-    function_requests: dict[str, float] = Field(
+    function_requests: dict[str, NonNegative] = Field(
         default_factory=dict,
         description="Millions of requests a month for named functions (config key), overriding "
         "function_requests_millions.",

@@ -8,10 +8,13 @@ values, lets pydantic check everything at once, adds the cross-block checks, and
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping
-from typing import Any
+from functools import cache
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import to_jsonable_python
 
 from infra.config import naming
 from infra.config.base import (
@@ -35,10 +38,12 @@ from infra.config.base import (
     TierMachine,
     Usage,
     missing_handlers,
+    shown,
 )
 from infra.config.profiles import deep_merge, profile
 from infra.config.providers import (
     CLOUDFLARE_LB_REGIONS,
+    CLOUDWATCH_RETENTION_DAYS,
     GCS_SOFT_DELETE_DAYS,
     ORIGIN_PROVIDERS,
     Aws,
@@ -88,14 +93,18 @@ class PlatformConfig(Model):
 
     def budget_limits(self) -> dict[Provider, float]:
         """Budget limit per enabled provider that has a budget resource."""
+        set_limits, rest = self.set_budget_limits()
+        share = (self.budget.monthly_usd - sum(set_limits.values())) / len(rest) if rest else 0.0
+        # Cents rounded down, so the shares never add up to more than the total.
+        return {p: set_limits.get(p, int(share * 100) / 100) for p in BUDGET_PROVIDERS if p in set_limits or p in rest}
+
+    def set_budget_limits(self) -> tuple[dict[Provider, float], list[Provider]]:
+        """(limits set explicitly, providers that share the rest) among enabled providers with a budget."""
         providers = [p for p in BUDGET_PROVIDERS if getattr(self, p.value).enabled]
         explicit = {p: getattr(self, p.value).budget_usd for p in providers}
         explicit |= {p: v for p, v in self.budget.provider_limits.items() if p in providers}
         set_limits = {p: v for p, v in explicit.items() if v is not None}
-        rest = [p for p in providers if p not in set_limits]
-        share = (self.budget.monthly_usd - sum(set_limits.values())) / len(rest) if rest else 0.0
-        # Cents rounded down, so the shares never add up to more than the total.
-        return {p: set_limits.get(p, int(share * 100) / 100) for p in providers}
+        return set_limits, [p for p in providers if p not in set_limits]
 
     def tags_for(self, project: str = NAMESPACE) -> dict[str, str]:
         return {
@@ -116,9 +125,20 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
         problems += block.catalog_problems(provider.value)
         problems += missing_handlers(getattr(block, block.FUNCTIONS_KEY), f"{provider.value}.{block.FUNCTIONS_KEY}")
     for cls in BucketClass:
-        if config.aws.enabled and (r := naming.s3_bucket_problem(naming.bucket_name(config.aws.s3_bucket, env, cls))):
-            problems.append(f"aws.s3_bucket: {config.aws.s3_bucket!r} is too long for '-{env}-{cls}' bucket names: {r}")
+        name = naming.bucket_name(config.aws.s3_bucket, env, cls)
+        if config.aws.enabled and (r := naming.s3_bucket_problem(name)):
+            why = (
+                f"is too long for '-{env}-{cls}' bucket names" if len(name) > 63 else f"gives the bucket name {name!r}"
+            )
+            problems.append(f"aws.s3_bucket: {shown(config.aws.s3_bucket)} {why}: {r}")
             break
+    if config.aws.enabled and config.log_retention_days not in CLOUDWATCH_RETENTION_DAYS:
+        problems.append(
+            f"log_retention_days: {config.log_retention_days} is not a CloudWatch Logs retention (allowed when aws "
+            f"is enabled: {', '.join(map(str, CLOUDWATCH_RETENTION_DAYS))})"
+        )
+    problems += _usage_problems(config)
+    problems += _budget_problems(config)
     if config.gcp.enabled:
         name = naming.bucket_name(config.gcp.storage_bucket, env, BucketClass.artifacts)
         if r := naming.gcs_bucket_problem(name):
@@ -134,15 +154,46 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
         name = naming.storage_account_name(config.azure.storage_account, env)
         if r := naming.azure_storage_account_problem(name):
             problems.append(f"azure.storage_account: the per-stack name {name!r} is invalid: {r}")
-    limits = config.budget_limits()
-    if sum(limits.values()) > config.budget.monthly_usd + 0.01:
-        problems.append(
-            f"budget.provider_limits: the provider limits add up to {sum(limits.values()):.2f} USD, "
-            f"more than budget.monthly_usd {config.budget.monthly_usd:.2f}"
-        )
     if config.cloudflare.enabled:
         problems += _cloudflare_problems(config)
     problems += config.pricing.problems()
+    return problems
+
+
+def _usage_problems(config: PlatformConfig) -> list[str]:
+    """Usage assumptions must name functions the stack has (a typo would price nothing)."""
+    named = {
+        name
+        for provider in config.enabled_providers
+        for name in getattr(getattr(config, provider.value), getattr(config, provider.value).FUNCTIONS_KEY)
+    }
+    return [
+        f"usage.function_requests.{name}: no enabled function has this name (functions: {', '.join(sorted(named))})"
+        for name in config.usage.function_requests
+        if name not in named
+    ]
+
+
+def _budget_problems(config: PlatformConfig) -> list[str]:
+    """Provider limits: only for providers with a budget resource, and within the stack's budget."""
+    budget = config.budget
+    problems = [
+        f"budget.provider_limits.{p.value}: {p.value} has no budget resource (limits: "
+        f"{', '.join(b.value for b in BUDGET_PROVIDERS)}); its spend is checked against budget.monthly_usd"
+        for p in budget.provider_limits
+        if p not in BUDGET_PROVIDERS
+    ]
+    set_limits, rest = config.set_budget_limits()
+    if sum(set_limits.values()) > budget.monthly_usd + 0.01:
+        problems.append(
+            f"budget.provider_limits: the provider limits add up to {sum(set_limits.values()):.2f} USD, "
+            f"more than budget.monthly_usd {budget.monthly_usd:.2f}"
+        )
+    elif rest and budget.monthly_usd - sum(set_limits.values()) < 0.01 * len(rest):
+        problems.append(
+            f"budget.provider_limits: the limits set leave nothing of budget.monthly_usd {budget.monthly_usd:.2f} "
+            f"for {', '.join(p.value for p in rest)}; set their limits too, or lower the others"
+        )
     return problems
 
 
@@ -259,21 +310,86 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"{path}: required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind in ("enum", "literal_error"):
-        return f"{path}: {value!r} is not allowed; {message.lower()}"
+        return f"{path}: {shown(value)} is not allowed; {message.lower()}"
     if kind == "string_pattern_mismatch":
-        return f"{path}: {value!r} does not match {error['ctx']['pattern']}"
-    shown = "" if isinstance(value, dict | list) or repr(value) in message else f" (got {value!r})"
-    return f"{path}: {message}{shown}"
+        return f"{path}: {shown(value)} does not match {error['ctx']['pattern']}"
+    got = "" if isinstance(value, dict | list) or repr(value) in message else f" (got {shown(value)})"
+    return f"{path}: {message}{got}"
+
+
+# --- defaults, merged key by key ------------------------------------------------------
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The block model behind an annotation (through Optional and Annotated), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, types.UnionType) or hasattr(annotation, "__metadata__"):
+        args = get_args(annotation) if not hasattr(annotation, "__metadata__") else (annotation.__origin__,)
+        return next((m for a in args if (m := _model_of(a)) is not None), None)
+    return None
+
+
+def _item_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of the values of a dict, or the items of a list, of blocks."""
+    if hasattr(annotation, "__metadata__"):
+        return _item_model(annotation.__origin__)
+    if get_origin(annotation) in (Union, types.UnionType):
+        return next((m for a in get_args(annotation) if (m := _item_model(a)) is not None), None)
+    args = get_args(annotation)
+    if get_origin(annotation) in (dict, list) and args:
+        return _model_of(args[-1])
+    return None
+
+
+@cache
+def model_defaults() -> dict[str, Any]:
+    """Every default of the model as a stack-file-shaped document (keys as written in a stack file).
+
+    A stack file (and a profile) is merged over it key by key, so a partial block
+    (`storage.backups: {versioning: true}`) changes that one leaf and keeps every other default.
+    """
+    return {
+        field.alias or name: to_jsonable_python(field.get_default(call_default_factory=True), by_alias=True)
+        for name, field in PlatformConfig.model_fields.items()
+        if not field.is_required()
+    }
+
+
+def with_aliases(model: type[BaseModel], raw: Any) -> Any:
+    """`raw` with field names written as their aliases (`compute` -> `cpu`), so merging meets the defaults."""
+    if not isinstance(raw, Mapping):
+        return raw
+    out: dict[Any, Any] = {}
+    by_name = {name: f for name, f in model.model_fields.items()}
+    for key, value in raw.items():
+        field = by_name.get(key) if isinstance(key, str) else None
+        if field is None:
+            field = next((f for f in model.model_fields.values() if f.alias == key), None)
+        if field is None:
+            out[key] = value
+            continue
+        if (sub := _model_of(field.annotation)) is not None:
+            value = with_aliases(sub, value)
+        elif (item := _item_model(field.annotation)) is not None:
+            if isinstance(value, Mapping):
+                value = {k: with_aliases(item, v) for k, v in value.items()}
+            elif isinstance(value, list):
+                value = [with_aliases(item, v) for v in value]
+        # A field written by its name is renamed to its alias, unless the alias is given too (pydantic then reports it).
+        out[key if field.alias in (None, key) or field.alias in raw else field.alias] = value
+    return out
 
 
 def validate(raw: Mapping[str, Any], stack: str) -> PlatformConfig:
     """Validate a stack's raw `qmoi-cloud:` config (keys without the namespace).
 
-    The environment defaults to the stack name; its profile is merged under `raw`.
-    Raises ConfigError with every problem found.
+    The environment defaults to the stack name; the model's defaults, then its profile, are
+    merged under `raw` key by key. Raises ConfigError with every problem found.
     """
     environment = raw.get("environment", stack)
-    merged = deep_merge({"environment": environment, **profile(str(environment))}, dict(raw))
+    base = deep_merge(model_defaults(), {"environment": environment, **profile(str(environment))})
+    merged = deep_merge(base, with_aliases(PlatformConfig, dict(raw)))
     try:
         config = PlatformConfig.model_validate(merged)
     except ValidationError as exc:

@@ -12,6 +12,10 @@ import re
 # hyphens, starting and ending with a letter or digit, not formatted like an IP address.
 _S3_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_LIKE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+# Reserved by S3 (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): prefixes, and
+# suffixes of access point, Object Lambda, Multi-Region Access Point and directory bucket names.
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3")
 # GCS: like S3 but also underscores; must not start with "goog" or contain "google".
 _GCS_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 _R2_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
@@ -31,8 +35,11 @@ def s3_bucket_problem(name: str) -> str | None:
             "an S3 bucket name has 3-63 characters: lowercase letters, digits, dots and "
             "hyphens, starting and ending with a letter or digit, not shaped like an IP address"
         )
-    if name.startswith("xn--") or name.endswith("-s3alias"):
-        return "an S3 bucket name may not start with 'xn--' or end with '-s3alias'"
+    if name.startswith(S3_RESERVED_PREFIXES) or name.endswith(S3_RESERVED_SUFFIXES):
+        return (
+            f"an S3 bucket name may not start with {', '.join(map(repr, S3_RESERVED_PREFIXES))} or end with "
+            f"{', '.join(map(repr, S3_RESERVED_SUFFIXES))} (reserved by S3)"
+        )
     return None
 
 

@@ -7,6 +7,7 @@ catalog, seed values that are not valid as written) and says which key holds its
 from __future__ import annotations
 
 import re
+from ipaddress import ip_network
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
@@ -27,6 +28,7 @@ from infra.config.base import (
     Functions,
     GcsName,
     Hex32,
+    IpRule,
     Model,
     Provider,
     R2Name,
@@ -65,6 +67,12 @@ AWS_ACCELERATED_FAMILY = re.compile(r"^(g|p|inf|trn|dl|vt)[a-z]*\d")
 def aws_accelerated(size: str) -> bool:
     """Whether an EC2 instance type is in an accelerated family (g4dn, p4d, inf2, trn1, dl1, vt1...)."""
     return bool(AWS_ACCELERATED_FAMILY.match(size))
+
+
+# The retentions CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays:
+# docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                             2922, 3288, 3653)  # fmt: skip
 
 
 class AwsNetwork(Model):
@@ -227,7 +235,7 @@ class Gcp(ProviderBlock):
 
 class AzureNetwork(Model):
     cidr: Cidr = "10.40.0.0/16"
-    storage_ip_rules: list[Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}(/\d{1,2})?$")]] = Field(
+    storage_ip_rules: list[IpRule] = Field(
         default_factory=list,
         description="Public IPs/CIDRs (the deployer, CI) let through the storage firewall; default: none.",
     )
@@ -457,8 +465,13 @@ class DigitalOcean(ProviderBlock):
             )
         if self.cdn.enabled and len(self.cdn.domains) > 1:
             raise ValueError("cdn.domains takes at most one domain: a Spaces CDN endpoint has one custom domain")
-        if self.gpu_region not in (None, self.region) and self.gpu_vpc_cidr == self.vpc_cidr:
-            raise ValueError("gpu_vpc_cidr must differ from vpc_cidr (two VPCs in one account cannot overlap)")
+        if self.gpu_region not in (None, self.region) and ip_network(self.gpu_vpc_cidr).overlaps(
+            ip_network(self.vpc_cidr)
+        ):
+            raise ValueError(
+                f"gpu_vpc_cidr must differ from vpc_cidr and not overlap it ({self.gpu_vpc_cidr} overlaps "
+                f"{self.vpc_cidr}; two VPCs in one account cannot overlap)"
+            )
         return self
 
     @classmethod

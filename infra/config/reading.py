@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from infra.config.base import NAMESPACE, ConfigError
+from infra.config.base import NAMESPACE, ConfigError, Provider
 from infra.config.model import PlatformConfig, validate
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 # echoed in errors); the code that needs one reads it as a Pulumi secret Output.
 WORKER_SECRETS_KEY = "worker_secrets"
 SECRET_SETTINGS = frozenset({"alert_webhook_url", WORKER_SECRETS_KEY})
+# What a secret becomes offline (the offline plan never decrypts): the plan shows it as such.
+SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (placeholder, not a secret)
 
 
 def namespace_values(values: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> dict[str, Any]:
@@ -40,12 +42,64 @@ def namespace_values(values: Mapping[str, Any], secret_keys: Iterable[str] = ())
         if short in SECRET_SETTINGS:
             continue  # even when the caller does not say which keys are secret (e.g. the policy pack)
         if key in secrets:
-            raw[short] = "[secret]"
+            raw[short] = SECRET_PLACEHOLDER
             continue
         if isinstance(value, str) and value[:1] in "{[":
-            value = json.loads(value)
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ConfigError(
+                    [
+                        f"{short}: a value starting with {value[:1]!r} is read as JSON (the engine passes blocks "
+                        f"as JSON), and this is not valid JSON ({exc}); write the block as YAML"
+                    ]
+                ) from None
         raw[short] = value
     return raw
+
+
+def validate_engine_config(values: Mapping[str, Any], secret_keys: Iterable[str], stack: str) -> PlatformConfig:
+    """A stack's configuration as the engine passes it, validated with the checks that need the whole bag.
+
+    Beyond `validate`: a stack must declare something (with every provider disabled, `pulumi up`
+    would delete all it has), and each Worker secret binding needs its value in the secret setting
+    `worker_secrets` (whose structure is visible when it was set with `--path`).
+    """
+    secrets = set(secret_keys)
+    config = validate(namespace_values(values, secrets), stack)
+    problems: list[str] = []
+    if not config.enabled_providers:
+        problems.append(
+            f"{', '.join(f'{p.value}.enabled' for p in Provider)}: no provider is enabled, so the stack would "
+            "declare nothing (and `pulumi up` would delete everything it has); enable at least one"
+        )
+    if config.cloudflare.enabled:
+        problems += _worker_secret_problems(config, values.get(f"{NAMESPACE}:{WORKER_SECRETS_KEY}"))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _worker_secret_problems(config: PlatformConfig, raw: Any) -> list[str]:
+    wanted = {w: names for w, names in config.cloudflare.secret_bindings.items() if names}
+    if not wanted:
+        return []
+    how = f"set each with `pulumi config set --secret --path '{WORKER_SECRETS_KEY}.<worker>.<NAME>' <value>`"
+    if raw is None:
+        listing = ", ".join(f"{w}.{n}" for w, names in wanted.items() for n in names)
+        return [f"cloudflare.secret_bindings: {listing} need {NAMESPACE}:{WORKER_SECRETS_KEY}, which is not set; {how}"]
+    try:
+        given = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return []  # one encrypted JSON document: its names are known only to the engine
+    if not isinstance(given, dict):
+        return []
+    return [
+        f"cloudflare.secret_bindings.{w}: {n} has no value in {NAMESPACE}:{WORKER_SECRETS_KEY}; {how}"
+        for w, names in wanted.items()
+        for n in names
+        if not (isinstance(given.get(w), dict) and n in given[w])
+    ]
 
 
 def from_pulumi() -> PlatformConfig:
@@ -56,7 +110,7 @@ def from_pulumi() -> PlatformConfig:
     values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = {*runtime_config.get_config_secret_keys_env(), *runtime_config._SECRET_KEYS.get()}
     try:
-        return validate(namespace_values(values, secret_keys), pulumi.get_stack())
+        return validate_engine_config(values, secret_keys, pulumi.get_stack())
     except ConfigError as exc:
         # RunError is reported by the engine as a plain message, without a traceback.
         raise pulumi.RunError(str(exc)) from None
@@ -103,7 +157,7 @@ def _worker_secret(text: str, worker: str, name: str) -> str:
     try:
         value = json.loads(text)[worker][name]
     except (ValueError, KeyError, TypeError):
-        if text == "[secret]":
+        if text == SECRET_PLACEHOLDER:
             return text
         raise ValueError(f"{NAMESPACE}:{WORKER_SECRETS_KEY} has no value for {worker}.{name}") from None
     if not isinstance(value, str):

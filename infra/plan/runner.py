@@ -10,6 +10,7 @@ tests build one component on the same machinery.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import runpy
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,9 +21,13 @@ from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 
-from infra.config import NAMESPACE, ROOT, StackFile, load_stack_file, validate
+from infra.config import NAMESPACE, ROOT, PlatformConfig, StackFile, load_stack_file
 from infra.plan.mocks import PlatformMocks, RecordingMonitor
 from infra.plan.records import Plan
+
+
+class ProgramError(Exception):
+    """The program stopped with a `pulumi.RunError`: its own clear message (the engine shows no traceback)."""
 
 
 def record(
@@ -46,16 +51,34 @@ def record(
         runtime_settings.reset_options()
         runtime_config.set_all_config(dict(config or {}), secret_keys or [])
         runtime_mocks.set_mocks(mocks, project=NAMESPACE, stack=stack, preview=False, monitor=monitor)
-        program()
-        loop.run_until_complete(runtime_stack.wait_for_rpcs())
+        try:
+            program()
+            loop.run_until_complete(runtime_stack.wait_for_rpcs())
+        except pulumi.RunError as exc:
+            raise ProgramError(str(exc)) from None
         root = runtime_settings.get_root_resource()
         outputs = _resolve_outputs(loop, root.outputs if root is not None else {})  # type: ignore[attr-defined]
+    except BaseException:
+        _abandon(loop)  # interrupted (Ctrl-C, SIGTERM) or failed: leave no half-run registrations behind
+        raise
     finally:
         asyncio.set_event_loop(None)
         loop.close()
     # Registrations arrive in whatever order the SDK's tasks finish; sorting by URN makes every
     # report of the same program identical from run to run (URNs are unique per stack).
     return Plan(stack=stack, resources=sorted(monitor.records, key=lambda r: r.urn), outputs=outputs)
+
+
+def _abandon(loop: asyncio.AbstractEventLoop, grace_s: float = 1.0) -> None:
+    """Cancel the program's pending tasks and let them unwind briefly, so closing the loop is quiet."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending and not loop.is_running():
+        with contextlib.suppress(BaseException):
+            loop.run_until_complete(asyncio.wait(pending, timeout=grace_s))
+    for task in pending:
+        task._log_destroy_pending = False  # type: ignore[attr-defined]  # abandoned on purpose
 
 
 def _resolve_outputs(loop: asyncio.AbstractEventLoop, outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,9 +96,14 @@ def run_main() -> None:
     runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
 
 
-def plan_stack_file(stack_file: StackFile, mocks: PlatformMocks | None = None) -> Plan:
-    """Validate a loaded stack file, then plan it. Raises ConfigError when invalid."""
-    config = validate(stack_file.platform, stack_file.stack)
+def plan_stack_file(
+    stack_file: StackFile, mocks: PlatformMocks | None = None, config: PlatformConfig | None = None
+) -> Plan:
+    """Validate a loaded stack file (unless `config` is its validated configuration), then plan it.
+
+    Raises ConfigError when invalid, ProgramError when the program stops with a RunError.
+    """
+    config = config if config is not None else stack_file.validated()
     plan = record(
         run_main,
         stack=stack_file.stack,

@@ -28,7 +28,7 @@ def _policy_markdown(diff: PlanDiff, items: int) -> str:
         return "#### Policy\n\nNo policy verdicts in this plan.\n"
     before = {(v.get("policy"), v.get("urn")) for v in (diff.policy_before or {}).get("violations") or []}
     violations = policy.get("violations") or []
-    status = "passed" if policy.get("passed", True) else "FAILED"
+    status = "passed" if policy.get("passed") is True else "FAILED"
     rows = "".join(
         f"\n| {v.get('level')} | `{v.get('policy')}` | `{v.get('resource') or '(stack)'}` | "
         f"{'' if (v.get('policy'), v.get('urn')) in before else 'new'} | {_cell(v.get('message', ''), 160)} |"
@@ -67,6 +67,10 @@ def _compare_markdown(diff: PlanDiff, items: int, props: int, width: int) -> str
         f"\n| **total** | **{usd(diff.total_before)}** | **{usd(diff.total_after)}** | "
         f"**{usd(diff.delta, signed=True)}** |"
     )
+    cost_table = f"| provider | before | after | diff |\n|---|---:|---:|---:|{providers}{total}"
+    if diff.cost_missing:  # never a missing cost shown as $0
+        reasons = "".join(f"\n- {_cell(e, width * 2)}" for e in diff.cost_errors[: max(items, 1)])
+        cost_table = f"**Monthly cost: NOT PRICED** in the {' and '.join(diff.cost_missing)} plan.{reasons}"
     by_cost = sorted(diff.added + diff.removed + diff.changed, key=lambda c: -abs(c.cost_delta))
     by_cost = [c for c in by_cost if abs(c.cost_delta) >= 0.005]
     cost_rows = "".join(
@@ -83,7 +87,7 @@ def _compare_markdown(diff: PlanDiff, items: int, props: int, width: int) -> str
     return (
         f"### qmoi-cloud `{diff.head_stack}`: {diff.headline()}\n\n"
         f"**{counts}.**{headroom}\n\n"
-        f"| provider | before | after | diff |\n|---|---:|---:|---:|{providers}{total}\n\n"
+        f"{cost_table}\n\n"
         + _policy_markdown(diff, items)
         + "\n"
         + _changes_markdown("Added", diff.added, items, props, width)
@@ -123,9 +127,14 @@ def render_compare_text(diff: PlanDiff) -> str:
     lines = [f"qmoi-cloud {diff.head_stack}: {diff.headline()}"]
     for change in diff.added + diff.removed + diff.changed:
         sign = {"added": "+", "removed": "-", "changed": "~"}[change.kind]
-        lines.append(f"  {sign} {change.name} ({change.type}) {usd(change.cost_delta, signed=True)}/month")
+        cost = "cost unknown" if diff.cost_missing else f"{usd(change.cost_delta, signed=True)}/month"
+        lines.append(f"  {sign} {change.name} ({change.type}) {cost}")
         lines += [f"      {p.path}: {p.before!r} -> {p.after!r}" for p in change.properties[:10]]
-    lines += [f"  {p}: {usd(b)} -> {usd(a)}" for p, b, a in diff.providers()]
+    if diff.cost_missing:
+        lines.append(f"  monthly cost: NOT PRICED in the {' and '.join(diff.cost_missing)} plan")
+        lines += [f"    {e}" for e in diff.cost_errors]
+    else:
+        lines += [f"  {p}: {usd(b)} -> {usd(a)}" for p, b, a in diff.providers()]
     return "\n".join(lines)
 
 

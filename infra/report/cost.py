@@ -13,14 +13,19 @@ def usd(value: float, signed: bool = False) -> str:
     return ("-" if value < -0.005 else "") + text
 
 
+def at_least(est: Estimate) -> str:
+    """The prefix `at least ` when some charges have no sourced price: the total is then a lower bound."""
+    return "at least " if est.unpriced() else ""
+
+
 def summary_lines(est: Estimate) -> list[str]:
     """Totals, savings and budget headroom in a few lines (used by `plan` and `cost`)."""
     providers = ", ".join(f"{p} {usd(v)}" for p, v in est.by_provider.items())
     headroom = est.headroom_usd
     state = "within budget" if headroom >= 0 else "OVER BUDGET"
-    missing = f"; {len(est.unpriced())} charges not priced" if est.unpriced() else ""
+    missing = f"; {len(est.unpriced())} charges NOT PRICED" if est.unpriced() else ""
     lines = [
-        f"monthly cost: {usd(est.total_usd)} ({providers})",
+        f"monthly cost: {at_least(est)}{usd(est.total_usd)} ({providers})",
         f"baseline (on-demand, always on, untiered): {usd(est.baseline_usd)}; "
         f"savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%)",
         f"budget: {usd(est.budget_usd)}; headroom {usd(headroom)} ({state}){missing}",
@@ -111,7 +116,8 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
     )
     return (
         f"### Monthly cost: `{est.stack}`\n\n"
-        f"**{usd(est.total_usd)}** a month; budget {usd(est.budget_usd)}, headroom {usd(est.headroom_usd)}. "
+        f"**{at_least(est)}{usd(est.total_usd)}** a month; budget {usd(est.budget_usd)}, "
+        f"headroom {usd(est.headroom_usd)}. "
         f"Savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%) against {usd(est.baseline_usd)} "
         f"on-demand, always on, untiered.\n\n"
         f"| provider | monthly | budget |\n|---|---:|---:|\n{rows}\n\n"

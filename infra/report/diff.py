@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.config import NAMESPACE
+
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 # Registration details that are not the resource's desired state.
 IGNORED_FIELDS = ("dependencies", "propertyDependencies")
@@ -71,7 +73,8 @@ class PlanDiff:
     budget: dict[str, Any] = field(default_factory=dict)
     policy: dict[str, Any] | None = None
     policy_before: dict[str, Any] | None = None
-    cost_missing: list[str] = field(default_factory=list)  # "base"/"head" documents without a cost block
+    cost_missing: list[str] = field(default_factory=list)  # "base"/"head" documents without a cost estimate
+    cost_errors: list[str] = field(default_factory=list)  # why the cost model could not price them
     not_priced: list[dict[str, Any]] = field(default_factory=list)  # the head's charges without a price
     user_supplied: list[dict[str, Any]] = field(default_factory=list)  # the head's prices from its `pricing` block
 
@@ -108,10 +111,15 @@ class PlanDiff:
             "baseStack": self.base_stack,
             "headStack": self.head_stack,
             "headline": self.headline(),
-            "costBefore": round(self.total_before, 2),
-            "costAfter": round(self.total_after, 2),
-            "costDelta": round(self.delta, 2),
-            "byProvider": {p: {"before": round(b, 2), "after": round(a, 2)} for p, b, a in self.providers()},
+            # A cost that could not be computed is unknown (null), never $0.
+            "costBefore": None if self.cost_missing else round(self.total_before, 2),
+            "costAfter": None if self.cost_missing else round(self.total_after, 2),
+            "costDelta": None if self.cost_missing else round(self.delta, 2),
+            "costMissing": self.cost_missing,
+            "costErrors": self.cost_errors,
+            "byProvider": {}
+            if self.cost_missing
+            else {p: {"before": round(b, 2), "after": round(a, 2)} for p, b, a in self.providers()},
             "added": [c.to_json() for c in self.added],
             "removed": [c.to_json() for c in self.removed],
             "changed": [c.to_json() for c in self.changed],
@@ -120,6 +128,36 @@ class PlanDiff:
             "notPriced": self.not_priced,
             "userSupplied": self.user_supplied,
         }
+
+
+def plan_document_problems(document: Any, stack: str, allow_foreign: bool = False) -> list[str]:
+    """Why `document` cannot be the base of this stack's comparison (empty when it can).
+
+    A base must be what `python -m infra plan --format json` prints, for the same project and
+    stack; another stack's plan compares nonsense, so it is refused unless `allow_foreign`.
+    """
+    what = "not a plan from `python -m infra plan --format json`"
+    if not isinstance(document, Mapping):
+        return [f"{what} (a {type(document).__name__}, not an object)"]
+    missing = [key for key in ("project", "stack", "resources", "cost") if key not in document]
+    if missing:
+        return [f"{what} (no {', '.join(repr(k) for k in missing)})"]
+    resources = document["resources"]
+    if not isinstance(resources, list) or not all(
+        isinstance(r, Mapping) and isinstance(r.get("urn"), str) and isinstance(r.get("type"), str) for r in resources
+    ):
+        return [f"{what} ('resources' must be a list of resources with a urn and a type)"]
+    if not isinstance(document["cost"], Mapping):
+        return [f"{what} ('cost' must be an object)"]
+    problems = []
+    if document["project"] != NAMESPACE and not allow_foreign:
+        problems.append(f"a plan of project {document['project']!r}, not {NAMESPACE!r}")
+    if document["stack"] != stack and not allow_foreign:
+        problems.append(
+            f"a plan of stack {document['stack']!r}, not {stack!r} (compare plans of the same stack, "
+            "or pass --allow-foreign-base)"
+        )
+    return problems
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -164,8 +202,10 @@ def _costs(document: Mapping[str, Any]) -> dict[str, float]:
 def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
     """Compare two plan documents (base: before the change, head: after it)."""
     old, new = _resources(base), _resources(head)
-    old_cost, new_cost = _costs(base), _costs(head)
     base_cost, head_cost = base.get("cost") or {}, head.get("cost") or {}
+    cost_missing = [name for name, c in (("base", base_cost), ("head", head_cost)) if "monthlyTotal" not in c]
+    # When either side could not be priced, no resource's cost change is known.
+    old_cost, new_cost = ({}, {}) if cost_missing else (_costs(base), _costs(head))
     result = PlanDiff(
         base_stack=str(base.get("stack", "")),
         head_stack=str(head.get("stack", "")),
@@ -176,7 +216,10 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff
         budget=dict(head_cost.get("budget") or {}),
         policy=head.get("policy"),
         policy_before=base.get("policy"),
-        cost_missing=[name for name, c in (("base", base_cost), ("head", head_cost)) if "monthlyTotal" not in c],
+        cost_missing=cost_missing,
+        cost_errors=[
+            f"{name}: {e}" for name, c in (("base", base_cost), ("head", head_cost)) for e in c.get("error") or []
+        ],
         not_priced=list(head_cost.get("notPriced") or []),
         user_supplied=list(head_cost.get("userSupplied") or []),
     )

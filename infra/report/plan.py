@@ -83,10 +83,11 @@ def render_markdown(plan: Plan) -> str:
 
 
 def _cost_summary(plan: Plan) -> list[str]:
+    """The cost lines of a plan report; a stack the cost model cannot price says so (never $0)."""
     try:
         est = estimate(plan)
     except CostError as exc:
-        return str(exc).splitlines()
+        return ["monthly cost: NOT PRICED: the cost model cannot price this stack:", *(f"  {p}" for p in exc.problems)]
     return summary_lines(est) + pricing_lines(est)
 
 

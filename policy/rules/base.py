@@ -172,11 +172,47 @@ Finding = tuple[str, str | None]  # (message, urn of the offending resource or N
 
 
 class NotEvaluated(Exception):  # noqa: N818 (a verdict, not an error)
-    """Raised by a check that cannot judge this stack; reported as "not applicable" with the reason."""
+    """Raised by a check that cannot judge this stack. Gates fail closed: it is reported as a violation
+    of the rule ("not evaluated: <reason>") at the rule's level, never as a pass. A check that does
+    not apply to a stack simply yields nothing."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RuleError(Exception):
+    """A rule's check raised: the engine (and `python -m infra`) shows the policy's name and the error."""
+
+
+def _guarded(name: str, run: Callable[[], None]) -> None:
+    """Run one rule; an exception of its own is re-raised naming the policy (the SDK's own pass through)."""
+    try:
+        run()
+    except Exception as exc:
+        if type(exc).__module__.startswith("pulumi_policy") or isinstance(exc, UnknownValueError):
+            raise  # the SDK's not-applicable and unknown-at-preview signals
+        raise RuleError(f"policy {name!r} raised {type(exc).__name__}: {exc}") from exc
+
+
+def stack_configuration() -> Any:
+    """The stack's validated configuration (`PlatformConfig`), from the PULUMI_CONFIG the engine sets.
+
+    Raises NotEvaluated when the cost model is not importable or the configuration is missing or invalid.
+    """
+    import os
+
+    try:
+        from pulumi.runtime import get_config_env, get_config_secret_keys_env
+
+        from infra.config import ConfigError, validate_engine_config
+    except ImportError as exc:
+        raise NotEvaluated(f"the platform configuration code (infra/) is not available here: {exc}") from None
+    stack_name = os.environ.get("PULUMI_STACK", "")
+    try:
+        return validate_engine_config(get_config_env(), get_config_secret_keys_env(), stack_name)
+    except ConfigError as exc:
+        raise NotEvaluated(f"the stack's configuration (PULUMI_CONFIG) is missing or invalid: {exc}") from None
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -238,8 +274,12 @@ class ResourceRule(Rule):
                 return
             provider = args.provider.props if args.provider is not None else {}
             res = Res(args.resource_type, args.name, args.urn, args.props, bool(args.opts.protect), {}, provider)
-            for message in self.check(res):
-                report(f"{args.name}: {message}", None)
+
+            def run() -> None:
+                for message in self.check(res):
+                    report(f"{args.name}: {message}", None)
+
+            _guarded(self.name, run)
 
         return ResourceValidationPolicy(validate=validate, **self._common())
 
@@ -265,11 +305,15 @@ class StackRule(Rule):
                     for r in args.resources
                 ]
             )
-            try:
-                for message, urn in self.check(stack, args.get_config()):
-                    report(message, urn)
-            except NotEvaluated as exc:
-                args.not_applicable(f"not evaluated: {exc.reason}")
+
+            def run() -> None:
+                try:
+                    for message, urn in self.check(stack, args.get_config()):
+                        report(message, urn)
+                except NotEvaluated as exc:
+                    report(f"not evaluated: {exc.reason}", None)
+
+            _guarded(self.name, run)
 
         return StackValidationPolicy(validate=validate, **self._common())
 

@@ -2,9 +2,13 @@
 and the estimated monthly cost (infra/cost, the same numbers `python -m infra plan` shows) within it.
 
 The stack's monthly budget and the enforcement level come from the pack's per-stack config
-(`policy/config/<stack>.json`, generated from the stack file; advisory in dev). The cost
-estimate needs the stack's configuration: the pack reads it from PULUMI_CONFIG, which the
-Pulumi CLI and infra/check/pack.py both set for the pack's process.
+(`policy/config/<stack>.json`, generated from the stack file; advisory in dev); without it, the
+budget is the stack's own `budget.monthly_usd`. The cost estimate needs the stack's
+configuration: the pack reads it from PULUMI_CONFIG, which the Pulumi CLI and
+infra/check/pack.py both set for the pack's process.
+
+The rules fail closed: a budget that cannot be known, or a cost the model cannot price, is a
+violation naming what is missing (at the rule's level), never a pass.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from policy.rules.base import (
     Stack,
     StackRule,
     known,
+    stack_configuration,
 )
 
 BUDGETS = {
@@ -66,10 +71,17 @@ def _budget_per_provider(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fi
 
 
 def _monthly_budget(config: Mapping[str, Any]) -> float:
+    """The pack config's monthlyBudgetUsd, else the stack's budget.monthly_usd."""
     budget = config.get("monthlyBudgetUsd")
-    if budget is None:
-        raise NotEvaluated("no monthlyBudgetUsd in the pack config (--policy-pack-config policy/config/<stack>.json)")
-    return float(budget)
+    if budget is not None:
+        return float(budget)
+    try:
+        return float(stack_configuration().budget.monthly_usd)
+    except NotEvaluated as exc:
+        raise NotEvaluated(
+            "no monthlyBudgetUsd in the pack config (--policy-pack-config policy/config/<stack>.json), and "
+            f"no budget from the stack: {exc.reason}"
+        ) from None
 
 
 def _limits_within_budget(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -98,18 +110,12 @@ def _plain(value: Any) -> Any:
 def estimate_usd(stack: Stack) -> tuple[float, str]:
     """The cost model's monthly total for these resources, and the environment it priced."""
     try:
-        from pulumi.runtime import get_config_env
-
         from infra import cost
-        from infra.config import ConfigError, namespace_values, validate
         from infra.plan.records import Plan, ResourceRecord
     except ImportError as exc:
         raise NotEvaluated(f"the cost model (infra/cost) is not available here: {exc}") from None
     stack_name = os.environ.get("PULUMI_STACK", "")
-    try:
-        config = validate(namespace_values(get_config_env()), stack_name)
-    except ConfigError as exc:
-        raise NotEvaluated(f"the stack's configuration (PULUMI_CONFIG) is missing or invalid: {exc}") from None
+    config = stack_configuration()
     records = [
         ResourceRecord(
             urn=r.urn,
@@ -129,7 +135,10 @@ def estimate_usd(stack: Stack) -> tuple[float, str]:
     try:
         result = cost.estimate(Plan(stack=stack_name, resources=records, config=config))
     except cost.CostError as exc:
-        raise NotEvaluated(f"the cost model could not price this stack: {exc}") from None
+        raise NotEvaluated(
+            "the cost model could not price this stack, so its cost against the budget is unknown: "
+            + "; ".join(exc.problems)
+        ) from None
     return result.total_usd, config.environment.value
 
 
@@ -175,7 +184,8 @@ RULES = [
         any_type=True,
         check=_cost_within_budget,
         config=BUDGET_SCHEMA,
-        cannot_see="usage beyond the stack's usage assumptions; not evaluated when the cost model is absent",
+        cannot_see="usage beyond the stack's usage assumptions; charges without a sourced price (NOT PRICED); "
+        "a stack the cost model cannot price fails, naming what could not be priced",
         remediation="Right-size tiers, use spot/scale-to-zero, or raise budget.monthly_usd.",
     ),
 ]

@@ -7,6 +7,7 @@ BlobServiceProperties, joined to a container through their common `accountName`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from pulumi_policy import Severity
 from policy.rules.base import (
     STATEFUL_BUCKET_CLASSES,
     Finding,
+    NotEvaluated,
     Res,
     Stack,
     StackRule,
@@ -23,6 +25,8 @@ from policy.rules.base import (
     is_true,
     items,
     known,
+    stack_configuration,
+    tag_map,
 )
 from policy.rules.encryption import AZURE_STORAGE, GCS_BUCKET, KMS_KEYS, R2_BUCKET, S3_BUCKETS, SPACES_BUCKET
 from policy.rules.exposure import AZURE_CONTAINER
@@ -120,8 +124,32 @@ def stateful(res: Res) -> bool:
     return res.type in STATEFUL_TYPES or (res.type in BUCKETS and bucket_class(res) in STATEFUL_BUCKET_CLASSES)
 
 
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def environment_of(stack: Stack, config: Mapping[str, Any]) -> str:
+    """The stack's environment: the pack config's, else the stack configuration's, else its resources'
+    `environment` tags (prod if any says prod), else its name; NotEvaluated when nothing tells."""
+    if config.get("environment") in ENVIRONMENTS:
+        return str(config["environment"])
+    try:
+        return str(stack_configuration().environment.value)
+    except NotEvaluated as exc:
+        reason = exc.reason
+    tagged = {str(tag_map(r).get("environment")) for r in stack.resources} & set(ENVIRONMENTS)
+    if tagged:
+        return "prod" if "prod" in tagged else tagged.pop()
+    name = os.environ.get("PULUMI_STACK", "")
+    if name in ENVIRONMENTS:
+        return name
+    raise NotEvaluated(
+        "the environment is not in the pack config (environment), and neither the stack's configuration "
+        f"({reason}), its resources' environment tags nor its name {name!r} tell it"
+    )
+
+
 def _prod_protected(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if config.get("environment") != "prod":
+    if environment_of(stack, config) != "prod":
         return
     for res in stack.resources:
         if stateful(res) and not res.protect:
@@ -159,7 +187,8 @@ RULES = [
         types=(*BUCKETS, *STATEFUL_TYPES),
         check=_prod_protected,
         config=ENVIRONMENT_SCHEMA,
-        cannot_see="retain_on_delete (the Analyzer protocol carries protect, not retainOnDelete)",
+        cannot_see="retain_on_delete (the Analyzer protocol carries protect, not retainOnDelete); without an "
+        "environment in the pack config it is taken from the stack (configuration, tags, name), else the rule fails",
         remediation="Create stateful children with ctx.child(self, stateful=True).",
     ),
 ]

@@ -207,7 +207,7 @@ def test_a_charge_the_catalog_knowingly_leaves_unpriced_is_listed_not_hidden(con
     assert est.unpriced() == [
         ("alarm", "standard-resolution alarm", "aws monitoring standard-alarm: NOT PRICED: test gap")
     ]
-    assert "not priced" in render_text(est)
+    assert "NOT PRICED" in render_text(est)
     assert est.to_json()["notPriced"][0]["resource"] == "alarm"
 
 

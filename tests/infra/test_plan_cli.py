@@ -136,7 +136,7 @@ def test_a_plaintext_credential_is_refused(capsys, tmp_path):
 
 def test_a_secure_value_is_passed_as_a_secret_and_never_printed(capsys, tmp_path):
     def secret(config):
-        config["qmoi-cloud:alert_webhook_url"] = {"secure": "v1:c2VjcmV0LWNpcGhlcnRleHQ="}
+        config["qmoi-cloud:alert_webhook_url"] = {"secure": "v1:c2VjcmV0LWNpcGhl:c2VjcmV0LWNpcGhlcnRleHQ="}
 
     code, out, _ = run_cli(
         capsys, "plan", "--stack", "dev", "--stack-file", str(write_stack(tmp_path, secret)), "--format", "json"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra.plan.records import ResourceRecord
-from tests.policy.conftest import TAGS, check, record
+from tests.policy.conftest import TAGS, TEST_CONFIG, check, record
 
 S3 = "aws:s3/"
 TLS_ONLY = (
@@ -109,15 +109,20 @@ def test_budget_limits_above_the_stack_budget_fail(pack):
 
 
 def test_budget_rules_are_advisory_when_configured_so(pack):
-    config = {"budget-limits-within-stack-budget": {"enforcementLevel": "advisory", "monthlyBudgetUsd": 1000}}
+    config = TEST_CONFIG | {
+        "budget-limits-within-stack-budget": {"enforcementLevel": "advisory", "monthlyBudgetUsd": 1000}
+    }
     report = check(pack, *s3_bucket("artifacts"), budget("1500"), config=config)
     assert [v.level for v in report.violations if v.policy == "budget-limits-within-stack-budget"] == ["advisory"]
     assert report.passed
 
 
-def test_the_cost_rule_says_not_evaluated_without_the_stack_configuration(pack):
-    report = check(pack, *compliant())
-    assert report.not_evaluated["estimated-cost-within-budget"].startswith("not evaluated:")
+def test_the_cost_rule_fails_closed_without_the_stack_configuration(pack):
+    config = {"estimated-cost-within-budget": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000}}
+    report = check(pack, *compliant(), config=config)
+    [verdict] = [v for v in report.violations if v.policy == "estimated-cost-within-budget"]
+    assert verdict.level == "mandatory" and verdict.detail.startswith("not evaluated:")
+    assert "PULUMI_CONFIG" in verdict.detail and not report.passed
 
 
 ZONE = "0123456789abcdef0123456789abcdef"

@@ -18,8 +18,8 @@ from infra.plan.runner import plan_stack_file, record, run_main
 from tests.conftest import ROOT
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
-TOKEN_CIPHERTEXT = "v1:AAAAAAAAAAAAAAAAdGhpcy1pcy1ub3QtcmVhbA=="
-WORKER_CIPHERTEXT = "v1:BBBBBBBBBBBBBBBBbm90LXJlYWwtZWl0aGVy"
+TOKEN_CIPHERTEXT = "v1:AAAAAAAAAAAAAAAA:dGhpcy1pcy1ub3QtcmVhbA=="
+WORKER_CIPHERTEXT = "v1:BBBBBBBBBBBBBBBB:bm90LXJlYWwtZWl0aGVyIQ=="
 # The smallest stack with one cloud origin (AWS CloudFront) and the edge in front of it.
 SMALL_STACK = {
     "qmoi-cloud:tags": {"owner": "platform-team", "cost-center": "cc-1042"},

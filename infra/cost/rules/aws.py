@@ -162,6 +162,7 @@ FREE: dict[str, str] = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _BUCKET_PART,
     "aws:s3/bucketLogging:BucketLogging": _BUCKET_PART,
     "aws:s3/bucketPolicy:BucketPolicy": _BUCKET_PART,
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": _BUCKET_PART,
     "aws:ec2/vpc:Vpc": _NETWORK,
     "aws:ec2/subnet:Subnet": _NETWORK,
     "aws:ec2/routeTable:RouteTable": _NETWORK,

@@ -30,7 +30,9 @@ def test_a_valid_edge_config_defaults_the_hostname_per_environment():
 
 
 def test_failover_order_may_only_name_enabled_clouds_with_an_origin():
-    found = problems(aws=AWS_WITH_CDN, cloudflare=cloudflare(load_balancer={"failover_order": ["aws", "gcp"]}))
+    found = problems(
+        aws=AWS_WITH_CDN, cloudflare=cloudflare(load_balancer={"enabled": True, "failover_order": ["aws", "gcp"]})
+    )
     assert found == [
         "cloudflare.load_balancer.failover_order: 'gcp' is not an enabled cloud with an origin (allowed: aws)"
     ]
@@ -42,14 +44,14 @@ def test_a_cloud_without_its_cdn_serves_no_origin():
 
 
 def test_geo_steering_needs_known_regions_and_enabled_pools():
-    lb = {"steering": "geo", "geo": {"MARS": ["aws"], "WEU": ["azure"]}}
+    lb = {"enabled": True, "steering": "geo", "geo": {"MARS": ["aws"], "WEU": ["azure"]}}
     found = problems(aws=AWS_WITH_CDN, cloudflare=cloudflare(load_balancer=lb))
     assert any(p.startswith("cloudflare.load_balancer.geo: 'MARS' is not a Cloudflare region") for p in found)
     assert any(p.startswith("cloudflare.load_balancer.geo.WEU: 'azure' is not an enabled cloud") for p in found)
 
 
 def test_geo_pools_without_geo_steering_are_rejected():
-    found = problems(aws=AWS_WITH_CDN, cloudflare=cloudflare(load_balancer={"geo": {"WEU": ["aws"]}}))
+    found = problems(aws=AWS_WITH_CDN, cloudflare=cloudflare(load_balancer={"enabled": True, "geo": {"WEU": ["aws"]}}))
     assert found == ["cloudflare.load_balancer.geo: used only with steering: geo (steering is 'off')"]
 
 

@@ -19,7 +19,7 @@ from .conftest import do_block
 
 APP = "digitalocean:index/app:App"
 ALERT = "digitalocean:index/monitorAlert:MonitorAlert"
-SECRET_CIPHERTEXT = "v1:AAAAAAAAAAAAAAAAbm90LWEtcmVhbC1jaXBoZXJ0ZXh0"
+SECRET_CIPHERTEXT = "v1:AAAAAAAAAAAAAAAA:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0"
 
 
 def test_platform_is_the_qmoi_component_with_an_explicit_provider(dev_do):
