@@ -30,7 +30,7 @@ class AwsMonitoring(pulumi.ComponentResource):
         super().__init__("qmoi:aws:Monitoring", name, None, opts)
         self.topic = aws.sns.Topic(
             f"{name}-alerts",
-            name=f"qmoi-{ctx.environment}-alerts",
+            name=f"{ctx.prefix}-alerts",
             kms_master_key_id="alias/aws/sns",
             tags=ctx.tags,
             opts=ctx.child(self),

@@ -55,7 +55,7 @@ class AwsNetwork(pulumi.ComponentResource):
             cidr_block=args.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
-            tags=ctx.tags_with(Name=f"qmoi-{ctx.environment}"),
+            tags=ctx.tags_with(Name=f"{ctx.prefix}"),
             opts=ctx.child(self),
         )
         zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=self))
@@ -69,7 +69,7 @@ class AwsNetwork(pulumi.ComponentResource):
                 cidr_block=cidrs[i],
                 availability_zone=zones.names[i],
                 map_public_ip_on_launch=False,
-                tags=ctx.tags_with(Name=f"qmoi-{ctx.environment}-private-{i}", tier="private"),
+                tags=ctx.tags_with(Name=f"{ctx.prefix}-private-{i}", tier="private"),
                 opts=ctx.child(self),
             )
             table = aws.ec2.RouteTable(

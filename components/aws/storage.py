@@ -85,7 +85,7 @@ class AwsStorage(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-key-alias",
-            name=f"alias/qmoi-{ctx.environment}-storage",
+            name=f"alias/{ctx.prefix}-storage",
             target_key_id=self.key.key_id,
             opts=ctx.child(self),
         )

@@ -63,7 +63,7 @@ class CloudflareDns(pulumi.ComponentResource):
                 content=args.target,
                 proxied=True,
                 ttl=AUTOMATIC_TTL,
-                comment=f"qmoi-cloud {ctx.environment}: served through the Cloudflare edge",
+                comment=f"qmoi-cloud {ctx.stack_names.stack}: served through the Cloudflare edge",
                 tags=tags,
                 opts=ctx.child(self),
             )
@@ -129,7 +129,7 @@ class CloudflareCloudRecords(pulumi.ComponentResource):
                 content=_content(record),
                 proxied=False,
                 ttl=AUTOMATIC_TTL,
-                comment=f"qmoi-cloud {ctx.environment}: {record.purpose} ({record.provider}, {record.domain})",
+                comment=f"qmoi-cloud {ctx.stack_names.stack}: {record.purpose} ({record.provider}, {record.domain})",
                 tags=tags,
                 opts=ctx.child(self),
             )

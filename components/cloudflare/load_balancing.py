@@ -56,7 +56,7 @@ class CloudflareLoadBalancing(pulumi.ComponentResource):
         self.monitor = cloudflare.LoadBalancerMonitor(
             f"{name}-monitor",
             account_id=args.account_id,
-            description=f"qmoi {ctx.environment} origins over HTTPS",
+            description=f"qmoi {ctx.stack_names.stack} origins over HTTPS",
             type="https",
             method="GET",
             path=args.health_path,
@@ -75,8 +75,8 @@ class CloudflareLoadBalancing(pulumi.ComponentResource):
             provider: cloudflare.LoadBalancerPool(
                 f"{name}-{provider.value}",
                 account_id=args.account_id,
-                name=f"qmoi-{ctx.environment}-{provider.value}",
-                description=f"qmoi {ctx.environment}: the {provider.value} origin",
+                name=f"{ctx.prefix}-{provider.value}",
+                description=f"qmoi {ctx.stack_names.stack}: the {provider.value} origin",
                 enabled=True,
                 minimum_origins=1,
                 monitor=self.monitor.id,
@@ -98,7 +98,7 @@ class CloudflareLoadBalancing(pulumi.ComponentResource):
             f"{name}-lb",
             zone_id=args.zone_id,
             name=args.hostname,
-            description=f"qmoi {ctx.environment}: multi-cloud origins",
+            description=f"qmoi {ctx.stack_names.stack}: multi-cloud origins",
             enabled=True,
             proxied=True,
             default_pools=ordered,

@@ -40,7 +40,7 @@ class DigitalOceanCdn(pulumi.ComponentResource):
         if args.domain:
             self.certificate = digitalocean.Certificate(
                 f"{name}-certificate",
-                name=f"qmoi-{ctx.environment}-media",
+                name=f"{ctx.prefix}-media",
                 type="lets_encrypt",
                 domains=[args.domain],
                 opts=ctx.child(self),

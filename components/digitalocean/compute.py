@@ -68,7 +68,7 @@ class DigitalOceanCompute(pulumi.ComponentResource):
         scaling = pool.spec.scaling
         return digitalocean.DropletAutoscale(
             f"{name}-{tier.value}-pool",
-            name=f"qmoi-{ctx.environment}-{tier.value}",
+            name=f"{ctx.prefix}-{tier.value}",
             config=digitalocean.DropletAutoscaleConfigArgs(
                 min_instances=scaling.min,
                 max_instances=scaling.max,

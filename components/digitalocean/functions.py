@@ -53,7 +53,7 @@ class DigitalOceanFunctions(pulumi.ComponentResource):
         return digitalocean.App(
             f"{name}-app",
             spec=digitalocean.AppSpecArgs(
-                name=f"qmoi-{ctx.environment}-functions",
+                name=f"{ctx.prefix}-functions",
                 region=app_region(args.region),
                 functions=[
                     digitalocean.AppSpecFunctionArgs(

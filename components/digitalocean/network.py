@@ -43,24 +43,24 @@ class DigitalOceanNetwork(pulumi.ComponentResource):
         self.vpcs = {
             region: digitalocean.Vpc(
                 f"{name}-vpc-{region}",
-                name=f"qmoi-{ctx.environment}-{region}",
+                name=f"{ctx.prefix}-{region}",
                 region=region,
                 ip_range=cidr,
-                description=f"qmoi {ctx.environment} tiers in {region}",
+                description=f"qmoi {ctx.stack_names.stack} tiers in {region}",
                 opts=ctx.child(self),
             )
             for region, cidr in args.vpc_ranges.items()
         }
         self.tier_tags = {
             tier: digitalocean.Tag(
-                f"{name}-{tier.value}-tag", name=tier_tag(ctx.environment, tier), opts=ctx.child(self)
+                f"{name}-{tier.value}-tag", name=tier_tag(ctx.prefix, tier), opts=ctx.child(self)
             )
             for tier in args.tiers
         }
         vpc_ranges = list(args.vpc_ranges.values())
         self.firewall = digitalocean.Firewall(
             f"{name}-firewall",
-            name=f"qmoi-{ctx.environment}-tiers",
+            name=f"{ctx.prefix}-tiers",
             tags=[tag.name for tag in self.tier_tags.values()],
             inbound_rules=[
                 digitalocean.FirewallInboundRuleArgs(protocol=protocol, port_range=port, source_addresses=vpc_ranges)

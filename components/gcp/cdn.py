@@ -53,7 +53,7 @@ class GcpCdn(pulumi.ComponentResource):
         self, name: str, args: GcpCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:gcp:Cdn", name, None, opts)
-        prefix = f"qmoi-{ctx.environment}-media"
+        prefix = f"{ctx.prefix}-media"
         self.domains = list(args.domains)
         fill_agent = pulumi.Output.concat(
             "serviceAccount:service-", args.project_number, "@cloud-cdn-fill.iam.gserviceaccount.com"

@@ -41,7 +41,13 @@ from infra.config.providers import (
     DigitalOcean,
     GcpMachine,
 )
-from infra.config.reading import cloudflare_api_token, from_pulumi, namespace_values, worker_secrets
+from infra.config.reading import (
+    cloudflare_api_token,
+    from_pulumi,
+    function_secrets,
+    namespace_values,
+    worker_secrets,
+)
 from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
 
 __all__ = [
@@ -73,6 +79,7 @@ __all__ = [
     "Usage",
     "cloudflare_api_token",
     "from_pulumi",
+    "function_secrets",
     "load_stack_file",
     "namespace_values",
     "origin_providers",

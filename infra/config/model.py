@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from infra.config import naming
 from infra.config.base import (
@@ -36,6 +36,7 @@ from infra.config.base import (
     missing_handlers,
 )
 from infra.config.profiles import deep_merge, profile
+from infra.config.scoping import for_stack
 from infra.config.providers import (
     CLOUDFLARE_LB_REGIONS,
     GCS_SOFT_DELETE_DAYS,
@@ -73,6 +74,22 @@ class PlatformConfig(Model):
     """Retention of function and platform logs (profile)."""
     cdn_price_class: CdnPriceClass
     """Edge coverage of the CDNs (profile)."""
+    _stack: str | None = PrivateAttr(default=None)
+
+    @property
+    def stack(self) -> str:
+        """The Pulumi stack this configuration is for (its environment when not told)."""
+        return self._stack or self.environment.value
+
+    @property
+    def names(self) -> naming.StackNames:
+        """The stack's physical names: globally unique names derive from the stack, not the environment."""
+        return naming.StackNames(self.stack, self.environment.value)
+
+    @property
+    def owns_zone_settings(self) -> bool:
+        """True when this stack declares the Cloudflare zones' zone-wide settings (one owner per zone)."""
+        return self.cloudflare.zone_settings_owner == self.stack
 
     @property
     def enabled_providers(self) -> list[Provider]:
@@ -107,17 +124,19 @@ class PlatformConfig(Model):
 def _cross_checks(config: PlatformConfig) -> list[str]:
     """Checks that need more than one block: derived names, catalog, budget sums."""
     problems: list[str] = []
-    env = config.environment.value
+    names = config.names
     for provider in config.enabled_providers:
         block = getattr(config, provider.value)
         problems += block.catalog_problems(provider.value)
         problems += missing_handlers(getattr(block, block.FUNCTIONS_KEY), f"{provider.value}.{block.FUNCTIONS_KEY}")
     for cls in BucketClass:
-        if config.aws.enabled and (r := naming.s3_bucket_problem(naming.bucket_name(config.aws.s3_bucket, env, cls))):
-            problems.append(f"aws.s3_bucket: {config.aws.s3_bucket!r} is too long for '-{env}-{cls}' bucket names: {r}")
+        if config.aws.enabled and (r := naming.s3_bucket_problem(names.bucket(config.aws.s3_bucket, cls))):
+            problems.append(
+                f"aws.s3_bucket: {config.aws.s3_bucket!r} is too long for '-{names.token}-{cls}' bucket names: {r}"
+            )
             break
     if config.gcp.enabled:
-        name = naming.bucket_name(config.gcp.storage_bucket, env, BucketClass.artifacts)
+        name = names.bucket(config.gcp.storage_bucket, BucketClass.artifacts)
         if r := naming.gcs_bucket_problem(name):
             problems.append(f"gcp.storage_bucket: derived name {name!r} is invalid: {r}")
         for cls, settings in config.storage.classes().items():
@@ -128,9 +147,11 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
                     f"(allowed {GCS_SOFT_DELETE_DAYS[0]}-{GCS_SOFT_DELETE_DAYS[1]} days when gcp is enabled)"
                 )
     if config.azure.enabled:
-        name = naming.storage_account_name(config.azure.storage_account, env)
-        if r := naming.azure_storage_account_problem(name):
-            problems.append(f"azure.storage_account: the per-stack name {name!r} is invalid: {r}")
+        for role in naming.AZURE_ACCOUNT_ROLES.values():
+            name = names.storage_account(config.azure.storage_account, role)
+            if r := naming.azure_storage_account_problem(name):
+                problems.append(f"azure.storage_account: the per-stack name {name!r} is invalid: {r}")
+                break
     limits = config.budget_limits()
     if sum(limits.values()) > config.budget.monthly_usd + 0.01:
         problems.append(
@@ -139,6 +160,23 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
         )
     if config.cloudflare.enabled:
         problems += _cloudflare_problems(config)
+    if config.digitalocean.enabled:
+        problems += _digitalocean_problems(config)
+    return problems
+
+
+def _digitalocean_problems(config: PlatformConfig) -> list[str]:
+    """A Spaces CDN custom domain needs a Let's Encrypt certificate, which DigitalOcean issues only for
+    domains whose DNS it hosts; a domain in a Cloudflare zone of this stack never is."""
+    problems = []
+    for i, domain in enumerate(config.digitalocean.cdn.domains if config.digitalocean.cdn.enabled else []):
+        zone = config.cloudflare.zone_of(domain.removeprefix("*.")) if config.cloudflare.enabled else None
+        if zone is not None:
+            problems.append(
+                f"digitalocean.cdn.domains[{i}]: {domain!r} is in the Cloudflare zone {zone.name!r}; DigitalOcean "
+                "issues Let's Encrypt certificates only for domains whose DNS it hosts. Leave digitalocean.cdn.domains "
+                "empty and serve the Spaces CDN through Cloudflare (the load balancer's digitalocean pool)"
+            )
     return problems
 
 
@@ -181,6 +219,10 @@ def _cloudflare_problems(config: PlatformConfig) -> list[str]:
                     f"cloudflare.workers.{name}.routes[{j}]: {route!r} must be '<host>/<path>' with the host "
                     f"in a configured zone ({zone_names})"
                 )
+    edge = cf.edge_worker_name()
+    if cf.edge_worker is not None and not (edge in cf.workers and cf.workers[edge].enabled):
+        known = ", ".join(n for n, w in cf.workers.items() if w.enabled) or "none"
+        problems.append(f"cloudflare.edge_worker: {cf.edge_worker!r} is not an enabled worker (enabled: {known})")
     for worker in cf.secret_bindings:
         if worker not in cf.workers:
             known = ", ".join(cf.workers) or "none"
@@ -273,7 +315,15 @@ def validate(raw: Mapping[str, Any], stack: str) -> PlatformConfig:
     try:
         config = PlatformConfig.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError([_describe(e) for e in exc.errors()]) from None
+        problems = [_describe(e) for e in exc.errors()]
+        if "environment" not in raw and environment not in {e.value for e in Environment}:
+            # Without an environment there is no profile, so its keys are missing too: say the cause once.
+            problems = [p for p in problems if not p.startswith("environment:") and not p.endswith("is missing")] + [
+                f"environment: the stack {stack!r} is not named after an environment; set "
+                f"{NAMESPACE}:environment: dev, staging or prod in its stack file (it selects the profile)"
+            ]
+        raise ConfigError(problems) from None
+    config = for_stack(config, stack)
     problems = _cross_checks(config)
     if problems:
         raise ConfigError(problems)

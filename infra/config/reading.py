@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 # Secret settings under the namespace. They never enter the model (which is logged and
 # echoed in errors); the code that needs one reads it as a Pulumi secret Output.
 WORKER_SECRETS_KEY = "worker_secrets"
-SECRET_SETTINGS = frozenset({"alert_webhook_url", WORKER_SECRETS_KEY})
+FUNCTION_SECRETS_KEY = "function_secrets"
+SECRET_SETTINGS = frozenset({"alert_webhook_url", WORKER_SECRETS_KEY, FUNCTION_SECRETS_KEY})
 
 
 def namespace_values(values: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> dict[str, Any]:
@@ -80,32 +81,50 @@ def worker_secrets(bindings: Mapping[str, list[str]]) -> dict[str, dict[str, pul
     come only from the secret config `qmoi-cloud:worker_secrets`, a JSON object {worker: {NAME: value}}
     set with `pulumi config set --secret --path 'worker_secrets.<worker>.<NAME>' <value>`.
     """
+    return secret_settings(WORKER_SECRETS_KEY, bindings, "cloudflare.secret_bindings")
+
+
+def function_secrets(needed: Mapping[str, list[str]]) -> dict[str, dict[str, pulumi.Output[str]]]:
+    """Secret environment values of serverless functions, as secret Outputs: {function: {NAME: value}}.
+
+    `needed` (function -> variable names) is what the functions' code asks for (DigitalOcean:
+    the `${NAME}` references of functions/<name>/project.yml); the values come only from the secret
+    config `qmoi-cloud:function_secrets`, {function: {NAME: value}}, set with
+    `pulumi config set --secret --path 'function_secrets.<function>.<NAME>' <value>`.
+    """
+    return secret_settings(FUNCTION_SECRETS_KEY, needed, "the functions' code")
+
+
+def secret_settings(
+    key: str, wanted: Mapping[str, list[str]], needed_by: str
+) -> dict[str, dict[str, pulumi.Output[str]]]:
+    """{owner: {NAME: secret Output}} out of the secret config `qmoi-cloud:<key>` ({owner: {NAME: value}})."""
     import pulumi
 
-    wanted = {w: names for w, names in bindings.items() if names}
+    wanted = {w: names for w, names in wanted.items() if names}
     if not wanted:
         return {}
-    raw = pulumi.Config(NAMESPACE).get_secret(WORKER_SECRETS_KEY)
+    raw = pulumi.Config(NAMESPACE).get_secret(key)
     if raw is None:
         listing = ", ".join(f"{w}.{n}" for w, names in wanted.items() for n in names)
         raise pulumi.RunError(
-            f"{NAMESPACE}:{WORKER_SECRETS_KEY} is not set but cloudflare.secret_bindings needs {listing}; "
-            f"set each with `pulumi config set --secret --path '{WORKER_SECRETS_KEY}.<worker>.<NAME>' <value>`"
+            f"{NAMESPACE}:{key} is not set but {needed_by} needs {listing}; "
+            f"set each with `pulumi config set --secret --path '{key}.<name>.<NAME>' <value>`"
         )
     return {
-        w: {n: pulumi.Output.secret(raw.apply(partial(_worker_secret, worker=w, name=n))) for n in names}
+        w: {n: pulumi.Output.secret(raw.apply(partial(_secret_value, key=key, owner=w, name=n))) for n in names}
         for w, names in wanted.items()
     }
 
 
-def _worker_secret(text: str, worker: str, name: str) -> str:
+def _secret_value(text: str, key: str, owner: str, name: str) -> str:
     """One value out of the decrypted JSON (the offline plan passes a placeholder through)."""
     try:
-        value = json.loads(text)[worker][name]
+        value = json.loads(text)[owner][name]
     except (ValueError, KeyError, TypeError):
         if text == "[secret]":
             return text
-        raise ValueError(f"{NAMESPACE}:{WORKER_SECRETS_KEY} has no value for {worker}.{name}") from None
+        raise ValueError(f"{NAMESPACE}:{key} has no value for {owner}.{name}") from None
     if not isinstance(value, str):
-        raise ValueError(f"{NAMESPACE}:{WORKER_SECRETS_KEY}.{worker}.{name} must be a string")
+        raise ValueError(f"{NAMESPACE}:{key}.{owner}.{name} must be a string")
     return value

@@ -56,6 +56,15 @@ def stack_path(stack: str, root: Path = ROOT) -> Path:
     return root / f"Pulumi.{stack}.yaml"
 
 
+def _holds_secure(value: Any) -> bool:
+    """A `secure:` value, or an object with one inside (`pulumi config set --secret --path` writes those)."""
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_holds_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secure(v) for v in value)
+    return False
+
+
 def _as_engine_string(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -81,7 +90,7 @@ def load_stack_file(stack: str, path: Path | None = None) -> StackFile:
         if ":" not in str(key):
             problems.append(f"{key}: config keys are namespaced, e.g. '{NAMESPACE}:{key}'")
             continue
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        if _holds_secure(value):
             config[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
         elif key in CREDENTIAL_KEYS:
