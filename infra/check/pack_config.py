@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file, validate
+from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file, naming, validate
 
 POLICY_DIR = ROOT / "policy"
 CONFIG_DIR = POLICY_DIR / "config"
@@ -26,11 +26,24 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
         "monthlyBudgetUsd": config.budget.monthly_usd,
         "budgetProviders": [p.value for p in BUDGET_PROVIDERS],
     }
+    owner = {"zoneSettingsOwner": config.cloudflare.zone_settings_owner}
     return {
         "prod-stateful-protected": {"environment": config.environment.value},
         "budget-per-provider": dict(budget),
         "budget-limits-within-stack-budget": dict(budget),
         "estimated-cost-within-budget": dict(budget),
+        # deploy contracts that need facts from the configuration
+        "cloudflare-zone-tls": dict(owner),
+        "cloudflare-zone-singleton-owner": dict(owner),
+        "cloudflare-record-tags-plan": {"zonePlan": config.cloudflare.zone_plan},
+        "do-letsencrypt-needs-do-dns": {"cloudflareZones": [z.name for z in config.cloudflare.zones]},
+        "do-app-secrets-declared": {
+            "requiredEnvs": {naming.kebab(f): names for f, names in config.digitalocean.secret_env_names().items()}
+        },
+        "names-derive-from-stack": {
+            "environment": config.environment.value,
+            "nameSuffix": naming.stack_suffix(config.stack),
+        },
     }
 
 

@@ -21,6 +21,7 @@ from pydantic import (
 from infra.catalog import load_catalog
 from infra.config import naming
 from infra.config.base import (
+    FUNCTIONS_DIR,
     NAMESPACE,
     BucketClass,
     Cdn,
@@ -418,6 +419,8 @@ def _private_vpc_range(value: str) -> str:
     return str(net)
 
 
+# project.yml templating: "${NAME}" is filled from the App Platform environment at build time.
+TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 DoVpcRange = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"), AfterValidator(_private_vpc_range)]
 
@@ -511,6 +514,18 @@ class DigitalOcean(ProviderBlock):
                 "within a team (leave both unset to let DigitalOcean allocate them)"
             )
         return self
+
+    def secret_env_names(self) -> dict[str, list[str]]:
+        """Per enabled function, the variables its project.yml takes from the App spec (`${NAME}`):
+        the code says what it needs, so each is declared in the spec as a SECRET env, never set by hand."""
+        found = {}
+        for name, spec in self.functions.items():
+            project = FUNCTIONS_DIR / name / "project.yml"
+            if spec.enabled and project.is_file():
+                names = list(dict.fromkeys(TEMPLATE_VARIABLE.findall(project.read_text())))
+                if names:
+                    found[name] = names
+        return found
 
     def vpc_ranges(self) -> dict[str, str | None]:
         """Region -> pinned range (None: allocated by DigitalOcean), one VPC per region the tiers use."""

@@ -122,12 +122,22 @@ class Res:
     protect: bool = False
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     provider_props: Mapping[str, Any] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
 
     def get(self, *path: str | int, default: Any = None) -> Any:
         return get(self.props, *path, default=default)
 
     def depends_on(self, prop: str, urn: str) -> bool:
         return urn in self.property_dependencies.get(prop, [])
+
+    def depends_on_any(self, urn: str) -> bool:
+        """True when this resource waits for `urn`: `depends_on`, or any property built from it."""
+        return urn in self.dependencies or any(urn in urns for urns in self.property_dependencies.values())
+
+    @property
+    def stack(self) -> str:
+        """The stack the resource belongs to (`urn:pulumi:<stack>::<project>::...`)."""
+        return self.urn.split("::", 1)[0].removeprefix("urn:pulumi:")
 
 
 @dataclass
@@ -244,6 +254,7 @@ class StackRule(Rule):
                         bool(r.opts.protect),
                         {k: [d.urn for d in v] for k, v in r.property_dependencies.items()},
                         r.provider.props if r.provider is not None else {},
+                        [d.urn for d in r.dependencies],
                     )
                     for r in args.resources
                 ]
