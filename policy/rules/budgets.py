@@ -30,6 +30,13 @@ BUDGETS = {
     "gcp": "gcp:billing/budget:Budget",
     "azure": "azure-native:consumption:Budget",
 }
+STACK_SCHEMA: dict[str, dict[str, Any]] = {
+    "stack": {"type": "string", "description": "The stack judged (set by check --all-stacks; else PULUMI_STACK)."},
+    "engineConfig": {
+        "type": "object",
+        "description": "The stack's config as the engine passes it (set by check --all-stacks; else PULUMI_CONFIG).",
+    },
+}
 BUDGET_SCHEMA: dict[str, dict[str, Any]] = {
     "monthlyBudgetUsd": {"type": "number", "exclusiveMinimum": 0, "description": "The stack's monthly budget."},
     "budgetProviders": {
@@ -95,8 +102,12 @@ def _plain(value: Any) -> Any:
         return None
 
 
-def estimate_usd(stack: Stack) -> tuple[float, str]:
-    """The cost model's monthly total for these resources, and the environment it priced."""
+def estimate_usd(stack: Stack, pack_config: Mapping[str, Any] | None = None) -> tuple[float, str]:
+    """The cost model's monthly total for these resources, and the environment it priced.
+
+    The stack's configuration comes from PULUMI_CONFIG / PULUMI_STACK (how the CLI and
+    `python -m infra check` start the pack), or from the pack config's `engineConfig` / `stack`
+    when one pack process judges several stacks (`python -m infra check --all-stacks`)."""
     try:
         from pulumi.runtime import get_config_env
 
@@ -105,9 +116,11 @@ def estimate_usd(stack: Stack) -> tuple[float, str]:
         from infra.plan.records import Plan, ResourceRecord
     except ImportError as exc:
         raise NotEvaluated(f"the cost model (infra/cost) is not available here: {exc}") from None
-    stack_name = os.environ.get("PULUMI_STACK", "")
+    given = pack_config or {}
+    stack_name = str(given.get("stack") or os.environ.get("PULUMI_STACK", ""))
+    engine_config = given.get("engineConfig")
     try:
-        config = validate(namespace_values(get_config_env()), stack_name)
+        config = validate(namespace_values(engine_config if engine_config else get_config_env()), stack_name)
     except ConfigError as exc:
         raise NotEvaluated(f"the stack's configuration (PULUMI_CONFIG) is missing or invalid: {exc}") from None
     records = [
@@ -135,7 +148,7 @@ def estimate_usd(stack: Stack) -> tuple[float, str]:
 
 def _cost_within_budget(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     budget = _monthly_budget(config)
-    total, environment = estimate_usd(stack)
+    total, environment = estimate_usd(stack, config)
     if total > budget + 0.01:
         yield (
             f"estimated monthly cost {total:,.2f} USD ({environment}) exceeds the stack's budget {budget:,.2f} USD",
@@ -174,7 +187,7 @@ RULES = [
         types=tuple(BUDGETS.values()),
         any_type=True,
         check=_cost_within_budget,
-        config=BUDGET_SCHEMA,
+        config=BUDGET_SCHEMA | STACK_SCHEMA,
         cannot_see="usage beyond the stack's usage assumptions; not evaluated when the cost model is absent",
         remediation="Right-size tiers, use spot/scale-to-zero, or raise budget.monthly_usd.",
     ),
