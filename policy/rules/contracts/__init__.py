@@ -7,9 +7,9 @@ that no single resource's arguments show (see DESIGN.md). One module per provide
 from __future__ import annotations
 
 from policy.rules.base import Rule
+from policy.rules.contracts import aws, azure, cloudflare, digitalocean, edge, gcp
+from policy.rules.contracts.area import AREA
 
-AREA = "deploy contracts"  # defined before the provider modules, which import it
-
-from policy.rules.contracts import aws, azure, cloudflare, digitalocean, edge, gcp  # noqa: E402
+__all__ = ["AREA", "RULES"]
 
 RULES: list[Rule] = [*aws.RULES, *gcp.RULES, *azure.RULES, *cloudflare.RULES, *digitalocean.RULES, *edge.RULES]

@@ -24,7 +24,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from policy.rules.base import Finding, Res, Rule, Stack, StackRule, get, is_false, items, known
-from policy.rules.contracts import AREA
+from policy.rules.contracts.area import AREA
 
 BLOB = "azure-native:storage:Blob"
 ACCOUNT = "azure-native:storage:StorageAccount"

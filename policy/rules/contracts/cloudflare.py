@@ -19,7 +19,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from policy.rules.base import Finding, NotEvaluated, Res, Rule, Stack, StackRule, items, known
-from policy.rules.contracts import AREA
+from policy.rules.contracts.area import AREA
 
 RULESET = "cloudflare:index/ruleset:Ruleset"
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"

@@ -21,7 +21,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from policy.rules.base import Finding, NotEvaluated, Rule, Stack, StackRule, get, items, known
-from policy.rules.contracts import AREA
+from policy.rules.contracts.area import AREA
 
 VPC = "digitalocean:index/vpc:Vpc"
 POOL = "digitalocean:index/dropletAutoscale:DropletAutoscale"

@@ -20,7 +20,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from policy.rules.base import Finding, NotEvaluated, Res, Rule, Stack, StackRule, get, items, known
-from policy.rules.contracts import AREA
+from policy.rules.contracts.area import AREA
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"

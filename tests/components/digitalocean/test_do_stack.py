@@ -9,13 +9,15 @@ import pytest
 
 EXPECTED = {
     "spacesBucket:SpacesBucket": 4,
+    "spacesBucketObject:SpacesBucketObject": 1,  # the CDN's health object
     "cdn:Cdn": 1,
+    "certificate:Certificate": 0,  # qmoi.ai's DNS is at Cloudflare: no Let's Encrypt certificate here
     "vpc:Vpc": 2,
     "firewall:Firewall": 1,
-    "dropletAutoscale:DropletAutoscale": 3,
     "app:App": 1,
     "monitorAlert:MonitorAlert": 6,
 }
+POOLS = {"dev": 1, "prod": 3}  # dev's gpu and memory tiers have minimum 0: parked, no pool
 
 
 def digitalocean(plan):
@@ -26,6 +28,7 @@ def digitalocean(plan):
 def test_the_stack_declares_spaces_cdn_vpc_firewall_pools_app_and_alerts(stack_plan, stack):
     counts = Counter(r.type.split("/", 1)[1] for r in digitalocean(stack_plan(stack)))
     assert {k: counts[k] for k in EXPECTED} == EXPECTED
+    assert counts["dropletAutoscale:DropletAutoscale"] == POOLS[stack]
 
 
 def test_prod_protects_exactly_the_stateful_spaces_buckets(stack_plan):
