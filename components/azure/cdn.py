@@ -28,10 +28,9 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.cdn as cdn
 from pulumi_command import local
 
+from components.azure.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER, role_definition
 from components.context import StackContext
 
-STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
-STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 # Entra ID (bearer) requests to storage need x-ms-version >= 2017-11-09; one current service version.
 STORAGE_SERVICE_VERSION = "2021-08-06"
@@ -59,10 +58,6 @@ class AzureCdnArgs:
     media_container: str
     media_container_id: pulumi.Input[str]
     domains: list[str]
-
-
-def role_definition(subscription_id: str, role: str) -> str:
-    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role}"
 
 
 class AzureCdn(pulumi.ComponentResource):

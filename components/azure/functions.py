@@ -44,6 +44,12 @@ import pulumi_azure_native.storage as storage
 import pulumi_azure_native.web as web
 from pulumi_command import local
 
+from components.azure.roles import (
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_OWNER,
+    STORAGE_BLOB_DATA_READER,
+    role_definition,
+)
 from components.azure.storage import AzureStorage, AzureStorageArgs, blob_host
 from components.context import StackContext
 from components.specs import FunctionPlan, FunctionsArgs
@@ -54,16 +60,13 @@ FLEX_MEMORY_MB = (512, 2048, 4096)
 MAX_INSTANCES = 40
 MIN_WORKSPACE_RETENTION_DAYS = 30  # the lowest Log Analytics retention (PerGB2018)
 HOST_ID_LENGTH = 32  # the Functions host ID is the app name cut to 32 characters
-STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
-STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 DATA_ROLES = {"read": STORAGE_BLOB_DATA_READER, "write": STORAGE_BLOB_DATA_CONTRIBUTOR}
 # One Deploy from the function's folder: zip it (Python's standard library, no zip tool needed) and publish
 # with the deployer's Entra ID; Flex builds Python remotely (requirements.txt). Runs in functions/<name>/.
 PUBLISH = (
     "set -eu\n"
     'package="$(mktemp -d)/package"\n'
-    "python3 -c 'import shutil, sys; shutil.make_archive(sys.argv[1], \"zip\", \".\")' \"$package\"\n"
+    'python3 -c \'import shutil, sys; shutil.make_archive(sys.argv[1], "zip", ".")\' "$package"\n'
     'az functionapp deployment source config-zip --resource-group "$RESOURCE_GROUP" --name "$APP_NAME" '
     '--src "$package.zip" --build-remote true --timeout 600\n'
 )
@@ -86,10 +89,6 @@ class AzureFunctionsArgs(FunctionsArgs):
 def flex_memory(memory_mb: int) -> int:
     """The smallest Flex Consumption instance size holding `memory_mb`."""
     return next((m for m in FLEX_MEMORY_MB if m >= memory_mb), FLEX_MEMORY_MB[-1])
-
-
-def role_definition(subscription_id: str, role: str) -> str:
-    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role}"
 
 
 def host_id_clashes(app_names: list[str]) -> list[str]:
@@ -151,8 +150,14 @@ class AzureFunctions(pulumi.ComponentResource):
         self.register_outputs({f"{n}_app": a.name for n, a in self.functions.items()})
 
     def _grant(
-        self, role: str, identity: managedidentity.UserAssignedIdentity, definition: str, scope: pulumi.Input[str],
-        args: AzureFunctionsArgs, ctx: StackContext, description: str,
+        self,
+        role: str,
+        identity: managedidentity.UserAssignedIdentity,
+        definition: str,
+        scope: pulumi.Input[str],
+        args: AzureFunctionsArgs,
+        ctx: StackContext,
+        description: str,
     ) -> authorization.RoleAssignment:
         return authorization.RoleAssignment(
             role,

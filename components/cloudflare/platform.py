@@ -132,7 +132,9 @@ class CloudflarePlatform(ProviderPlatform):
             child,
         )
         self.cdn = (
-            CloudflareCdn(f"{name}-cdn", CloudflareCdnArgs(cf.zones), ctx, child) if self.config.owns_zone_settings else None
+            CloudflareCdn(f"{name}-cdn", CloudflareCdnArgs(cf.zones), ctx, child)
+            if self.config.owns_zone_settings
+            else None
         )
 
         self.load_balancing = None
@@ -159,9 +161,7 @@ class CloudflarePlatform(ProviderPlatform):
         paid = cf.record_tags_allowed
         self.dns = CloudflareDns(f"{name}-dns", CloudflareDnsArgs(cf.zones, self._edge_target(), paid), ctx, child)
         self.cloud_records = (
-            CloudflareCloudRecords(
-                f"{name}-cloud-records", CloudflareCloudRecordsArgs(self._records, paid), ctx, child
-            )
+            CloudflareCloudRecords(f"{name}-cloud-records", CloudflareCloudRecordsArgs(self._records, paid), ctx, child)
             if self._records
             else None
         )

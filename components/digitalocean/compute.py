@@ -21,7 +21,6 @@ no spot droplets; `capacity: spot` is priced on-demand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from pathlib import Path
 from textwrap import indent
 

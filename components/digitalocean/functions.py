@@ -18,10 +18,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_digitalocean as digitalocean
@@ -44,7 +42,9 @@ class DigitalOceanFunctionsArgs(FunctionsArgs):
     """Function -> {NAME: secret value}: SECRET envs of its component."""
 
 
-def secret_envs(plan: FunctionPlan, secrets: Mapping[str, Mapping[str, pulumi.Input[str]]]) -> list[digitalocean.AppSpecFunctionEnvArgs] | None:
+def secret_envs(
+    plan: FunctionPlan, secrets: Mapping[str, Mapping[str, pulumi.Input[str]]]
+) -> list[digitalocean.AppSpecFunctionEnvArgs] | None:
     """The function's secret settings as SECRET envs, at build and run time (project.yml reads them at build)."""
     envs = [
         digitalocean.AppSpecFunctionEnvArgs(key=key, value=value, type="SECRET", scope="RUN_AND_BUILD_TIME")

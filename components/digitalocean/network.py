@@ -56,9 +56,7 @@ class DigitalOceanNetwork(pulumi.ComponentResource):
             for region, cidr in args.vpc_ranges.items()
         }
         self.tier_tags = {
-            tier: digitalocean.Tag(
-                f"{name}-{tier.value}-tag", name=tier_tag(ctx.prefix, tier), opts=ctx.child(self)
-            )
+            tier: digitalocean.Tag(f"{name}-{tier.value}-tag", name=tier_tag(ctx.prefix, tier), opts=ctx.child(self))
             for tier in args.tiers
         }
         vpc_ranges = [vpc.ip_range for vpc in self.vpcs.values()]  # allocated or pinned, as DigitalOcean reports

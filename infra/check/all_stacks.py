@@ -22,8 +22,8 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 

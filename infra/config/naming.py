@@ -187,7 +187,9 @@ class StackNames:
         """
         if self.primary:
             return f"{base}{self.environment}{role}"
-        compact = (base + stack_slug(self.stack).replace("-", ""))[: AZURE_ACCOUNT_MAX - len(role) - STACK_SUFFIX_LENGTH]
+        compact = (base + stack_slug(self.stack).replace("-", ""))[
+            : AZURE_ACCOUNT_MAX - len(role) - STACK_SUFFIX_LENGTH
+        ]
         return f"{compact}{role}{stack_suffix(self.stack)}"
 
     def hostname(self, host: str, zones: Iterable[str] = ()) -> str:

@@ -413,7 +413,7 @@ DoRegion = Annotated[str, Field(pattern=r"^[a-z]{3}[0-9]$", description="A datac
 
 def _private_vpc_range(value: str) -> str:
     """DigitalOcean VPC ranges: RFC 1918 private addresses, /16 to /28 (Create VPC API)."""
-    net = ipaddress.ip_network(value, strict=False)
+    net = ipaddress.IPv4Network(value, strict=False)
     if not any(net.subnet_of(p) for p in RFC1918) or not 16 <= net.prefixlen <= 28:
         raise ValueError(f"{value!r} is not a DigitalOcean VPC range: a private RFC 1918 network from /16 to /28")
     return str(net)
@@ -421,7 +421,7 @@ def _private_vpc_range(value: str) -> str:
 
 # project.yml templating: "${NAME}" is filled from the App Platform environment at build time.
 TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 DoVpcRange = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"), AfterValidator(_private_vpc_range)]
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (test data tables read better unwrapped)
 """Deploy contracts of Azure, Cloudflare, DigitalOcean and the edge, through the real pack.
 
 Each contract: a compliant baseline that passes, and one change that breaks it.
@@ -41,12 +40,20 @@ def test_a_key_based_upload_to_an_account_that_forbids_keys_is_refused(pack):
 
 
 def flex_app(auth: str = "UserAssignedIdentity") -> ResourceRecord:
-    storage = {"type": "blobContainer", "value": "https://hostfn.blob.core.windows.net/package-x", "authentication": {"type": auth}}
-    return record(f"{AZ}:web:WebApp", "app", {"name": "qmoi-dev-x", "functionAppConfig": {"deployment": {"storage": storage}}})
+    storage = {
+        "type": "blobContainer",
+        "value": "https://hostfn.blob.core.windows.net/package-x",
+        "authentication": {"type": auth},
+    }
+    return record(
+        f"{AZ}:web:WebApp", "app", {"name": "qmoi-dev-x", "functionAppConfig": {"deployment": {"storage": storage}}}
+    )
 
 
 def publisher(app: ResourceRecord, triggers: list[str]) -> ResourceRecord:
-    return record("command:local:Command", "publish", {"create": "az functionapp ...", "triggers": triggers}, triggers=[app.urn])
+    return record(
+        "command:local:Command", "publish", {"create": "az functionapp ...", "triggers": triggers}, triggers=[app.urn]
+    )
 
 
 def test_a_flex_app_needs_a_publisher_triggered_by_its_package(pack):
@@ -65,14 +72,40 @@ def test_flex_deployment_storage_may_not_use_a_key_on_an_account_without_keys(pa
     assert "connection string" in message
 
 
-def front_door(default_action: str = "Allow", version: str = "2021-08-06", probe: str = "/media/healthz.txt") -> list[ResourceRecord]:
+def front_door(
+    default_action: str = "Allow", version: str = "2021-08-06", probe: str = "/media/healthz.txt"
+) -> list[ResourceRecord]:
     media = account("med", networkRuleSet={"defaultAction": default_action})
-    group = record(f"{AZ}:cdn:AFDOriginGroup", "group", {"originGroupName": "media", "authentication": {"type": "SystemAssignedIdentity"}, "healthProbeSettings": {"probePath": probe}})
-    origin = record(f"{AZ}:cdn:AFDOrigin", "origin", {"hostName": "med.blob.core.windows.net"}, originGroupName=[group.urn])
+    group = record(
+        f"{AZ}:cdn:AFDOriginGroup",
+        "group",
+        {
+            "originGroupName": "media",
+            "authentication": {"type": "SystemAssignedIdentity"},
+            "healthProbeSettings": {"probePath": probe},
+        },
+    )
+    origin = record(
+        f"{AZ}:cdn:AFDOrigin", "origin", {"hostName": "med.blob.core.windows.net"}, originGroupName=[group.urn]
+    )
     rule_set = record(f"{AZ}:cdn:RuleSet", "rules", {"ruleSetName": "storageauth", "id": "/rs/storageauth"})
-    action = {"name": "ModifyRequestHeader", "parameters": {"headerName": "x-ms-version", "value": version, "headerAction": "Overwrite"}}
-    rule = record(f"{AZ}:cdn:Rule", "version", {"ruleName": "xmsversion", "ruleSetName": "storageauth", "actions": [action], "conditions": []}, ruleSetName=[rule_set.urn])
-    route = record(f"{AZ}:cdn:Route", "route", {"ruleSets": [{"id": "/rs/storageauth"}]}, originGroup=[group.urn], ruleSets=[rule_set.urn])
+    action = {
+        "name": "ModifyRequestHeader",
+        "parameters": {"headerName": "x-ms-version", "value": version, "headerAction": "Overwrite"},
+    }
+    rule = record(
+        f"{AZ}:cdn:Rule",
+        "version",
+        {"ruleName": "xmsversion", "ruleSetName": "storageauth", "actions": [action], "conditions": []},
+        ruleSetName=[rule_set.urn],
+    )
+    route = record(
+        f"{AZ}:cdn:Route",
+        "route",
+        {"ruleSets": [{"id": "/rs/storageauth"}]},
+        originGroup=[group.urn],
+        ruleSets=[rule_set.urn],
+    )
     return [media, group, origin, rule_set, rule, route]
 
 
@@ -88,10 +121,21 @@ def test_front_door_needs_an_origin_it_can_reach_an_x_ms_version_and_a_blob_to_p
 
 
 def scale_set(**subnet_changes: Any) -> list[ResourceRecord]:
-    subnet = {"id": "/vnet/subnets/tiers", "subnetName": "tiers", "defaultOutboundAccess": False, "natGateway": {"id": "/nat"}} | subnet_changes
+    subnet = {
+        "id": "/vnet/subnets/tiers",
+        "subnetName": "tiers",
+        "defaultOutboundAccess": False,
+        "natGateway": {"id": "/nat"},
+    } | subnet_changes
     nic = {"name": "nic", "ipConfigurations": [{"name": "ip", "subnet": {"id": "/vnet/subnets/tiers"}}]}
-    vmss = {"orchestrationMode": "Flexible", "virtualMachineProfile": {"networkProfile": {"networkInterfaceConfigurations": [nic]}}}
-    return [record(f"{AZ}:network:Subnet", "tiers", {k: v for k, v in subnet.items() if v is not None}), record(f"{AZ}:compute:VirtualMachineScaleSet", "vmss", vmss)]
+    vmss = {
+        "orchestrationMode": "Flexible",
+        "virtualMachineProfile": {"networkProfile": {"networkInterfaceConfigurations": [nic]}},
+    }
+    return [
+        record(f"{AZ}:network:Subnet", "tiers", {k: v for k, v in subnet.items() if v is not None}),
+        record(f"{AZ}:compute:VirtualMachineScaleSet", "vmss", vmss),
+    ]
 
 
 def test_a_flexible_scale_set_needs_an_explicit_way_out(pack):
@@ -101,11 +145,23 @@ def test_a_flexible_scale_set_needs_an_explicit_way_out(pack):
 
 
 def autoscale(scheduled: bool = True) -> ResourceRecord:
-    rule = {"metricTrigger": {"metricName": "Percentage CPU", "metricResourceUri": "/vmss/gpu"}, "scaleAction": {"direction": "Increase"}}
+    rule = {
+        "metricTrigger": {"metricName": "Percentage CPU", "metricResourceUri": "/vmss/gpu"},
+        "scaleAction": {"direction": "Increase"},
+    }
     profiles = [{"name": "gpu-cpu", "capacity": {"minimum": "0", "maximum": "1", "default": "0"}, "rules": [rule]}]
     if scheduled:
-        profiles.append({"name": "gpu-busy", "capacity": {"minimum": "1", "maximum": "1", "default": "1"}, "rules": [rule], "recurrence": {"frequency": "Week"}})
-    return record(f"{AZ}:monitor:AutoscaleSetting", "gpu-autoscale", {"targetResourceUri": "/vmss/gpu", "profiles": profiles})
+        profiles.append(
+            {
+                "name": "gpu-busy",
+                "capacity": {"minimum": "1", "maximum": "1", "default": "1"},
+                "rules": [rule],
+                "recurrence": {"frequency": "Week"},
+            }
+        )
+    return record(
+        f"{AZ}:monitor:AutoscaleSetting", "gpu-autoscale", {"targetResourceUri": "/vmss/gpu", "profiles": profiles}
+    )
 
 
 def test_a_tier_that_reaches_zero_needs_a_way_to_wake_that_is_not_its_own_cpu(pack):
@@ -115,14 +171,30 @@ def test_a_tier_that_reaches_zero_needs_a_way_to_wake_that_is_not_its_own_cpu(pa
 
 
 def grant(scope: str) -> list[ResourceRecord]:
-    container = record(f"{AZ}:storage:BlobContainer", "backups", {"accountName": "data", "containerName": "backups", "metadata": {"bucket_class": "backups"}})
+    container = record(
+        f"{AZ}:storage:BlobContainer",
+        "backups",
+        {"accountName": "data", "containerName": "backups", "metadata": {"bucket_class": "backups"}},
+    )
     owner = "/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
-    return [container, record(f"{AZ}:authorization:RoleAssignment", "grant", {"roleDefinitionId": owner, "scope": scope, "principalId": "p"})]
+    return [
+        container,
+        record(
+            f"{AZ}:authorization:RoleAssignment",
+            "grant",
+            {"roleDefinitionId": owner, "scope": scope, "principalId": "p"},
+        ),
+    ]
 
 
 def test_write_roles_on_an_account_with_data_are_granted_per_container(pack):
     account_scope = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/data"
-    assert verdicts(pack, grant(account_scope + "/blobServices/default/containers/caches"), "azure-storage-least-privilege") == []
+    assert (
+        verdicts(
+            pack, grant(account_scope + "/blobServices/default/containers/caches"), "azure-storage-least-privilege"
+        )
+        == []
+    )
     (message,) = verdicts(pack, grant(account_scope), "azure-storage-least-privilege")
     assert "Storage Blob Data Owner on the whole account data" in message
 
@@ -133,7 +205,11 @@ ZONE = "1" * 32
 
 
 def zone_setting(name: str = "tls") -> ResourceRecord:
-    return record("cloudflare:index/zoneSetting:ZoneSetting", name, {"zoneId": ZONE, "settingId": "min_tls_version", "value": "1.2"})
+    return record(
+        "cloudflare:index/zoneSetting:ZoneSetting",
+        name,
+        {"zoneId": ZONE, "settingId": "min_tls_version", "value": "1.2"},
+    )
 
 
 def test_only_the_owner_stack_declares_zone_singletons_and_each_once(pack):
@@ -153,8 +229,16 @@ def test_zone_tls_is_judged_only_in_the_stack_that_owns_the_zone_settings(pack):
 
 def edge(pattern: str) -> list[ResourceRecord]:
     script = record("cloudflare:index/workersScript:WorkersScript", "edge", {"scriptName": "qmoi-dev-edge-router"})
-    dns = record("cloudflare:index/dnsRecord:DnsRecord", "www", {"zoneId": ZONE, "name": "www-dev.qmoi.ai", "proxied": True, "type": "CNAME"})
-    route = record("cloudflare:index/workersRoute:WorkersRoute", "route", {"zoneId": ZONE, "pattern": pattern, "script": "qmoi-dev-edge-router"})
+    dns = record(
+        "cloudflare:index/dnsRecord:DnsRecord",
+        "www",
+        {"zoneId": ZONE, "name": "www-dev.qmoi.ai", "proxied": True, "type": "CNAME"},
+    )
+    route = record(
+        "cloudflare:index/workersRoute:WorkersRoute",
+        "route",
+        {"zoneId": ZONE, "pattern": pattern, "script": "qmoi-dev-edge-router"},
+    )
     return [script, dns, route]
 
 
@@ -166,7 +250,11 @@ def test_every_proxied_hostname_is_covered_by_a_worker_route(pack):
 
 
 def test_dns_record_tags_need_a_paid_zone_plan(pack):
-    tagged = record("cloudflare:index/dnsRecord:DnsRecord", "www", {"zoneId": ZONE, "name": "www.qmoi.ai", "tags": ["owner:platform-team"]})
+    tagged = record(
+        "cloudflare:index/dnsRecord:DnsRecord",
+        "www",
+        {"zoneId": ZONE, "name": "www.qmoi.ai", "tags": ["owner:platform-team"]},
+    )
     assert verdicts(pack, [tagged], "cloudflare-record-tags-plan", zonePlan="pro") == []
     (message,) = verdicts(pack, [tagged], "cloudflare-record-tags-plan", zonePlan="free")
     assert "quota is 0" in message
@@ -190,7 +278,11 @@ def test_digitalocean_vpc_ranges_may_not_overlap(pack):
 
 def pool(size: str = "s-4vcpu-8gb", **config: Any) -> ResourceRecord:
     base = {"minInstances": 1, "maxInstances": 2, "targetCpuUtilization": 0.6}
-    return record("digitalocean:index/dropletAutoscale:DropletAutoscale", "pool", {"config": base | config, "dropletTemplate": {"size": size}})
+    return record(
+        "digitalocean:index/dropletAutoscale:DropletAutoscale",
+        "pool",
+        {"config": base | config, "dropletTemplate": {"size": size}},
+    )
 
 
 def test_a_droplet_pool_needs_one_droplet_and_gpu_pools_do_not_scale_on_cpu(pack):
@@ -200,12 +292,27 @@ def test_a_droplet_pool_needs_one_droplet_and_gpu_pools_do_not_scale_on_cpu(pack
     assert "the API requires at least 1" in empty
     (gpu,) = verdicts(pack, [pool("gpu-h100x1-80gb")], rule)
     assert "do not show GPU load" in gpu
-    assert verdicts(pack, [record("digitalocean:index/dropletAutoscale:DropletAutoscale", "gpu", {"config": {"targetNumberInstances": 1}, "dropletTemplate": {"size": "gpu-h100x1-80gb"}})], rule) == []
+    assert (
+        verdicts(
+            pack,
+            [
+                record(
+                    "digitalocean:index/dropletAutoscale:DropletAutoscale",
+                    "gpu",
+                    {"config": {"targetNumberInstances": 1}, "dropletTemplate": {"size": "gpu-h100x1-80gb"}},
+                )
+            ],
+            rule,
+        )
+        == []
+    )
 
 
 def test_a_lets_encrypt_certificate_needs_dns_hosted_at_digitalocean(pack):
     def cert(domain: str) -> ResourceRecord:
-        return record("digitalocean:index/certificate:Certificate", "cert", {"type": "lets_encrypt", "domains": [domain]})
+        return record(
+            "digitalocean:index/certificate:Certificate", "cert", {"type": "lets_encrypt", "domains": [domain]}
+        )
 
     rule = "do-letsencrypt-needs-do-dns"
     assert verdicts(pack, [cert("cdn.example.org")], rule, cloudflareZones=["qmoi.ai"]) == []
@@ -214,7 +321,11 @@ def test_a_lets_encrypt_certificate_needs_dns_hosted_at_digitalocean(pack):
 
 
 def app(envs: list[dict[str, str]]) -> ResourceRecord:
-    return record("digitalocean:index/app:App", "app", {"spec": {"name": "qmoi-dev-functions", "functions": [{"name": "webhook-ingest", "envs": envs}]}})
+    return record(
+        "digitalocean:index/app:App",
+        "app",
+        {"spec": {"name": "qmoi-dev-functions", "functions": [{"name": "webhook-ingest", "envs": envs}]}},
+    )
 
 
 def test_app_envs_the_code_needs_are_declared_as_secrets(pack):
@@ -232,9 +343,18 @@ def test_app_envs_the_code_needs_are_declared_as_secrets(pack):
 
 
 def monitored_pool(path: str, origin: str = "azure") -> list[ResourceRecord]:
-    blob = record("command:local:Command", "health-blob", {"environment": {"BLOB": "healthz.txt", "CONTAINER": "media"}})
-    monitor = record("cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", "monitor", {"path": path, "expectedCodes": "2xx"})
-    pool = record("cloudflare:index/loadBalancerPool:LoadBalancerPool", "pool", {"origins": [{"name": origin, "address": "x.azurefd.net"}]}, monitor=[monitor.urn])
+    blob = record(
+        "command:local:Command", "health-blob", {"environment": {"BLOB": "healthz.txt", "CONTAINER": "media"}}
+    )
+    monitor = record(
+        "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", "monitor", {"path": path, "expectedCodes": "2xx"}
+    )
+    pool = record(
+        "cloudflare:index/loadBalancerPool:LoadBalancerPool",
+        "pool",
+        {"origins": [{"name": origin, "address": "x.azurefd.net"}]},
+        monitor=[monitor.urn],
+    )
     return [blob, monitor, pool]
 
 
@@ -253,11 +373,14 @@ def bucket(name: str) -> ResourceRecord:
     return record("digitalocean:index/spacesBucket:SpacesBucket", "media", {"name": name, "acl": "private"})
 
 
-@pytest.mark.parametrize(("environment", "name", "ok"), [
-    ("dev", "qmoi-cloud-storage-pr-42-3fa9c1-media", True),
-    ("dev", "qmoi-cloud-storage-dev-media", False),
-    ("test", "qmoi-cloud-storage-test-media", True),  # the environment's own stack keeps its names
-])
+@pytest.mark.parametrize(
+    ("environment", "name", "ok"),
+    [
+        ("dev", "qmoi-cloud-storage-pr-42-3fa9c1-media", True),
+        ("dev", "qmoi-cloud-storage-dev-media", False),
+        ("test", "qmoi-cloud-storage-test-media", True),  # the environment's own stack keeps its names
+    ],
+)
 def test_a_side_by_side_stack_carries_its_suffix_in_every_unique_name(pack, environment, name, ok):
     found = verdicts(pack, [bucket(name)], "names-derive-from-stack", environment=environment, nameSuffix="3fa9c1")
     assert (found == []) is ok
@@ -265,9 +388,20 @@ def test_a_side_by_side_stack_carries_its_suffix_in_every_unique_name(pack, envi
 
 def test_user_data_never_pipes_a_download_into_a_shell(pack):
     def droplets(user_data: str) -> ResourceRecord:
-        return record("digitalocean:index/dropletAutoscale:DropletAutoscale", "pool", {"config": {"minInstances": 1, "maxInstances": 1}, "dropletTemplate": {"size": "s-1vcpu-1gb", "userData": user_data}})
+        return record(
+            "digitalocean:index/dropletAutoscale:DropletAutoscale",
+            "pool",
+            {
+                "config": {"minInstances": 1, "maxInstances": 1},
+                "dropletTemplate": {"size": "s-1vcpu-1gb", "userData": user_data},
+            },
+        )
 
     pinned = "#cloud-config\npackages:\n  - [do-agent, '3.17.1']\n"
     assert verdicts(pack, [droplets(pinned)], "userdata-no-unpinned-remote-exec") == []
-    (message,) = verdicts(pack, [droplets("#cloud-config\nruncmd:\n  - curl -sSL https://x/install.sh | bash\n")], "userdata-no-unpinned-remote-exec")
+    (message,) = verdicts(
+        pack,
+        [droplets("#cloud-config\nruncmd:\n  - curl -sSL https://x/install.sh | bash\n")],
+        "userdata-no-unpinned-remote-exec",
+    )
     assert "unverified" in message

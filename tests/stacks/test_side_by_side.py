@@ -51,7 +51,9 @@ def test_a_copy_of_dev_leaves_zone_settings_to_their_owner_and_proxies_its_own_h
     _, plan = review_stack
     assert plan.of_type("cloudflare:index/zoneSetting:ZoneSetting") == []
     token = plan.config.names.token
-    records = {r.inputs["name"] for r in plan.of_type("cloudflare:index/dnsRecord:DnsRecord") if r.inputs.get("proxied")}
+    records = {
+        r.inputs["name"] for r in plan.of_type("cloudflare:index/dnsRecord:DnsRecord") if r.inputs.get("proxied")
+    }
     assert records == {f"www-dev-{token}.qmoi.ai", f"api-dev-{token}.qmoi.cloud"}
 
 

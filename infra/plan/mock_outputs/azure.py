@@ -57,7 +57,9 @@ def _identity(inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
             i: {"principalId": _guid(f"{i}/principal"), "clientId": _guid(f"{i}/client")} for i in assigned
         }
     system = "SystemAssigned" in str(identity.get("type", ""))
-    return {"identity": identity | ({"principalId": _guid(out["id"] + "/principal"), "tenantId": TENANT} if system else {})}
+    return {
+        "identity": identity | ({"principalId": _guid(out["id"] + "/principal"), "tenantId": TENANT} if system else {})
+    }
 
 
 def _user_identity(name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:

@@ -118,13 +118,13 @@ def _function_code_published(stack: Stack, _config: Mapping[str, Any]) -> Iterat
         auth = get(storage, "authentication", "type")
         host = str(get(storage, "value", default="")).removeprefix("https://").split(".", 1)[0]
         account = accounts.get(host)
-        if auth == "StorageAccountConnectionString" and account is not None:
-            if is_false(account.get("allowSharedKeyAccess")):
-                yield (
-                    f"{app.name}: deployment storage authenticates with a connection string (account key), and "
-                    f"{host} forbids shared-key access; use UserAssignedIdentity or SystemAssignedIdentity",
-                    app.urn,
-                )
+        keyless = account is not None and is_false(account.get("allowSharedKeyAccess"))
+        if auth == "StorageAccountConnectionString" and keyless:
+            yield (
+                f"{app.name}: deployment storage authenticates with a connection string (account key), and "
+                f"{host} forbids shared-key access; use UserAssignedIdentity or SystemAssignedIdentity",
+                app.urn,
+            )
 
 
 # --- azure-front-door-storage-origin ----------------------------------------------------
@@ -143,7 +143,9 @@ def _version_rules(stack: Stack, route: Res) -> list[str]:
     sets = [s for s in stack.of(AFD_RULE_SET) if s.get("id") in set_ids or route.depends_on("ruleSets", s.urn)]
     versions = []
     for rule in stack.of(AFD_RULE):
-        in_sets = (rule.depends_on("ruleSetName", s.urn) or rule.get("ruleSetName") == s.get("ruleSetName") for s in sets)
+        in_sets = (
+            rule.depends_on("ruleSetName", s.urn) or rule.get("ruleSetName") == s.get("ruleSetName") for s in sets
+        )
         if not any(in_sets):
             continue
         for action in items(rule.props, "actions"):
@@ -172,7 +174,10 @@ def _front_door_storage_origin(stack: Stack, _config: Mapping[str, Any]) -> Iter
         groups = [g for g in stack.of(AFD_ORIGIN_GROUP) if origin.depends_on("originGroupName", g.urn)]
         for group in groups:
             if get(group.props, "authentication", "type") and private_link:
-                yield (f"{origin.name}: managed-identity origin authentication does not work with Private Link", origin.urn)
+                yield (
+                    f"{origin.name}: managed-identity origin authentication does not work with Private Link",
+                    origin.urn,
+                )
             probe = get(group.props, "healthProbeSettings", "probePath")
             if known(probe) and probe is not None and str(probe).strip("/").count("/") < 1:
                 yield (
@@ -221,12 +226,16 @@ def _compute_has_egress(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
         for subnet_id, public_ip, in_pool in _nic_subnets(scale_set):
             subnet = subnets.get(subnet_id)
             if subnet is None and not known(subnet_id):  # at preview: the subnet the profile was built from
-                subnet = next((s for s in stack.of(SUBNET) if scale_set.depends_on("virtualMachineProfile", s.urn)), None)
+                subnet = next(
+                    (s for s in stack.of(SUBNET) if scale_set.depends_on("virtualMachineProfile", s.urn)), None
+                )
             if subnet is None or public_ip or (in_pool and outbound_lbs):
                 continue
             no_default = is_false(subnet.get("defaultOutboundAccess"))
             if (flexible or no_default) and not subnet.get("natGateway"):
-                why = "Flexible scale sets get no default outbound access" if flexible else "defaultOutboundAccess is off"
+                why = (
+                    "Flexible scale sets get no default outbound access" if flexible else "defaultOutboundAccess is off"
+                )
                 yield (
                     f"{scale_set.name}: its subnet {subnet.get('subnetName')} has no NAT gateway and its instances no "
                     f"public IP or outbound rule ({why}): no package, driver or model download can work. Attach a "
@@ -250,9 +259,7 @@ def _autoscale_can_wake(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
     for setting in stack.of(AUTOSCALE):
         target = setting.get("targetResourceUri")
         profiles = items(setting.props, "profiles")
-        scheduled_up = any(
-            (get(p, "recurrence") or get(p, "fixedDate")) and (_minimum(p) or 0) >= 1 for p in profiles
-        )
+        scheduled_up = any((get(p, "recurrence") or get(p, "fixedDate")) and (_minimum(p) or 0) >= 1 for p in profiles)
         for profile in profiles:
             if _minimum(profile) != 0 or scheduled_up:
                 continue

@@ -94,7 +94,10 @@ def _proxied_host_has_route(stack: Stack, _config: Mapping[str, Any]) -> Iterato
     seen = Counter((str(r.get("zoneId")), str(r.get("pattern"))) for r in routes)
     for route in routes:
         if seen[(str(route.get("zoneId")), str(route.get("pattern")))] > 1:
-            yield f"{route.name}: the pattern {route.get('pattern')} is routed twice in its zone; one route per pattern", route.urn
+            yield (
+                f"{route.name}: the pattern {route.get('pattern')} is routed twice in its zone; one route per pattern",
+                route.urn,
+            )
     proxied = [r for r in stack.of(DNS_RECORD, LOAD_BALANCER) if r.get("proxied") is True]
     for res in proxied:
         host, zone = res.get("name"), res.get("zoneId")

@@ -20,7 +20,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from policy.rules.base import Finding, NotEvaluated, Rule, Stack, StackRule, get, items, known
+from policy.rules.base import Finding, NotEvaluated, Res, Rule, Stack, StackRule, get, items, known
 from policy.rules.contracts.area import AREA
 
 VPC = "digitalocean:index/vpc:Vpc"
@@ -29,19 +29,19 @@ CERTIFICATE = "digitalocean:index/certificate:Certificate"
 DOMAIN = "digitalocean:index/domain:Domain"
 CDN = "digitalocean:index/cdn:Cdn"
 APP = "digitalocean:index/app:App"
-RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASSWORD|PRIVATE|_KEY$|^KEY$)", re.IGNORECASE)
 GPU_SIZE_PREFIX = "gpu-"
 
 
 def _vpc_ranges(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     vpcs = [(v, v.get("ipRange")) for v in stack.of(VPC)]
-    nets = []
+    nets: list[tuple[Res, ipaddress.IPv4Network]] = []
     for vpc, text in vpcs:
         if not known(text) or not text:
             continue  # allocated by DigitalOcean: never overlaps the team's networks
         try:
-            net = ipaddress.ip_network(str(text), strict=False)
+            net = ipaddress.IPv4Network(str(text), strict=False)
         except ValueError:
             yield f"{vpc.name}: ipRange {text!r} is not a network", vpc.urn
             continue
@@ -49,7 +49,10 @@ def _vpc_ranges(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
             yield f"{vpc.name}: {net} must be an RFC 1918 private range from /16 to /28", vpc.urn
         for other, other_net in nets:
             if net.overlaps(other_net):
-                yield f"{vpc.name}: {net} overlaps {other.name}'s {other_net}; ranges may not overlap in a team", vpc.urn
+                yield (
+                    f"{vpc.name}: {net} overlaps {other.name}'s {other_net}; ranges may not overlap in a team",
+                    vpc.urn,
+                )
         nets.append((vpc, net))
     names = [v.get("name") for v, _ in vpcs if known(v.get("name"))]
     for name in sorted({n for n in names if names.count(n) > 1}):
@@ -170,9 +173,7 @@ RULES: list[Rule] = [
         check=_pool_limits,
         cannot_see="droplet sizes sold in the pool's region (doctl compute size list)",
         remediation="A tier with min 0 is parked (no pool); GPU pools use targetNumberInstances.",
-        docs=(
-            "https://docs.digitalocean.com/reference/dots/reference/droplet-autoscale-pools/autoscalepools-create/",
-        ),
+        docs=("https://docs.digitalocean.com/reference/dots/reference/droplet-autoscale-pools/autoscalepools-create/",),
     ),
     StackRule(
         name="do-letsencrypt-needs-do-dns",

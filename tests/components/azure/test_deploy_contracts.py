@@ -106,14 +106,17 @@ def test_the_azure_tiers_have_egress_in_every_stack(stack_plan, stack):
     (nat,) = plan.of_type("azure-native:network:NatGateway")
     tiers = next(r for r in plan.of_type("azure-native:network:Subnet") if r.inputs["subnetName"] == "tiers")
     assert tiers.inputs["natGateway"] == {"id": nat.id}
-    assert all(s.inputs["orchestrationMode"] == "Flexible" for s in plan.of_type("azure-native:compute:VirtualMachineScaleSet"))
+    assert all(
+        s.inputs["orchestrationMode"] == "Flexible" for s in plan.of_type("azure-native:compute:VirtualMachineScaleSet")
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging"])
 def test_an_azure_tier_at_zero_has_a_weekly_schedule_that_wakes_it(stack_plan, stack):
     plan = stack_plan(stack)
     at_zero = [
-        s for s in plan.of_type("azure-native:monitor:AutoscaleSetting")
+        s
+        for s in plan.of_type("azure-native:monitor:AutoscaleSetting")
         if s.inputs["profiles"][0]["capacity"]["minimum"] == "0"
     ]
     assert at_zero
@@ -155,9 +158,13 @@ def test_function_data_access_is_granted_on_each_named_container_only(record_com
     assert read["roleDefinitionId"].endswith(READER) and write["roleDefinitionId"].endswith(CONTRIBUTOR)
     assert read["scope"].endswith("/storageAccounts/qmoistoragedev/blobServices/default/containers/qmoi-artifacts")
     assert write["scope"].endswith("/containers/caches")
-    settings = {s["name"]: s["value"] for s in plan.named("az-functions-platform-sync-app").inputs["siteConfig"]["appSettings"]}
+    settings = {
+        s["name"]: s["value"] for s in plan.named("az-functions-platform-sync-app").inputs["siteConfig"]["appSettings"]
+    }
     assert settings["DATA_STORAGE__blobServiceUri"] == "https://qmoistoragedev.blob.core.windows.net"
-    assert not [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if "revenue-generation-artifacts" in r.name]
+    assert not [
+        r for r in plan.of_type("azure-native:authorization:RoleAssignment") if "revenue-generation-artifacts" in r.name
+    ]
 
 
 def test_function_data_access_must_name_a_configured_function():

@@ -28,7 +28,9 @@ def test_only_the_zone_owner_declares_zone_wide_settings(stack_plan, stack):
 def test_the_zone_owner_declares_each_zone_singleton_once_per_zone(prod_plan):
     for token in SINGLETONS:
         zones = [r.inputs["zoneId"] for r in prod_plan.of_type(token)]
-        keys = [(r.inputs["zoneId"], r.inputs.get("settingId"), r.inputs.get("phase")) for r in prod_plan.of_type(token)]
+        keys = [
+            (r.inputs["zoneId"], r.inputs.get("settingId"), r.inputs.get("phase")) for r in prod_plan.of_type(token)
+        ]
         assert zones and len(keys) == len(set(keys)), token
 
 
@@ -37,8 +39,10 @@ def test_every_proxied_hostname_runs_the_edge_worker(stack_plan, stack):
     plan = stack_plan(stack)
     patterns = {(r.inputs["zoneId"], r.inputs["pattern"]) for r in plan.of_type(ROUTE)}
     proxied = [
-        r for t in ("cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/loadBalancer:LoadBalancer")
-        for r in plan.of_type(t) if r.inputs.get("proxied")
+        r
+        for t in ("cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/loadBalancer:LoadBalancer")
+        for r in plan.of_type(t)
+        if r.inputs.get("proxied")
     ]
     assert len(proxied) == 3  # www, api and the load balancer hostname
     for record in proxied:
@@ -63,7 +67,7 @@ def test_only_the_edge_worker_gets_the_catch_all_routes():
 def test_an_edge_worker_that_is_not_an_enabled_worker_is_a_config_error():
     from infra.config import ConfigError
 
-    with pytest.raises(ConfigError, match="cloudflare.edge_worker: 'nope' is not an enabled worker"):
+    with pytest.raises(ConfigError, match=r"cloudflare\.edge_worker: 'nope' is not an enabled worker"):
         make_config(
             "dev",
             cloudflare={"enabled": True, "zones": [{"name": "qmoi.ai", "zone_id": "1" * 32}], "edge_worker": "nope"},
@@ -77,7 +81,10 @@ def test_records_on_a_free_zone_carry_no_tags(dev_plan):
 
 def test_each_load_balancer_pool_probes_its_own_origins_health_path(dev_plan):
     monitors = {m.id: m.inputs for m in dev_plan.of_type("cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor")}
-    pools = {p.inputs["origins"][0]["name"]: p.inputs for p in dev_plan.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool")}
+    pools = {
+        p.inputs["origins"][0]["name"]: p.inputs
+        for p in dev_plan.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool")
+    }
     paths = {provider: monitors[pool["monitor"]]["path"] for provider, pool in pools.items()}
     assert paths["azure"] == "/healthz.txt" and paths["digitalocean"] == "/healthz.txt"
     assert len({pool["monitor"] for pool in pools.values()}) == len(pools)  # one monitor per pool
