@@ -46,18 +46,15 @@ def test_every_function_app_is_published_by_a_command_triggered_by_its_package_d
         assert app.id in publisher.inputs["triggers"]  # a replaced app is published again
 
 
-def test_a_changed_package_changes_the_publishers_triggers(record_component, monkeypatch):
+def test_a_changed_package_changes_the_publishers_triggers(azure_dev, record_component, monkeypatch):
     from components.azure.platform import AzurePlatform
 
-    config = make_config("dev", azure=AZURE)
-
-    def triggers() -> list:
-        plan = record_component(lambda: AzurePlatform("az", config), stack="dev")
-        return plan.named("az-functions-platform-sync-publish").inputs["triggers"]
-
-    before = triggers()
+    before = azure_dev.named("az-functions-platform-sync-publish").inputs["triggers"]
     monkeypatch.setattr(FunctionPlan, "source_digest", property(lambda self: "0123456789ab"))
-    after = triggers()
+    config = make_config("dev", azure=AZURE)  # what azure_dev was built from
+    after = record_component(lambda: AzurePlatform("az", config), stack="dev").named(
+        "az-functions-platform-sync-publish"
+    ).inputs["triggers"]
     assert before != after and "0123456789ab" in after
 
 
