@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.check.pack import PolicyPackServer, evaluate_records
-from infra.check.pack_config import pack_config
+from infra.check.pack_config import pack_config, stack_names
 from infra.check.verdicts import PolicyReport
-from infra.config import ROOT, StackFile, load_stack_file
+from infra.config import StackFile, load_stack_file
 from infra.plan.records import Plan, ResourceRecord
 from policy.rules.base import Res, Stack
 from policy.rules.contracts.cloudflare import singletons
@@ -66,11 +66,6 @@ class AllStacksReport:
     @property
     def passed(self) -> bool:
         return not self.conflicts and all(r.passed for r in self.reports.values())
-
-
-def stack_names(root: Path = ROOT) -> list[str]:
-    """Every stack file of the repository (`Pulumi.<stack>.yaml`), sorted."""
-    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
 
 
 def _res(record: ResourceRecord) -> Res:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file, naming, validate
+from infra.config import BUDGET_PROVIDERS, ROOT, PlatformConfig, load_stack_file, naming, validate
 
 POLICY_DIR = ROOT / "policy"
 CONFIG_DIR = POLICY_DIR / "config"
@@ -55,10 +55,15 @@ def render_pack_config(config: PlatformConfig) -> str:
     return json.dumps(pack_config(config), indent=2, sort_keys=True) + "\n"
 
 
-def write_pack_configs(stacks: Iterable[str] = SHIPPED_STACKS) -> list[Path]:
-    """Regenerate `policy/config/<stack>.json` from each stack file."""
+def stack_names(root: Path = ROOT) -> list[str]:
+    """Every stack file of the repository (`Pulumi.<stack>.yaml`), sorted: the shipped ones and any review stack."""
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
+
+
+def write_pack_configs(stacks: Iterable[str] | None = None) -> list[Path]:
+    """Regenerate `policy/config/<stack>.json` from each stack file (default: every stack file)."""
     written = []
-    for stack in stacks:
+    for stack in stack_names() if stacks is None else stacks:
         stack_file = load_stack_file(stack)
         path = config_path(stack)
         path.parent.mkdir(parents=True, exist_ok=True)

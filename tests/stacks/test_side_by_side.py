@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from infra.check import evaluate
-from infra.check.all_stacks import AllStacksReport, Conflict, check_all, conflicts, stack_names
+from infra.check.all_stacks import AllStacksReport, Conflict, check_all, conflicts
+from infra.check.pack_config import stack_names
 from infra.config import load_stack_file
 from infra.plan.records import Plan, ResourceRecord
 from infra.plan.runner import plan_stack_file

@@ -115,7 +115,9 @@ def _proxied_host_has_route(stack: Stack, _config: Mapping[str, Any]) -> Iterato
 def _record_tags_plan(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     plan = config.get("zonePlan")
     if plan is None:
-        raise NotEvaluated("the pack config names no zonePlan (cloudflare.zone_plan)")
+        if stack.of(DNS_RECORD):
+            raise NotEvaluated("the pack config names no zonePlan (cloudflare.zone_plan)")
+        return
     if plan != "free":
         return
     for record in stack.of(DNS_RECORD):

@@ -148,7 +148,9 @@ def _monitor_path_healthy(stack: Stack, _config: Mapping[str, Any]) -> Iterator[
 def _names_derive_from_stack(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     environment, suffix = config.get("environment"), config.get("nameSuffix")
     if environment is None or suffix is None:
-        raise NotEvaluated("the pack config gives no environment/nameSuffix (policy/config/<stack>.json)")
+        if any(unique_names(res) for res in stack.resources):
+            raise NotEvaluated("the pack config gives no environment/nameSuffix (policy/config/<stack>.json)")
+        return
     if any(res.stack == environment for res in stack.resources[:1]):
         return  # the environment's own stack keeps the environment's names
     for res in stack.resources:

@@ -52,9 +52,11 @@ def test_a_changed_package_changes_the_publishers_triggers(azure_dev, record_com
     before = azure_dev.named("az-functions-platform-sync-publish").inputs["triggers"]
     monkeypatch.setattr(FunctionPlan, "source_digest", property(lambda self: "0123456789ab"))
     config = make_config("dev", azure=AZURE)  # what azure_dev was built from
-    after = record_component(lambda: AzurePlatform("az", config), stack="dev").named(
-        "az-functions-platform-sync-publish"
-    ).inputs["triggers"]
+    after = (
+        record_component(lambda: AzurePlatform("az", config), stack="dev")
+        .named("az-functions-platform-sync-publish")
+        .inputs["triggers"]
+    )
     assert before != after and "0123456789ab" in after
 
 
