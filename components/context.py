@@ -13,17 +13,23 @@ from dataclasses import dataclass
 import pulumi
 
 from infra.config import PlatformConfig
+from infra.config.naming import StackNames
 
 
 @dataclass(frozen=True)
 class StackContext:
-    """The stack-wide facts a component needs, typed and provider-neutral."""
+    """The stack-wide facts a component needs, typed and provider-neutral.
+
+    `environment` is what the stack is (dev/staging/prod: tags, settings); `names` is who it is:
+    physical names derive from `names.prefix` (`qmoi-<token>`), so stacks live side by side.
+    """
 
     environment: str
     tags: dict[str, str]
     protect_stateful: bool
     log_retention_days: int
     alert_emails: tuple[str, ...]
+    names: StackNames | None = None
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> StackContext:
@@ -33,7 +39,17 @@ class StackContext:
             protect_stateful=config.protect_stateful,
             log_retention_days=config.log_retention_days,
             alert_emails=tuple(config.budget.alert_emails),
+            names=config.names,
         )
+
+    @property
+    def stack_names(self) -> StackNames:
+        return self.names or StackNames(self.environment, self.environment)
+
+    @property
+    def prefix(self) -> str:
+        """`qmoi-<token>`: the start of every physical name this stack declares."""
+        return self.stack_names.prefix
 
     def tags_with(self, **extra: str) -> dict[str, str]:
         return {**self.tags, **extra}

@@ -74,8 +74,12 @@ class ProviderPlatform(pulumi.ComponentResource):
         return self.config.environment.value
 
     def bucket_specs(self, base: str) -> list[BucketSpec]:
-        """Every bucket class, named `<base>-<env>-<class>`, with the stack's storage settings."""
-        return bucket_specs(base, self.environment, self.config.storage.classes())
+        """Every bucket class, named `<base>-<token>-<class>` (unique per stack), with the stack's storage settings."""
+        return bucket_specs(base, self.config.names, self.config.storage.classes())
+
+    def bucket_name(self, base: str, role: str) -> str:
+        """Another bucket of this stack (e.g. `logs`), named like the classes: `<base>-<token>-<role>`."""
+        return self.config.names.bucket(base, role)
 
     def tier_specs(self) -> list[TierSpec]:
         """Every compute tier with this provider's size and the environment's scaling."""

@@ -76,8 +76,12 @@ class StorageTier(StrEnum):
     archive = "archive"
 
 
-def bucket_specs(base: str, environment: str, classes: dict[BucketClass, BucketClassSettings]) -> list[BucketSpec]:
-    return [BucketSpec(c, naming.bucket_name(base, environment, c.value), s) for c, s in classes.items()]
+def bucket_specs(
+    base: str, names: naming.StackNames | str, classes: dict[BucketClass, BucketClassSettings]
+) -> list[BucketSpec]:
+    """One spec per class, named by the stack (`names`; an environment name means its own stack)."""
+    scope = names if isinstance(names, naming.StackNames) else naming.StackNames(names, names)
+    return [BucketSpec(c, scope.bucket(base, c.value), s) for c, s in classes.items()]
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     cost.add_argument("--all-stacks", action="store_true", help="dev, staging and prod: one table")
     cost.add_argument("--format", choices=FORMATS, default="text")
     check = commands.add_parser("check", help="only the policy pack's verdicts on the stack (exit 1 on mandatory)")
-    check.add_argument("--stack", required=True, help="dev, staging or prod (reads Pulumi.<stack>.yaml)")
+    check.add_argument("--stack", help="dev, staging or prod (reads Pulumi.<stack>.yaml)")
+    check.add_argument(
+        "--all-stacks", action="store_true", help="every stack file in one process, and conflicts between them"
+    )
     check.add_argument("--stack-file", type=Path, help="check this stack file instead of Pulumi.<stack>.yaml")
     for command in (plan, check):
         command.add_argument(
@@ -150,6 +153,10 @@ def _run(args: argparse.Namespace) -> int:
         return cost_command(args.stack, args.stack_file, args.all_stacks, args.format)
     if args.command == "policies":
         return policies_command(args.format, args.write_config)
+    if args.command == "check" and args.all_stacks:
+        return all_stacks_command()
+    if args.command == "check" and not args.stack:
+        raise UsageError("give --stack <name> or --all-stacks")
     if args.command == "docs":
         from infra.report.docs import main as docs_main
 
@@ -280,6 +287,20 @@ def _report(command: str, plan: Any, policy: Any, fmt: str, base: Mapping[str, A
     except CostError as exc:
         return _failed(plan.stack, exc, EXIT_COST)
     return EXIT_OK
+
+
+def all_stacks_command() -> int:
+    """`check --all-stacks`: every stack file planned and checked in one process, then compared."""
+    from infra.check.all_stacks import check_all
+    from infra.report.policy import render_all_stacks_text
+
+    try:
+        report = check_all()
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    print(render_all_stacks_text(report))
+    return EXIT_OK if report.passed else EXIT_POLICY
 
 
 def read_base_plan(path: Path, stack: str, allow_foreign: bool = False) -> dict[str, Any]:

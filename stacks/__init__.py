@@ -8,11 +8,12 @@ exports each platform's outputs under the provider's name.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import pulumi
 
 from components.platform import ProviderPlatform
-from infra.config import PlatformConfig, Provider
+from infra.config import PlatformConfig, Provider, function_secrets
 
 # provider -> "module:Class" of its top component; imported lazily.
 PLATFORMS: dict[Provider, str] = {
@@ -29,13 +30,20 @@ def platform_class(provider: Provider) -> type[ProviderPlatform]:
     return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
 
 
+def platform_secrets(provider: Provider, config: PlatformConfig) -> dict[str, Any]:
+    """The secret inputs a platform takes (read here, from secret config, never by components)."""
+    if provider is Provider.digitalocean:
+        return {"function_secrets": function_secrets(config.digitalocean.secret_env_names())}
+    return {}
+
+
 def build(config: PlatformConfig) -> dict[Provider, ProviderPlatform]:
     """Declare every enabled provider's platform; returns them by provider."""
     platforms: dict[Provider, ProviderPlatform] = {}
     for provider in config.enabled_providers:
         if provider is Provider.cloudflare:
             continue  # the edge is built last, in front of the other platforms' origins
-        platform = platform_class(provider)(f"qmoi-{provider.value}", config)
+        platform = platform_class(provider)(f"qmoi-{provider.value}", config, **platform_secrets(provider, config))
         platforms[provider] = platform
         pulumi.export(provider.value, platform.exports())
     if config.cloudflare.enabled:

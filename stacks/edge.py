@@ -47,6 +47,16 @@ def origins_of(platforms: Mapping[Provider, ProviderPlatform]) -> dict[Provider,
     return {p: platform.origin for p, platform in platforms.items() if platform.origin is not None}
 
 
+def health_paths_of(platforms: Mapping[Provider, ProviderPlatform]) -> dict[Provider, str]:
+    """Per cloud with an origin, the path its origin answers with 2xx (an object its platform creates).
+    A cloud that declares none is probed on `cloudflare.load_balancer.health_path`, as before."""
+    return {
+        p: path
+        for p, platform in platforms.items()
+        if platform.origin is not None and (path := platform.health_path) is not None
+    }
+
+
 class _Records:
     """Collects the records of domains inside a configured zone; others are left to the exports."""
 
@@ -142,4 +152,5 @@ def build_edge(
         origins=origins_of(platforms),
         secrets=secrets,
         records=cloud_dns_records(config, platforms),
+        health_paths=health_paths_of(platforms),
     )

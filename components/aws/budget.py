@@ -23,7 +23,7 @@ class AwsBudget(pulumi.ComponentResource):
         super().__init__("qmoi:aws:Budget", name, None, opts)
         self.budget = aws.budgets.Budget(
             f"{name}-monthly",
-            name=f"qmoi-{ctx.environment}-monthly",
+            name=f"{ctx.prefix}-monthly",
             budget_type="COST",
             time_unit="MONTHLY",
             limit_amount=f"{args.limit_usd:.2f}",

@@ -78,7 +78,7 @@ class AwsCdn(pulumi.ComponentResource):
         super().__init__("qmoi:aws:Cdn", name, None, opts)
         oac = aws.cloudfront.OriginAccessControl(
             f"{name}-oac",
-            name=f"qmoi-{ctx.environment}-media",
+            name=f"{ctx.prefix}-media",
             origin_access_control_origin_type="s3",
             signing_behavior="always",
             signing_protocol="sigv4",

@@ -89,7 +89,7 @@ class AwsCompute(pulumi.ComponentResource):
         tags = ctx.tags_with(tier=tier)
         return aws.ec2.LaunchTemplate(
             f"{name}-{tier}-lt",
-            name_prefix=f"qmoi-{ctx.environment}-{tier}-",
+            name_prefix=f"{ctx.prefix}-{tier}-",
             image_id=AMI_PARAMETERS.get(spec.tier, DEFAULT_AMI),
             instance_type=spec.size,
             update_default_version=True,
@@ -157,7 +157,7 @@ class AwsCompute(pulumi.ComponentResource):
         )
         group = aws.autoscaling.Group(
             f"{name}-{tier}-asg",
-            name=f"qmoi-{ctx.environment}-{tier}",
+            name=f"{ctx.prefix}-{tier}",
             min_size=scaling.min,
             max_size=scaling.max,
             desired_capacity=scaling.desired,

@@ -75,7 +75,7 @@ class AwsFunctions(pulumi.ComponentResource):
 
     def _function(self, name: str, plan: FunctionPlan, ctx: StackContext) -> aws.lambda_.Function:
         role_name = f"{name}-{plan.slug}"
-        function_name = f"qmoi-{ctx.environment}-{plan.slug}"
+        function_name = f"{ctx.prefix}-{plan.slug}"
         tags = ctx.tags_with(function=plan.slug)
         log_group = aws.cloudwatch.LogGroup(
             f"{role_name}-logs",

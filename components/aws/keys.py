@@ -1,6 +1,6 @@
 """Customer-managed KMS keys: one shape for every AWS component.
 
-Rotation on, a 30-day deletion window, an alias `alias/qmoi-<env>-<role>`, and an explicit
+Rotation on, a 30-day deletion window, an alias `alias/<stack prefix>-<role>`, and an explicit
 key policy (`policy_documents.key_policy`), unless the key's consumer writes the policy
 itself after the resource it names exists (`policy=None`, e.g. the CDN's media key). Keys are
 stateful: losing one loses what it encrypts, so prod protects and retains them.
@@ -22,7 +22,7 @@ def customer_key(
     policy: pulumi.Input[str] | None,
     ctx: StackContext,
 ) -> aws.kms.Key:
-    """A rotating key named `resource` (alias `alias/qmoi-<env>-<role>`), child of `parent`."""
+    """A rotating key named `resource` (alias `alias/<stack prefix>-<role>`), child of `parent`."""
     key = aws.kms.Key(
         resource,
         description=f"qmoi {ctx.environment} {description}",
@@ -34,7 +34,7 @@ def customer_key(
     )
     aws.kms.Alias(
         f"{resource}-alias",
-        name=f"alias/qmoi-{ctx.environment}-{role}",
+        name=f"alias/{ctx.prefix}-{role}",
         target_key_id=key.key_id,
         opts=ctx.child(parent),
     )

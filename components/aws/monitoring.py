@@ -42,7 +42,7 @@ class AwsMonitoring(pulumi.ComponentResource):
         self.key = self._key(name, account, ctx)
         self.topic = aws.sns.Topic(
             f"{name}-alerts",
-            name=f"qmoi-{ctx.environment}-alerts",
+            name=f"{ctx.prefix}-alerts",
             kms_master_key_id=self.key.arn,
             tags=ctx.tags,
             opts=ctx.child(self),

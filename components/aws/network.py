@@ -106,7 +106,7 @@ class AwsNetwork(pulumi.ComponentResource):
             cidr_block=args.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
-            tags=ctx.tags_with(Name=f"qmoi-{ctx.environment}"),
+            tags=ctx.tags_with(Name=f"{ctx.prefix}"),
             opts=ctx.child(self),
         )
         aws.ec2.DefaultSecurityGroup(
@@ -132,7 +132,7 @@ class AwsNetwork(pulumi.ComponentResource):
                 cidr_block=cidrs[i],
                 availability_zone=zones.names[i],
                 map_public_ip_on_launch=False,
-                tags=ctx.tags_with(Name=f"qmoi-{ctx.environment}-private-{i}", tier="private"),
+                tags=ctx.tags_with(Name=f"{ctx.prefix}-private-{i}", tier="private"),
                 opts=ctx.child(self),
             )
             table = aws.ec2.RouteTable(

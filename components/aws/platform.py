@@ -48,7 +48,7 @@ class AwsPlatform(ProviderPlatform):
             f"{name}-storage",
             AwsStorageArgs(
                 buckets=self.bucket_specs(aws_config.s3_bucket),
-                log_bucket_name=f"{aws_config.s3_bucket}-{self.environment}-logs",
+                log_bucket_name=self.bucket_name(aws_config.s3_bucket, "logs"),
                 external_policy=frozenset({BucketClass.media}) if cdn_enabled else frozenset(),
                 log_delivery_prefix=FLOW_LOG_PREFIX,
                 account=account,

@@ -37,7 +37,7 @@ class AzureBudget(pulumi.ComponentResource):
         super().__init__("qmoi:azure:Budget", name, None, opts)
         self.budget = consumption.Budget(
             f"{name}-monthly",
-            budget_name=f"qmoi-{ctx.environment}-monthly",
+            budget_name=f"{ctx.prefix}-monthly",
             scope=args.resource_group_id,
             amount=round(args.limit_usd, 2),
             category="Cost",

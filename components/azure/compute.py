@@ -20,12 +20,15 @@ Per scale set, by default:
 - capacity from `autoscaling.<tier>`; the autoscale setting owns it afterwards
   (`sku.capacity` is ignored on update): scale out by one when average CPU exceeds the
   tier's target for 5 minutes, in by one when it stays 25 points below it for 10 minutes.
-  A tier with minimum 0 emits no CPU metric, so CPU rules cannot wake it: start it by
-  raising the minimum (or a scheduled profile), see docs/azure.md.
+  A tier with minimum 0 emits no CPU metric, so CPU rules alone would never wake it: such a
+  tier also gets a weekly schedule that holds one instance for its busy hours
+  (`busy_hours_per_month`, the hours the cost model prices; weekdays from BUSY_START_HOUR UTC)
+  and lets it go back to zero afterwards. Raise the minimum for a tier that must always answer.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pulumi
@@ -45,6 +48,16 @@ TRUSTED_LAUNCH_UNSUPPORTED = ("Standard_ND96asr_v4", "Standard_ND96amsr_A100_v4"
 HEALTH_PROBE = {"protocol": "tcp", "port": 22}
 REPAIR_GRACE = "PT30M"
 SCALE_IN_MARGIN = 25
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+WEEKDAYS_PER_MONTH = 21.7  # 5 x 52 / 12
+BUSY_START_HOUR = 9  # UTC
+DEFAULT_BUSY_HOURS_PER_DAY = 1
+
+
+def busy_hours_per_day(busy_hours_per_month: float) -> int:
+    """Hours per weekday that hold `busy_hours_per_month` (at least one, at most the rest of the day)."""
+    hours = math.ceil(busy_hours_per_month / WEEKDAYS_PER_MONTH) if busy_hours_per_month else 0
+    return max(DEFAULT_BUSY_HOURS_PER_DAY, min(hours, 24 - BUSY_START_HOUR))
 
 
 @dataclass(frozen=True)
@@ -117,7 +130,7 @@ class AzureCompute(pulumi.ComponentResource):
         role = f"{name}-{tier}"
         return compute.VirtualMachineScaleSet(
             f"{role}-vmss",
-            vm_scale_set_name=f"qmoi-{ctx.environment}-{tier}",
+            vm_scale_set_name=f"{ctx.prefix}-{tier}",
             resource_group_name=args.resource_group_name,
             location=args.location,
             orchestration_mode="Flexible",
@@ -206,30 +219,48 @@ class AzureCompute(pulumi.ComponentResource):
         tier = spec.tier.value
         scaling = spec.scaling
         scale_set_id = self.groups[spec.tier].id
+        rules = [
+            cpu_rule(scale_set_id, monitor.ScaleDirection.INCREASE, scaling.cpu_target_percent, "PT5M"),
+            cpu_rule(
+                scale_set_id,
+                monitor.ScaleDirection.DECREASE,
+                max(scaling.cpu_target_percent - SCALE_IN_MARGIN, 5),
+                "PT10M",
+            ),
+        ]
+
+        def capacity(minimum: int) -> monitor.ScaleCapacityArgs:
+            return monitor.ScaleCapacityArgs(
+                minimum=str(minimum), maximum=str(scaling.max), default=str(max(minimum, scaling.desired))
+            )
+
+        # The default profile first: the cost model reads its minimum.
+        profiles = [monitor.AutoscaleProfileArgs(name=f"{tier}-cpu", capacity=capacity(scaling.min), rules=rules)]
+        if scaling.min == 0:
+            end = BUSY_START_HOUR + busy_hours_per_day(scaling.busy_hours_per_month)
+            # Recurring profiles run until the next one starts: busy from BUSY_START_HOUR, idle from `end`.
+            profiles += [
+                monitor.AutoscaleProfileArgs(
+                    name=f"{tier}-{label}",
+                    capacity=capacity(minimum),
+                    rules=rules,
+                    recurrence=monitor.RecurrenceArgs(
+                        frequency=monitor.RecurrenceFrequency.WEEK,
+                        schedule=monitor.RecurrentScheduleArgs(
+                            days=WEEKDAYS, hours=[hour], minutes=[0], time_zone="UTC"
+                        ),
+                    ),
+                )
+                for label, minimum, hour in (("busy", 1, BUSY_START_HOUR), ("idle", 0, end))
+            ]
         return monitor.AutoscaleSetting(
             f"{name}-{tier}-autoscale",
-            autoscale_setting_name=f"qmoi-{ctx.environment}-{tier}-autoscale",
+            autoscale_setting_name=f"{ctx.prefix}-{tier}-autoscale",
             resource_group_name=args.resource_group_name,
             location=args.location,
             enabled=True,
             target_resource_uri=scale_set_id,
-            profiles=[
-                monitor.AutoscaleProfileArgs(
-                    name=f"{tier}-cpu",
-                    capacity=monitor.ScaleCapacityArgs(
-                        minimum=str(scaling.min), maximum=str(scaling.max), default=str(scaling.desired)
-                    ),
-                    rules=[
-                        cpu_rule(scale_set_id, monitor.ScaleDirection.INCREASE, scaling.cpu_target_percent, "PT5M"),
-                        cpu_rule(
-                            scale_set_id,
-                            monitor.ScaleDirection.DECREASE,
-                            max(scaling.cpu_target_percent - SCALE_IN_MARGIN, 5),
-                            "PT10M",
-                        ),
-                    ],
-                )
-            ],
+            profiles=profiles,
             tags=ctx.tags_with(tier=tier),
             opts=ctx.child(self),
         )

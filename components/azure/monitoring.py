@@ -34,8 +34,8 @@ class AzureMonitoring(pulumi.ComponentResource):
         super().__init__("qmoi:azure:Monitoring", name, None, opts)
         self.action_group = monitor.ActionGroup(
             f"{name}-alerts",
-            action_group_name=f"qmoi-{ctx.environment}-alerts",
-            group_short_name=f"qmoi-{ctx.environment}"[:12],
+            action_group_name=f"{ctx.prefix}-alerts",
+            group_short_name=ctx.prefix[:12],
             resource_group_name=args.resource_group_name,
             location="Global",
             enabled=True,

@@ -7,8 +7,10 @@
 - a network security group on both subnets: explicit Deny of SSH/RDP from the Internet
   service tag (management goes through Bastion or `az ssh`, never an open port) and no
   inbound allow rule at all beyond Azure's defaults (VNet and load balancer);
-- `defaultOutboundAccess` off (private subnets); a NAT gateway with a static public IP is
-  created only when `network.nat_gateway` is set, so dev pays nothing for idle egress.
+- `defaultOutboundAccess` off (private subnets), and a NAT gateway with a static public IP on
+  both subnets for egress (packages, drivers, model pulls, other clouds): Flexible scale sets get
+  no default outbound access at all, so without it the tiers are offline. `nat_gateway: false`
+  (`azure.network.nat_gateway`) is for offline images only.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class AzureNetwork(pulumi.ComponentResource):
         prefixes = subnet_prefixes(args.cidr, ("tiers", "functions"))
         self.vnet = network.VirtualNetwork(
             f"{name}-vnet",
-            virtual_network_name=f"qmoi-{ctx.environment}-vnet",
+            virtual_network_name=f"{ctx.prefix}-vnet",
             resource_group_name=rg,
             location=args.location,
             address_space=network.AddressSpaceArgs(address_prefixes=[args.cidr]),
@@ -62,7 +64,7 @@ class AzureNetwork(pulumi.ComponentResource):
         )
         self.security_group = network.NetworkSecurityGroup(
             f"{name}-nsg",
-            network_security_group_name=f"qmoi-{ctx.environment}-tiers-nsg",
+            network_security_group_name=f"{ctx.prefix}-tiers-nsg",
             resource_group_name=rg,
             location=args.location,
             security_rules=[
@@ -131,7 +133,7 @@ class AzureNetwork(pulumi.ComponentResource):
     def _nat(self, name: str, args: AzureNetworkArgs, ctx: StackContext) -> network.NatGateway:
         ip = network.PublicIPAddress(
             f"{name}-nat-ip",
-            public_ip_address_name=f"qmoi-{ctx.environment}-nat-ip",
+            public_ip_address_name=f"{ctx.prefix}-nat-ip",
             resource_group_name=args.resource_group_name,
             location=args.location,
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
@@ -141,7 +143,7 @@ class AzureNetwork(pulumi.ComponentResource):
         )
         return network.NatGateway(
             f"{name}-nat",
-            nat_gateway_name=f"qmoi-{ctx.environment}-nat",
+            nat_gateway_name=f"{ctx.prefix}-nat",
             resource_group_name=args.resource_group_name,
             location=args.location,
             sku=network.NatGatewaySkuArgs(name="Standard"),

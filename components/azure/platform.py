@@ -2,10 +2,13 @@
 
 An explicit azure-native provider pins the configured subscription and location (no
 ambient `az account` surprises); every child inherits it through `parent`. Everything
-lives in one resource group per stack (`qmoi-<env>-rg`), tagged, and protected and retained
+lives in one resource group per stack (`qmoi-<token>-rg`: the environment's name for the
+shipped stacks, the stack's own token for any other), tagged, and protected and retained
 in prod like the other stateful resources. The network comes first because the storage
-firewall admits the tier and function subnets. `origin` is the Front Door endpoint host,
-the Azure origin pool of the multi-cloud edge.
+firewall admits the tier and function subnets. Three storage accounts, each named from the
+stack: data (`<storage_account><token>`), the functions' host storage (`...fn`) and, with
+Front Door, media (`...med`). `origin` is the Front Door endpoint host, the Azure origin pool
+of the multi-cloud edge, and `health_path` the health blob Front Door serves there.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from components.azure.compute import AzureCompute, AzureComputeArgs
 from components.azure.functions import AzureFunctions, AzureFunctionsArgs
 from components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
 from components.azure.network import AzureNetwork, AzureNetworkArgs
-from components.azure.storage import AzureStorage, AzureStorageArgs
+from components.azure.storage import AzureStorage, AzureStorageArgs, blob_host
 from components.platform import ProviderPlatform
-from infra.config import BucketClass, Provider, naming
+from infra.config import BucketClass, Provider
+from infra.config.naming import AZURE_ACCOUNT_ROLES
 
 
 class AzurePlatform(ProviderPlatform):
@@ -45,10 +49,10 @@ class AzurePlatform(ProviderPlatform):
         )
 
     def _compose(self, name: str) -> None:
-        az, ctx, child, env = self.config.azure, self.ctx, self.child, self.environment
+        az, ctx, child, names = self.config.azure, self.ctx, self.child, self.config.names
         self.resource_group = resources.ResourceGroup(
             f"{name}-rg",
-            resource_group_name=f"qmoi-{env}-rg",
+            resource_group_name=f"{ctx.prefix}-rg",
             location=az.region,
             tags=ctx.tags,
             opts=pulumi.ResourceOptions.merge(child, ctx.child(self, stateful=True)),
@@ -60,7 +64,8 @@ class AzurePlatform(ProviderPlatform):
                 resource_group_name=rg,
                 location=az.region,
                 cidr=az.network.cidr,
-                nat_gateway=self.config.network.nat_gateway,
+                # Flexible scale sets have no default outbound access: egress unless declared offline.
+                nat_gateway=az.network.nat_gateway if az.network.nat_gateway is not None else True,
             ),
             ctx,
             child,
@@ -70,11 +75,14 @@ class AzurePlatform(ProviderPlatform):
             AzureStorageArgs(
                 resource_group_name=rg,
                 location=az.region,
-                account_name=naming.storage_account_name(az.storage_account, env),
+                account_name=names.storage_account(az.storage_account, AZURE_ACCOUNT_ROLES["data"]),
                 buckets=self.bucket_specs(az.storage_account),
                 artifacts_container=az.container,
                 subnet_ids=[self.network.tiers_subnet.id, self.network.functions_subnet.id],
                 ip_rules=az.network.storage_ip_rules,
+                media_account_name=names.storage_account(az.storage_account, AZURE_ACCOUNT_ROLES["media"])
+                if az.cdn.enabled
+                else None,
             ),
             ctx,
             child,
@@ -100,23 +108,23 @@ class AzurePlatform(ProviderPlatform):
                 resource_group_name=rg,
                 location=az.region,
                 subscription_id=az.subscription_id,
-                account_name=self.storage.account.name,
-                account_id=self.storage.account.id,
-                blob_endpoint=self.storage.account.primary_endpoints.apply(lambda e: e.blob),
-                artifacts_container=az.container,
+                host_account_name=names.storage_account(az.storage_account, AZURE_ACCOUNT_ROLES["functions"]),
                 subnet_id=self.network.functions_subnet.id,
+                data=self.storage,
+                data_access=az.function_data_access,
             ),
             ctx,
             child,
         )
         self.cdn = None
-        if az.cdn.enabled:
+        if az.cdn.enabled and self.storage.media_account is not None:
             self.cdn = AzureCdn(
                 f"{name}-cdn",
                 AzureCdnArgs(
                     resource_group_name=rg,
                     subscription_id=az.subscription_id,
-                    origin_host=self.storage.blob_host,
+                    origin_host=blob_host(self.storage.media_account),
+                    media_account_name=self.storage.media_account.name,
                     media_container=self.storage.container_names[BucketClass.media],
                     media_container_id=self.storage.container_id(BucketClass.media),
                     domains=az.cdn.domains,
@@ -144,6 +152,11 @@ class AzurePlatform(ProviderPlatform):
         return self.cdn.endpoint.host_name if self.cdn else None
 
     @property
+    def health_path(self) -> str | None:
+        """The health blob in the media container, as Front Door serves it (2xx once uploaded)."""
+        return self.cdn.health_path if self.cdn else None
+
+    @property
     def cdn_endpoint_host(self) -> pulumi.Output[str] | None:
         """The Front Door endpoint host name: each custom domain needs a CNAME to it."""
         return self.cdn.endpoint.host_name if self.cdn else None
@@ -158,6 +171,7 @@ class AzurePlatform(ProviderPlatform):
         outputs: dict[str, pulumi.Input[object]] = {
             "resource_group": self.resource_group.name,
             "storage_account": self.storage.account.name,
+            "media_storage_account": self.storage.media_account.name if self.storage.media_account else None,
             "containers": {c.value: n for c, n in self.storage.container_names.items()},
             "function_apps": {n: a.default_host_name for n, a in self.functions.functions.items()},
             "scale_sets": {t.value: s.name for t, s in self.compute.groups.items()},

@@ -1,14 +1,20 @@
-"""Azure storage: one StorageV2 account per stack, a container per bucket class, lifecycle.
+"""Azure storage: the stack's data account (and a media account for Front Door), a container per
+bucket class, lifecycle.
 
-The account, by default:
+Every account, by default:
 - HTTPS only, TLS 1.2 minimum, no anonymous blob access, shared-key (and so SAS) access
   off: every client authenticates with Entra ID (the function apps with their managed
   identities, Front Door with its own);
 - infrastructure encryption (a second AES-256 layer) with Microsoft-managed keys; it can only
   be chosen at creation, so it is on from the start;
-- firewall default Deny; Azure services, logging and metrics bypass it, the tier and
-  function subnets are admitted through their service endpoints, and `storage_ip_rules`
-  lets the deployer or CI in (nothing else);
+- the data account's firewall denies by default; Azure services, logging and metrics bypass
+  it, the tier and function subnets are admitted through their service endpoints, and
+  `storage_ip_rules` lets the deployer or CI in (nothing else);
+- with Front Door in front of media (`media_account_name`), the media class lives in its own
+  account that the network can reach: Front Door Standard is not a trusted service of the
+  storage firewall and cannot use Private Link (Premium only, and then not with its managed
+  identity), so that account's only control is Entra ID - no shared key, no anonymous access,
+  Storage Blob Data Reader for Front Door on the media container. Nothing else lives there;
 - blob service: versioning, blob and container soft delete for the longest retention any
   class asks for (7 days when none does), change feed for backups' audit trail.
 
@@ -42,6 +48,8 @@ class AzureStorageArgs:
     artifacts_container: str
     subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
     ip_rules: list[str] = field(default_factory=list)
+    media_account_name: str | None = None
+    """When set, the media class gets its own account, reachable from the network (Entra ID only)."""
 
 
 def container_name(spec: BucketSpec, artifacts_container: str) -> str:
@@ -91,25 +99,80 @@ def lifecycle_rule(spec: BucketSpec, container: str) -> storage.ManagementPolicy
 
 
 class AzureStorage(pulumi.ComponentResource):
-    """The stack's storage account and its containers; see the module docstring for the defaults."""
+    """The stack's storage accounts and their containers; see the module docstring for the defaults."""
 
     account: storage.StorageAccount
+    """The data account (every class but media when media has its own account)."""
+    media_account: storage.StorageAccount | None
     blob_service: storage.BlobServiceProperties
     buckets: dict[BucketClass, storage.BlobContainer]
     container_names: dict[BucketClass, str]
+    accounts: dict[BucketClass, storage.StorageAccount]
 
     def __init__(
         self, name: str, args: AzureStorageArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:azure:Storage", name, None, opts)
-        rg = args.resource_group_name
         unencrypted = [b.bucket_class.value for b in args.buckets if not b.settings.encryption]
         if unencrypted:
             # Azure always encrypts at rest; opting out only drops the second (infrastructure) layer.
             pulumi.log.warn(f"{name}: {', '.join(unencrypted)} opted out of encryption: infrastructure encryption off")
-        self.account = storage.StorageAccount(
+        media = [b for b in args.buckets if b.bucket_class is BucketClass.media and args.media_account_name]
+        data = [b for b in args.buckets if b not in media]
+        self.container_names = {b.bucket_class: container_name(b, args.artifacts_container) for b in args.buckets}
+        self.buckets, self.accounts = {}, {}
+        self.account, self.blob_service = self._account(
             f"{name}-account",
-            account_name=args.account_name,
+            args.account_name,
+            data,
+            storage.NetworkRuleSetArgs(
+                default_action=storage.DefaultAction.DENY,
+                bypass="AzureServices, Logging, Metrics",
+                ip_rules=[
+                    storage.IPRuleArgs(i_p_address_or_range=ip, action=storage.Action.ALLOW) for ip in args.ip_rules
+                ],
+                virtual_network_rules=[
+                    storage.VirtualNetworkRuleArgs(virtual_network_resource_id=s, action=storage.Action.ALLOW)
+                    for s in args.subnet_ids
+                ],
+            ),
+            args,
+            ctx,
+            infrastructure_encryption=not unencrypted,
+        )
+        self.media_account = None
+        if media and args.media_account_name:
+            # Reachable from the network on purpose (Front Door's egress is no storage firewall rule):
+            # Entra ID is the only way in, and only Front Door's identity may read.
+            self.media_account, _ = self._account(
+                f"{name}-media-account",
+                args.media_account_name,
+                media,
+                storage.NetworkRuleSetArgs(default_action=storage.DefaultAction.ALLOW, bypass="AzureServices"),
+                args,
+                ctx,
+                infrastructure_encryption=not unencrypted,
+            )
+        self.register_outputs(
+            {"account_name": self.account.name, "account_id": self.account.id}
+            | {f"{c.value}_container": n for c, n in self.container_names.items()}
+        )
+
+    def _account(
+        self,
+        role: str,
+        account_name: str,
+        buckets: list[BucketSpec],
+        network: storage.NetworkRuleSetArgs,
+        args: AzureStorageArgs,
+        ctx: StackContext,
+        infrastructure_encryption: bool,
+    ) -> tuple[storage.StorageAccount, storage.BlobServiceProperties]:
+        """One account with its blob service, containers (`buckets`) and lifecycle policy."""
+        rg = args.resource_group_name
+        account = storage.StorageAccount(
+            role,
+            account_name=account_name,
             resource_group_name=rg,
             location=args.location,
             kind="StorageV2",
@@ -124,72 +187,65 @@ class AzureStorage(pulumi.ComponentResource):
             public_network_access="Enabled",
             encryption=storage.EncryptionArgs(
                 key_source="Microsoft.Storage",
-                require_infrastructure_encryption=not unencrypted,
+                require_infrastructure_encryption=infrastructure_encryption,
                 services=storage.EncryptionServicesArgs(
                     blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                     file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                 ),
             ),
-            network_rule_set=storage.NetworkRuleSetArgs(
-                default_action=storage.DefaultAction.DENY,
-                bypass="AzureServices, Logging, Metrics",
-                ip_rules=[
-                    storage.IPRuleArgs(i_p_address_or_range=ip, action=storage.Action.ALLOW) for ip in args.ip_rules
-                ],
-                virtual_network_rules=[
-                    storage.VirtualNetworkRuleArgs(virtual_network_resource_id=s, action=storage.Action.ALLOW)
-                    for s in args.subnet_ids
-                ],
-            ),
+            network_rule_set=network,
             tags=ctx.tags,
             opts=ctx.child(self, stateful=True),
         )
-        retention = soft_delete_days(args.buckets)
-        self.blob_service = storage.BlobServiceProperties(
-            f"{name}-blob-service",
-            account_name=self.account.name,
+        retention = soft_delete_days(buckets)
+        service = storage.BlobServiceProperties(
+            f"{role.removesuffix('-account')}-blob-service",
+            account_name=account.name,
             resource_group_name=rg,
             blob_services_name="default",
-            is_versioning_enabled=any(b.settings.versioning for b in args.buckets),
+            is_versioning_enabled=any(b.settings.versioning for b in buckets),
             delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=retention),
             container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=retention),
             change_feed=storage.ChangeFeedArgs(enabled=True, retention_in_days=max(retention, 30)),
             opts=ctx.child(self),
         )
-        self.container_names = {b.bucket_class: container_name(b, args.artifacts_container) for b in args.buckets}
-        self.buckets = {
-            b.bucket_class: storage.BlobContainer(
+        name = role.removesuffix("-media-account").removesuffix("-account")
+        for b in buckets:
+            self.buckets[b.bucket_class] = storage.BlobContainer(
                 f"{name}-{b.bucket_class.value}",
                 container_name=self.container_names[b.bucket_class],
-                account_name=self.account.name,
+                account_name=account.name,
                 resource_group_name=rg,
                 public_access=storage.PublicAccess.NONE,
                 metadata={"bucket_class": b.bucket_class.value, "environment": ctx.environment},
-                opts=ctx.child(self, stateful=b.stateful, depends_on=[self.blob_service]),
+                opts=ctx.child(self, stateful=b.stateful, depends_on=[service]),
             )
-            for b in args.buckets
-        }
-        rules = [r for b in args.buckets if (r := lifecycle_rule(b, self.container_names[b.bucket_class]))]
+            self.accounts[b.bucket_class] = account
+        rules = [r for b in buckets if (r := lifecycle_rule(b, self.container_names[b.bucket_class]))]
+        if not rules:
+            return account, service  # a management policy needs at least one rule
         storage.ManagementPolicy(
-            f"{name}-lifecycle",
-            account_name=self.account.name,
+            f"{role.removesuffix('-account')}-lifecycle",
+            account_name=account.name,
             resource_group_name=rg,
             management_policy_name="default",
             policy=storage.ManagementPolicySchemaArgs(rules=rules),
             opts=ctx.child(self),
         )
-        self.register_outputs(
-            {"account_name": self.account.name, "account_id": self.account.id}
-            | {f"{c.value}_container": n for c, n in self.container_names.items()}
-        )
+        return account, service
 
     @property
     def blob_host(self) -> pulumi.Output[str]:
-        """The account's blob endpoint host name (no scheme, no slash)."""
-        return self.account.primary_endpoints.apply(lambda e: e.blob.removeprefix("https://").rstrip("/"))
+        """The data account's blob endpoint host name (no scheme, no slash)."""
+        return blob_host(self.account)
 
     def container_id(self, bucket_class: BucketClass) -> pulumi.Output[str]:
         """The ARM id of a container, the narrowest scope for a data-plane role assignment."""
         return pulumi.Output.concat(
-            self.account.id, "/blobServices/default/containers/", self.container_names[bucket_class]
+            self.accounts[bucket_class].id, "/blobServices/default/containers/", self.container_names[bucket_class]
         )
+
+
+def blob_host(account: storage.StorageAccount) -> pulumi.Output[str]:
+    """An account's blob endpoint host name (no scheme, no slash)."""
+    return account.primary_endpoints.apply(lambda e: e.blob.removeprefix("https://").rstrip("/"))

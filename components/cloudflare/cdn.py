@@ -88,7 +88,7 @@ class CloudflareCdn(pulumi.ComponentResource):
             self.cache_rules[zone.name] = cloudflare.Ruleset(
                 f"{role}-cache-rules",
                 zone_id=zone.zone_id,
-                name=f"qmoi {ctx.environment} cache rules",
+                name=f"qmoi {ctx.stack_names.stack} cache rules",
                 description="Static assets cached at the edge; API never cached",
                 kind="zone",
                 phase="http_request_cache_settings",

@@ -12,8 +12,9 @@
   dropped from names and targets (Cloudflare stores them without), TXT content is quoted as the
   Cloudflare API requires.
 
-Records carry the required tags as `key:value` DNS record tags (tags need a paid zone plan) and
-a comment naming the stack.
+Records carry a comment naming the stack and, on paid zone plans (`cloudflare.zone_plan`), the
+required tags as `key:value` DNS record tags: the Free plan's tag quota is 0, so a tagged record
+cannot be created there, and its comments are cut to 100 characters.
 """
 
 from __future__ import annotations
@@ -28,18 +29,24 @@ from components.context import StackContext
 from infra.config import CloudflareZone
 
 AUTOMATIC_TTL = 1
+FREE_PLAN_COMMENT_MAX = 100
 RecordType = Literal["A", "CNAME", "TXT"]
 
 
-def record_tags(ctx: StackContext) -> list[str]:
-    """The required tags as Cloudflare DNS record tags (`key:value`)."""
-    return [f"{k}:{v}" for k, v in sorted(ctx.tags.items())]
+def record_tags(ctx: StackContext, paid_plan: bool = True) -> list[str] | None:
+    """The required tags as Cloudflare DNS record tags (`key:value`); none on a Free zone (quota 0)."""
+    return [f"{k}:{v}" for k, v in sorted(ctx.tags.items())] if paid_plan else None
+
+
+def record_comment(text: str, paid_plan: bool) -> str:
+    return text if paid_plan else text[:FREE_PLAN_COMMENT_MAX]
 
 
 @dataclass(frozen=True)
 class CloudflareDnsArgs:
     zones: list[CloudflareZone]
     target: pulumi.Input[str]  # what every configured hostname points at (the load balancer)
+    paid_plan: bool = False
 
 
 class CloudflareDns(pulumi.ComponentResource):
@@ -53,7 +60,7 @@ class CloudflareDns(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("qmoi:cloudflare:Dns", name, None, opts)
-        tags = record_tags(ctx)
+        tags = record_tags(ctx, args.paid_plan)
         self.records = {
             hostname: cloudflare.DnsRecord(
                 f"{name}-{hostname.replace('.', '-')}",
@@ -63,7 +70,9 @@ class CloudflareDns(pulumi.ComponentResource):
                 content=args.target,
                 proxied=True,
                 ttl=AUTOMATIC_TTL,
-                comment=f"qmoi-cloud {ctx.environment}: served through the Cloudflare edge",
+                comment=record_comment(
+                    f"qmoi-cloud {ctx.stack_names.stack}: served through the Cloudflare edge", args.paid_plan
+                ),
                 tags=tags,
                 opts=ctx.child(self),
             )
@@ -104,6 +113,7 @@ def _content(record: DnsOnlyRecord) -> pulumi.Output[str]:
 @dataclass(frozen=True)
 class CloudflareCloudRecordsArgs:
     records: list[DnsOnlyRecord]
+    paid_plan: bool = False
 
 
 class CloudflareCloudRecords(pulumi.ComponentResource):
@@ -119,7 +129,7 @@ class CloudflareCloudRecords(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("qmoi:cloudflare:CloudRecords", name, None, opts)
-        tags = record_tags(ctx)
+        tags = record_tags(ctx, args.paid_plan)
         self.records = {
             record.key: cloudflare.DnsRecord(
                 f"{name}-{record.key}",
@@ -129,7 +139,10 @@ class CloudflareCloudRecords(pulumi.ComponentResource):
                 content=_content(record),
                 proxied=False,
                 ttl=AUTOMATIC_TTL,
-                comment=f"qmoi-cloud {ctx.environment}: {record.purpose} ({record.provider}, {record.domain})",
+                comment=record_comment(
+                    f"qmoi-cloud {ctx.stack_names.stack}: {record.purpose} ({record.provider}, {record.domain})",
+                    args.paid_plan,
+                ),
                 tags=tags,
                 opts=ctx.child(self),
             )

@@ -62,7 +62,7 @@ class CloudflareFunctions(pulumi.ComponentResource):
             script = cloudflare.WorkersScript(
                 f"{role}-script",
                 account_id=args.account_id,
-                script_name=f"qmoi-{ctx.environment}-{plan.slug}",
+                script_name=f"{ctx.prefix}-{plan.slug}",
                 content=(plan.source_dir / MAIN_MODULE).read_text(),
                 main_module=MAIN_MODULE,
                 compatibility_date=COMPATIBILITY_DATE,

@@ -1,8 +1,11 @@
 """CloudflarePlatform: the edge of a stack, built last, in front of the other clouds' origins.
 
-Composes storage (R2), functions (Workers + routes), cdn (zone TLS/HSTS/cache settings),
-dns (proxied CNAMEs), load balancing (one pool per cloud origin) and, when `stacks/edge.py`
-passes any, the DNS-only records the other clouds' CDN domains need (`cloud_records`). An explicit provider
+Composes storage (R2), functions (Workers + routes), cdn (zone TLS/HSTS/cache settings, only
+in the stack that owns the zones' zone-wide settings: a zone has one of each, so the others
+use the owner's), dns (proxied CNAMEs), load balancing (one pool and monitor per cloud origin)
+and, when `stacks/edge.py` passes any, the DNS-only records the other clouds' CDN domains need
+(`cloud_records`). The edge Worker gets a route on every hostname the stack proxies, so its
+security headers and edge endpoints run wherever the edge answers. An explicit provider
 carries the API token from secret config (`cloudflare:apiToken`) when one is set; otherwise
 the provider plugin reads CLOUDFLARE_API_TOKEN. Nothing here reads config: origins and
 secrets are passed in by `stacks/edge.py`.
@@ -50,9 +53,20 @@ def failover(cf: Cloudflare, origins: Mapping[Provider, pulumi.Output[str]]) -> 
     return {p: origins[p] for p in order}
 
 
-def worker_routes(cf: Cloudflare, plans: list[FunctionPlan]) -> dict[str, list[WorkerRoute]]:
-    """Each worker's routes with the zone owning the host (resolved by the config model)."""
-    return {plan.name: [WorkerRoute(p, zone_id) for p, zone_id in cf.worker_routes(plan.name)] for plan in plans}
+def worker_routes(cf: Cloudflare, plans: list[FunctionPlan], environment: str) -> dict[str, list[WorkerRoute]]:
+    """Each worker's routes with the zone owning the host (resolved by the config model); the edge
+    worker also gets `<host>/*` on every proxied hostname (each pattern once)."""
+    edge = cf.edge_worker_name()
+    routes = {}
+    for plan in plans:
+        found = dict(cf.worker_routes(plan.name))
+        if plan.name == edge:
+            for host in cf.proxied_hostnames(environment):
+                zone = cf.zone_of(host)
+                if zone is not None:
+                    found.setdefault(f"{host}/*", zone.zone_id)
+        routes[plan.name] = [WorkerRoute(p, zone_id) for p, zone_id in found.items()]
+    return routes
 
 
 class CloudflarePlatform(ProviderPlatform):
@@ -61,7 +75,7 @@ class CloudflarePlatform(ProviderPlatform):
 
     storage: CloudflareStorage
     functions: CloudflareFunctions
-    cdn: CloudflareCdn
+    cdn: CloudflareCdn | None
     dns: CloudflareDns
     load_balancing: CloudflareLoadBalancing | None
     cloud_records: CloudflareCloudRecords | None
@@ -76,10 +90,12 @@ class CloudflarePlatform(ProviderPlatform):
         origins: Mapping[Provider, pulumi.Output[str]] | None = None,
         secrets: CloudflareSecrets | None = None,
         records: Sequence[DnsOnlyRecord] = (),
+        health_paths: Mapping[Provider, str] | None = None,
     ) -> None:
         # What the edge is built in front of; read by _declare_provider and _compose during the base constructor.
         self._secrets = secrets or CloudflareSecrets()
         self._records = list(records)
+        self._health_paths = dict(health_paths or {})
         self.origins = failover(config.cloudflare, origins or {})
         super().__init__(name, config, opts)
 
@@ -108,14 +124,18 @@ class CloudflarePlatform(ProviderPlatform):
             CloudflareFunctionsArgs(
                 functions=plans,
                 account_id=cf.account_id,
-                routes=worker_routes(cf, plans),
+                routes=worker_routes(cf, plans, env),
                 origins=origins_json,
                 secrets=self._secrets.workers,
             ),
             ctx,
             child,
         )
-        self.cdn = CloudflareCdn(f"{name}-cdn", CloudflareCdnArgs(cf.zones), ctx, child)
+        self.cdn = (
+            CloudflareCdn(f"{name}-cdn", CloudflareCdnArgs(cf.zones), ctx, child)
+            if self.config.owns_zone_settings
+            else None
+        )
 
         self.load_balancing = None
         hostname = cf.lb_hostname(env)
@@ -132,14 +152,16 @@ class CloudflarePlatform(ProviderPlatform):
                     steering=lb.steering,
                     region_pools=lb.geo,
                     health_path=lb.health_path,
+                    health_paths=self._health_paths,
                     expected_codes=lb.expected_codes,
                 ),
                 ctx,
                 child,
             )
-        self.dns = CloudflareDns(f"{name}-dns", CloudflareDnsArgs(cf.zones, self._edge_target()), ctx, child)
+        paid = cf.record_tags_allowed
+        self.dns = CloudflareDns(f"{name}-dns", CloudflareDnsArgs(cf.zones, self._edge_target(), paid), ctx, child)
         self.cloud_records = (
-            CloudflareCloudRecords(f"{name}-cloud-records", CloudflareCloudRecordsArgs(self._records), ctx, child)
+            CloudflareCloudRecords(f"{name}-cloud-records", CloudflareCloudRecordsArgs(self._records, paid), ctx, child)
             if self._records
             else None
         )

@@ -1,13 +1,16 @@
 """DigitalOcean CDN: a Spaces CDN endpoint in front of the media bucket.
 
 - the origin is the media bucket's domain; edge TTL one hour;
-- with a configured domain: a Let's Encrypt certificate for it (DigitalOcean issues and renews
-  it, which requires the domain's DNS to be hosted on DigitalOcean) and the endpoint serves
-  that domain over HTTPS.
+- a health object `healthz.txt` (public-read, "ok"): the path the edge's load-balancer
+  monitor probes, answered with 200 by the endpoint;
+- with a configured domain: a Let's Encrypt certificate for it and the endpoint serves that
+  domain over HTTPS. DigitalOcean issues it only for a domain whose DNS it hosts, so the
+  configuration refuses a domain in one of the stack's Cloudflare zones; the shipped stacks set
+  none and serve the endpoint through Cloudflare (the load balancer's digitalocean pool).
 
 Spaces CDN has no origin access control: it serves objects whose ACL is public-read, so the
 bucket stays private and the publisher marks only media objects public (or hands out
-presigned URLs).
+presigned URLs). Its hostname cannot be locked to the edge (docs/digitalocean.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pulumi_digitalocean as digitalocean
 from components.context import StackContext
 
 EDGE_TTL_S = 3600
+HEALTH_OBJECT = "healthz.txt"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class DigitalOceanCdnArgs:
 class DigitalOceanCdn(pulumi.ComponentResource):
     endpoint: digitalocean.Cdn
     certificate: digitalocean.Certificate | None
+    health_object: digitalocean.SpacesBucketObject
+    health_path: str
 
     def __init__(
         self, name: str, args: DigitalOceanCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -40,7 +46,7 @@ class DigitalOceanCdn(pulumi.ComponentResource):
         if args.domain:
             self.certificate = digitalocean.Certificate(
                 f"{name}-certificate",
-                name=f"qmoi-{ctx.environment}-media",
+                name=f"{ctx.prefix}-media",
                 type="lets_encrypt",
                 domains=[args.domain],
                 opts=ctx.child(self),
@@ -53,4 +59,15 @@ class DigitalOceanCdn(pulumi.ComponentResource):
             certificate_name=self.certificate.name if self.certificate else None,
             opts=ctx.child(self),
         )
+        self.health_object = digitalocean.SpacesBucketObject(
+            f"{name}-health",
+            bucket=args.bucket.name,
+            region=args.bucket.region,
+            key=HEALTH_OBJECT,
+            content="ok\n",
+            content_type="text/plain",
+            acl="public-read",  # the Spaces CDN serves public-read objects only; this one says "ok"
+            opts=ctx.child(self),
+        )
+        self.health_path = f"/{HEALTH_OBJECT}"
         self.register_outputs({"endpoint": self.endpoint.endpoint})

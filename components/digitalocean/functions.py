@@ -5,28 +5,52 @@
   Functions project (`project.yml` + `packages/<package>/<function>/__main__.py`). Memory and
   timeout limits live in that `project.yml`, next to the code they apply to.
 - Redeploy on push is off by default: a merge deploys through `pulumi up`, not behind its back.
+  `pulumi up` updates the app only when its spec changes, and new code leaves the spec as it
+  was, so a `command:local:Command` runs `doctl apps create-deployment <app> --wait` whenever a
+  function folder's digest changes (doctl, logged in, where `pulumi up` runs).
+- The variables a function's project.yml takes from the App Platform environment (`${NAME}`)
+  are declared in the spec as SECRET envs (build and run time) from the secret config
+  `qmoi-cloud:function_secrets`: a value set by hand in the control panel would be dropped by
+  the next `pulumi up`, which sends the whole spec.
 - Each function is routed at `/<function-slug>` on the app's default ingress.
 - App alerts (failed deployment, failed domain) e-mail the stack's alert addresses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_digitalocean as digitalocean
+from pulumi_command import local
 
 from components.context import StackContext
-from components.specs import FunctionsArgs
+from components.specs import FunctionPlan, FunctionsArgs
 from infra.config import ROOT, AppSource
 
 APP_ALERT_RULES = ("DEPLOYMENT_FAILED", "DOMAIN_FAILED")
+# Build and deploy the app's current commit (the spec did not change, so `pulumi up` alone would not).
+REDEPLOY = 'doctl apps create-deployment "$APP_ID" --wait'
 
 
 @dataclass(frozen=True)
 class DigitalOceanFunctionsArgs(FunctionsArgs):
     source: AppSource
     region: str  # datacenter slug; App Platform takes its region prefix (nyc3 -> nyc)
+    secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    """Function -> {NAME: secret value}: SECRET envs of its component."""
+
+
+def secret_envs(
+    plan: FunctionPlan, secrets: Mapping[str, Mapping[str, pulumi.Input[str]]]
+) -> list[digitalocean.AppSpecFunctionEnvArgs] | None:
+    """The function's secret settings as SECRET envs, at build and run time (project.yml reads them at build)."""
+    envs = [
+        digitalocean.AppSpecFunctionEnvArgs(key=key, value=value, type="SECRET", scope="RUN_AND_BUILD_TIME")
+        for key, value in secrets.get(plan.name, {}).items()
+    ]
+    return envs or None
 
 
 def app_region(datacenter: str) -> str:
@@ -35,14 +59,23 @@ def app_region(datacenter: str) -> str:
 
 class DigitalOceanFunctions(pulumi.ComponentResource):
     app: digitalocean.App | None
+    deployment: local.Command | None
 
     def __init__(
         self, name: str, args: DigitalOceanFunctionsArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:digitalocean:Functions", name, None, opts)
         self.app = None
+        self.deployment = None
         if args.functions:
             self.app = self._app(name, args, ctx)
+            self.deployment = local.Command(
+                f"{name}-deployment",
+                create=REDEPLOY,
+                environment={"APP_ID": self.app.id},
+                triggers=[*(f"{p.name}:{p.source_digest}" for p in args.functions), self.app.id],
+                opts=ctx.child(self, depends_on=[self.app]),
+            )
         self.register_outputs({"default_ingress": self.app.default_ingress if self.app else None})
 
     def _app(self, name: str, args: DigitalOceanFunctionsArgs, ctx: StackContext) -> digitalocean.App:
@@ -53,13 +86,14 @@ class DigitalOceanFunctions(pulumi.ComponentResource):
         return digitalocean.App(
             f"{name}-app",
             spec=digitalocean.AppSpecArgs(
-                name=f"qmoi-{ctx.environment}-functions",
+                name=f"{ctx.prefix}-functions",
                 region=app_region(args.region),
                 functions=[
                     digitalocean.AppSpecFunctionArgs(
                         name=plan.slug,
                         source_dir=plan.source_dir.relative_to(ROOT).as_posix(),
                         github=github,
+                        envs=secret_envs(plan, args.secrets),
                     )
                     for plan in args.functions
                 ],

@@ -46,7 +46,7 @@ class DigitalOceanMonitoring(pulumi.ComponentResource):
                 window=WINDOW,
                 tags=[tag],
                 enabled=True,
-                description=f"qmoi {ctx.environment} {tier.value} tier {metric} above {threshold}%",
+                description=f"qmoi {ctx.stack_names.stack} {tier.value} tier {metric} above {threshold}%",
                 alerts=digitalocean.MonitorAlertAlertsArgs(emails=list(ctx.alert_emails)),
                 opts=ctx.child(self),
             )

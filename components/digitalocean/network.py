@@ -1,9 +1,13 @@
 """DigitalOcean network: a VPC per region the tiers use, the tier tags, and one cloud firewall.
 
 - A VPC in the stack's region (and one in the GPU region when GPU droplets live elsewhere);
-  droplets talk to each other over the VPC interface.
-- One tag per tier (`qmoi-<env>-<tier>`): the firewall and the monitor alerts select droplets
-  by it, so a droplet an autoscale pool adds is covered from its first boot.
+  droplets talk to each other over the VPC interface. Ranges may not overlap within a team, so
+  by default DigitalOcean allocates each one (a /20 clear of the team's networks) and the
+  firewall reads the allocated ranges back; a pinned range (`vpc_cidr`) is for a stack that
+  owns it alone.
+- One tag per tier (`qmoi-<token>-<tier>`, derived from the stack: tags are team-wide, so two
+  stacks sharing one would select each other's droplets): the firewall and the monitor alerts
+  select droplets by it, so a droplet an autoscale pool adds is covered from its first boot.
 - The firewall, attached by those tags, denies everything not listed. Inbound: HTTPS, and
   SSH for a bastion or VPN inside the VPC, only from the VPC ranges; no management port is
   reachable from the internet. Outbound: HTTP/HTTPS (packages, APIs, Spaces), DNS and NTP.
@@ -27,7 +31,7 @@ INBOUND_FROM_VPC = (("tcp", "443"), ("tcp", "22"))
 
 @dataclass(frozen=True)
 class DigitalOceanNetworkArgs:
-    vpc_ranges: dict[str, str]  # region -> CIDR, one VPC each
+    vpc_ranges: dict[str, str | None]  # region -> pinned CIDR or None (allocated), one VPC each
     tiers: list[Tier]
 
 
@@ -43,24 +47,22 @@ class DigitalOceanNetwork(pulumi.ComponentResource):
         self.vpcs = {
             region: digitalocean.Vpc(
                 f"{name}-vpc-{region}",
-                name=f"qmoi-{ctx.environment}-{region}",
+                name=f"{ctx.prefix}-{region}",
                 region=region,
                 ip_range=cidr,
-                description=f"qmoi {ctx.environment} tiers in {region}",
+                description=f"qmoi {ctx.stack_names.stack} tiers in {region}",
                 opts=ctx.child(self),
             )
             for region, cidr in args.vpc_ranges.items()
         }
         self.tier_tags = {
-            tier: digitalocean.Tag(
-                f"{name}-{tier.value}-tag", name=tier_tag(ctx.environment, tier), opts=ctx.child(self)
-            )
+            tier: digitalocean.Tag(f"{name}-{tier.value}-tag", name=tier_tag(ctx.prefix, tier), opts=ctx.child(self))
             for tier in args.tiers
         }
-        vpc_ranges = list(args.vpc_ranges.values())
+        vpc_ranges = [vpc.ip_range for vpc in self.vpcs.values()]  # allocated or pinned, as DigitalOcean reports
         self.firewall = digitalocean.Firewall(
             f"{name}-firewall",
-            name=f"qmoi-{ctx.environment}-tiers",
+            name=f"{ctx.prefix}-tiers",
             tags=[tag.name for tag in self.tier_tags.values()],
             inbound_rules=[
                 digitalocean.FirewallInboundRuleArgs(protocol=protocol, port_range=port, source_addresses=vpc_ranges)

@@ -12,6 +12,8 @@ stack's limit in the cost model and the policy pack.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_digitalocean as digitalocean
 
@@ -22,7 +24,7 @@ from components.digitalocean.monitoring import DigitalOceanMonitoring, DigitalOc
 from components.digitalocean.network import DigitalOceanNetwork, DigitalOceanNetworkArgs
 from components.digitalocean.storage import DigitalOceanStorage, DigitalOceanStorageArgs
 from components.platform import ProviderPlatform
-from infra.config import BucketClass, DigitalOcean, Provider, Tier
+from infra.config import BucketClass, DigitalOcean, PlatformConfig, Provider, Tier
 
 
 class DigitalOceanPlatform(ProviderPlatform):
@@ -36,6 +38,18 @@ class DigitalOceanPlatform(ProviderPlatform):
     cdn: DigitalOceanCdn | None
     monitoring: DigitalOceanMonitoring
 
+    def __init__(
+        self,
+        name: str,
+        config: PlatformConfig,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        function_secrets: Mapping[str, Mapping[str, pulumi.Output[str]]] | None = None,
+    ) -> None:
+        # The functions' secret settings, read by infra/config/reading.py (stacks.build passes them).
+        self._function_secrets = dict(function_secrets or {})
+        super().__init__(name, config, opts)
+
     def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
         return digitalocean.Provider(f"{name}-provider", opts=opts, **DigitalOcean.credentials())
 
@@ -48,11 +62,8 @@ class DigitalOceanPlatform(ProviderPlatform):
             child,
         )
         regions = {t: do.gpu_pool_region if t is Tier.gpu else do.region for t in Tier}
-        vpc_ranges = {do.region: do.vpc_cidr}
-        if do.gpu_pool_region != do.region:
-            vpc_ranges[do.gpu_pool_region] = do.gpu_vpc_cidr
         self.network = DigitalOceanNetwork(
-            f"{name}-network", DigitalOceanNetworkArgs(vpc_ranges=vpc_ranges, tiers=list(Tier)), ctx, child
+            f"{name}-network", DigitalOceanNetworkArgs(vpc_ranges=do.vpc_ranges(), tiers=list(Tier)), ctx, child
         )
         self.compute = DigitalOceanCompute(
             f"{name}-compute",
@@ -74,7 +85,12 @@ class DigitalOceanPlatform(ProviderPlatform):
         )
         self.functions = DigitalOceanFunctions(
             f"{name}-functions",
-            DigitalOceanFunctionsArgs(functions=self.function_plans(do.functions), source=do.app, region=do.region),
+            DigitalOceanFunctionsArgs(
+                functions=self.function_plans(do.functions),
+                source=do.app,
+                region=do.region,
+                secrets=self._function_secrets,
+            ),
             ctx,
             child,
         )
@@ -103,6 +119,11 @@ class DigitalOceanPlatform(ProviderPlatform):
         if self.functions.app is not None:
             return self.functions.app.default_ingress.apply(_hostname)
         return None
+
+    @property
+    def health_path(self) -> str | None:
+        """The CDN's health object; None when the origin is the functions app (it has no health route)."""
+        return self.cdn.health_path if self.cdn is not None else None
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """Stack outputs: bucket names, pool names, the app URL and the origin hostname."""

@@ -14,5 +14,7 @@ def droplet_tags(tags: dict[str, str]) -> list[str]:
     return [f"{key}:{value}" for key, value in tags.items()]
 
 
-def tier_tag(environment: str, tier: Tier) -> str:
-    return f"qmoi-{environment}-{tier.value}"
+def tier_tag(prefix: str, tier: Tier) -> str:
+    """The tag that makes a droplet a member of a tier of one stack (`qmoi-<token>-<tier>`): tags are
+    shared by the whole team, so two stacks with the same tag would select each other's droplets."""
+    return f"{prefix}-{tier.value}"

@@ -53,7 +53,7 @@ class GcpBudget(pulumi.ComponentResource):
         self.budget = gcp.billing.Budget(
             f"{name}-monthly",
             billing_account=args.billing_account,
-            display_name=f"qmoi-{ctx.environment}-monthly",
+            display_name=f"{ctx.prefix}-monthly",
             amount=amount(args.limit_usd),
             budget_filter=gcp.billing.BudgetBudgetFilterArgs(
                 projects=[pulumi.Output.concat("projects/", args.project_number)],

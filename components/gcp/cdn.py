@@ -62,7 +62,7 @@ class GcpCdn(pulumi.ComponentResource):
         self, name: str, args: GcpCdnArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:gcp:Cdn", name, None, opts)
-        prefix = f"qmoi-{ctx.environment}-media"
+        prefix = f"{ctx.prefix}-media"
         self.domains = list(args.domains)
         self.health_object = gcp.storage.BucketObject(
             f"{name}-health",

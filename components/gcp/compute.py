@@ -91,7 +91,7 @@ class GcpCompute(pulumi.ComponentResource):
         super().__init__("qmoi:gcp:Compute", name, None, opts)
         self.service_account = gcp.serviceaccount.Account(
             f"{name}-instances",
-            account_id=f"qmoi-{ctx.environment}-tiers",
+            account_id=f"{ctx.prefix}-tiers",
             display_name=f"qmoi {ctx.environment} tier instances: logs and metrics only",
             opts=ctx.child(self),
         )
@@ -119,7 +119,7 @@ class GcpCompute(pulumi.ComponentResource):
             )
         self.health_check = gcp.compute.HealthCheck(
             f"{name}-health",
-            name=f"qmoi-{ctx.environment}-tier-health",
+            name=f"{ctx.prefix}-tier-health",
             check_interval_sec=10,
             timeout_sec=5,
             healthy_threshold=2,
@@ -163,7 +163,7 @@ class GcpCompute(pulumi.ComponentResource):
             accelerators = [gcp.compute.InstanceTemplateGuestAcceleratorArgs(type=machine.accelerator, count=count)]
         return gcp.compute.InstanceTemplate(
             f"{name}-{tier}-template",
-            name_prefix=f"qmoi-{ctx.environment}-{tier}-",
+            name_prefix=f"{ctx.prefix}-{tier}-",
             description=f"qmoi {ctx.environment} {tier} tier",
             machine_type=machine.machine_type,
             region=args.region,
@@ -203,7 +203,7 @@ class GcpCompute(pulumi.ComponentResource):
         ctx: StackContext,
     ) -> gcp.compute.RegionInstanceGroupManager:
         tier = spec.tier.value
-        group_name = f"qmoi-{ctx.environment}-{tier}"
+        group_name = f"{ctx.prefix}-{tier}"
         # Zones with free GPU capacity vary; EVEN spreading would fail where the accelerator is out.
         shape = "ANY" if is_gpu(spec, machine) else "EVEN"
         return gcp.compute.RegionInstanceGroupManager(
@@ -255,7 +255,7 @@ class GcpCompute(pulumi.ComponentResource):
             ]
         return gcp.compute.RegionAutoscaler(
             f"{name}-{spec.tier.value}-autoscaler",
-            name=f"qmoi-{ctx.environment}-{spec.tier.value}",
+            name=f"{ctx.prefix}-{spec.tier.value}",
             region=args.region,
             target=group.id,
             autoscaling_policy=gcp.compute.RegionAutoscalerAutoscalingPolicyArgs(

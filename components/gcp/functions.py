@@ -79,7 +79,7 @@ class GcpFunctions(pulumi.ComponentResource):
     ) -> tuple[gcp.serviceaccount.Account, list[pulumi.Resource]]:
         account = gcp.serviceaccount.Account(
             f"{name}-builder",
-            account_id=service_account_id(f"qmoi-{ctx.environment}-fn-build"),
+            account_id=service_account_id(f"{ctx.prefix}-fn-build"),
             display_name=f"qmoi {ctx.environment} Cloud Functions builds",
             opts=ctx.child(self),
         )
@@ -126,11 +126,11 @@ class GcpFunctions(pulumi.ComponentResource):
         grants: list[pulumi.Resource],
     ) -> gcp.cloudfunctionsv2.Function:
         role = f"{name}-{plan.slug}"
-        function_name = f"qmoi-{ctx.environment}-{plan.slug}"
+        function_name = f"{ctx.prefix}-{plan.slug}"
         labels = ctx.tags_with(function=plan.slug)
         account = gcp.serviceaccount.Account(
             f"{role}-sa",
-            account_id=service_account_id(f"qmoi-{ctx.environment}-fn-{plan.slug}"),
+            account_id=service_account_id(f"{ctx.prefix}-fn-{plan.slug}"),
             display_name=f"{function_name} runtime (no project roles)",
             opts=ctx.child(self),
         )

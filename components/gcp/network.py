@@ -57,7 +57,7 @@ class GcpNetwork(pulumi.ComponentResource):
         self, name: str, args: GcpNetworkArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:gcp:Network", name, None, opts)
-        prefix = f"qmoi-{ctx.environment}"
+        prefix = f"{ctx.prefix}"
         self.tier_tag = f"{prefix}-tier"
         self.network = gcp.compute.Network(
             f"{name}-vpc",

@@ -63,7 +63,7 @@ class GcpPlatform(ProviderPlatform):
             f"{name}-storage",
             GcpStorageArgs(
                 buckets=self.bucket_specs(gcp_config.storage_bucket),
-                log_bucket_name=f"{gcp_config.storage_bucket}-{self.environment}-logs",
+                log_bucket_name=self.bucket_name(gcp_config.storage_bucket, "logs"),
                 location=gcp_config.region.upper(),
                 cmek=gcp_config.cmek,
                 public_read=frozenset({BucketClass.media}) if gcp_config.cdn.enabled else frozenset(),

@@ -143,7 +143,7 @@ class GcpStorage(pulumi.ComponentResource):
         # Key rings and keys cannot be deleted in Cloud KMS: both are stateful.
         ring = gcp.kms.KeyRing(
             f"{name}-keyring",
-            name=f"qmoi-{ctx.environment}",
+            name=f"{ctx.prefix}",
             location=location.lower(),  # KMS locations are lowercase; bucket locations are not case-sensitive
             opts=ctx.child(self, stateful=True),
         )

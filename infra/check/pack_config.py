@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from infra.config import BUDGET_PROVIDERS, ROOT, SHIPPED_STACKS, PlatformConfig, load_stack_file
+from infra.config import BUDGET_PROVIDERS, ROOT, PlatformConfig, load_stack_file, naming
 from policy.rules import RULES
 
 POLICY_DIR = ROOT / "policy"
@@ -27,12 +27,25 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
         "monthlyBudgetUsd": config.budget.monthly_usd,
         "budgetProviders": [p.value for p in BUDGET_PROVIDERS],
     }
+    owner = {"zoneSettingsOwner": config.cloudflare.zone_settings_owner}
     # Every rule that judges by environment (prod protection, NAT per zone, ...) is told the stack's.
     environment = {r.name: {"environment": config.environment.value} for r in RULES if "environment" in r.config}
     return environment | {
         "budget-per-provider": dict(budget),
         "budget-limits-within-stack-budget": dict(budget),
         "estimated-cost-within-budget": dict(budget),
+        # deploy contracts that need facts from the configuration
+        "cloudflare-zone-tls": dict(owner),
+        "cloudflare-zone-singleton-owner": dict(owner),
+        "cloudflare-record-tags-plan": {"zonePlan": config.cloudflare.zone_plan},
+        "do-letsencrypt-needs-do-dns": {"cloudflareZones": [z.name for z in config.cloudflare.zones]},
+        "do-app-secrets-declared": {
+            "requiredEnvs": {naming.kebab(f): names for f, names in config.digitalocean.secret_env_names().items()}
+        },
+        "names-derive-from-stack": {
+            "environment": config.environment.value,
+            "nameSuffix": naming.stack_suffix(config.stack),
+        },
     }
 
 
@@ -44,10 +57,16 @@ def render_pack_config(config: PlatformConfig) -> str:
     return json.dumps(pack_config(config), indent=2, sort_keys=True) + "\n"
 
 
-def write_pack_configs(stacks: Iterable[str] = SHIPPED_STACKS) -> list[Path]:
-    """Regenerate `policy/config/<stack>.json` from each stack file."""
+def stack_names(root: Path = ROOT) -> list[str]:
+    """Every stack file of the repository (`Pulumi.<stack>.yaml`), sorted: the shipped ones and any review stack."""
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in root.glob("Pulumi.*.yaml"))
+
+
+def write_pack_configs(stacks: Iterable[str] | None = None) -> list[Path]:
+    """Regenerate `policy/config/<stack>.json` from each stack file (default: every stack file)."""
     written = []
-    rendered = {stack: render_pack_config(load_stack_file(stack).validated()) for stack in stacks}
+    names = stack_names() if stacks is None else list(stacks)
+    rendered = {stack: render_pack_config(load_stack_file(stack).validated()) for stack in names}
     for stack, text in rendered.items():  # every stack validated before anything is written
         path = config_path(stack)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,7 @@ from infra.config.providers import (
 from infra.config.reading import (
     cloudflare_api_token,
     from_pulumi,
+    function_secrets,
     namespace_values,
     validate_engine_config,
     worker_secrets,
@@ -85,6 +86,7 @@ __all__ = [
     "aws_accelerated",
     "cloudflare_api_token",
     "from_pulumi",
+    "function_secrets",
     "load_stack_file",
     "namespace_values",
     "origin_providers",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 from pydantic_core import to_jsonable_python
 
 from infra.config import naming
@@ -81,6 +81,22 @@ class PlatformConfig(Model):
     """Retention of function and platform logs (profile)."""
     cdn_price_class: CdnPriceClass
     """Edge coverage of the CDNs (profile)."""
+    _stack: str | None = PrivateAttr(default=None)
+
+    @property
+    def stack(self) -> str:
+        """The Pulumi stack this configuration is for (its environment when not told)."""
+        return self._stack or self.environment.value
+
+    @property
+    def names(self) -> naming.StackNames:
+        """The stack's physical names: globally unique names derive from the stack, not the environment."""
+        return naming.StackNames(self.stack, self.environment.value)
+
+    @property
+    def owns_zone_settings(self) -> bool:
+        """True when this stack declares the Cloudflare zones' zone-wide settings (one owner per zone)."""
+        return self.cloudflare.zone_settings_owner == self.stack
 
     @property
     def enabled_providers(self) -> list[Provider]:
@@ -119,16 +135,18 @@ class PlatformConfig(Model):
 def _cross_checks(config: PlatformConfig) -> list[str]:
     """Checks that need more than one block: derived names, catalog, budget sums."""
     problems: list[str] = []
-    env = config.environment.value
+    names = config.names
     for provider in config.enabled_providers:
         block = getattr(config, provider.value)
         problems += block.catalog_problems(provider.value)
         problems += missing_handlers(getattr(block, block.FUNCTIONS_KEY), f"{provider.value}.{block.FUNCTIONS_KEY}")
     for cls in BucketClass:
-        name = naming.bucket_name(config.aws.s3_bucket, env, cls)
+        name = names.bucket(config.aws.s3_bucket, cls)
         if config.aws.enabled and (r := naming.s3_bucket_problem(name)):
             why = (
-                f"is too long for '-{env}-{cls}' bucket names" if len(name) > 63 else f"gives the bucket name {name!r}"
+                f"is too long for '-{names.token}-{cls}' bucket names"
+                if len(name) > 63
+                else f"gives the bucket name {name!r}"
             )
             problems.append(f"aws.s3_bucket: {shown(config.aws.s3_bucket)} {why}: {r}")
             break
@@ -140,7 +158,7 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
     problems += _usage_problems(config)
     problems += _budget_problems(config)
     if config.gcp.enabled:
-        name = naming.bucket_name(config.gcp.storage_bucket, env, BucketClass.artifacts)
+        name = names.bucket(config.gcp.storage_bucket, BucketClass.artifacts)
         if r := naming.gcs_bucket_problem(name):
             problems.append(f"gcp.storage_bucket: derived name {name!r} is invalid: {r}")
         for cls, settings in config.storage.classes().items():
@@ -151,11 +169,15 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
                     f"(allowed {GCS_SOFT_DELETE_DAYS[0]}-{GCS_SOFT_DELETE_DAYS[1]} days when gcp is enabled)"
                 )
     if config.azure.enabled:
-        name = naming.storage_account_name(config.azure.storage_account, env)
-        if r := naming.azure_storage_account_problem(name):
-            problems.append(f"azure.storage_account: the per-stack name {name!r} is invalid: {r}")
+        for role in naming.AZURE_ACCOUNT_ROLES.values():
+            name = names.storage_account(config.azure.storage_account, role)
+            if r := naming.azure_storage_account_problem(name):
+                problems.append(f"azure.storage_account: the per-stack name {name!r} is invalid: {r}")
+                break
     if config.cloudflare.enabled:
         problems += _cloudflare_problems(config)
+    if config.digitalocean.enabled:
+        problems += _digitalocean_problems(config)
     problems += config.pricing.problems()
     return problems
 
@@ -194,6 +216,21 @@ def _budget_problems(config: PlatformConfig) -> list[str]:
             f"budget.provider_limits: the limits set leave nothing of budget.monthly_usd {budget.monthly_usd:.2f} "
             f"for {', '.join(p.value for p in rest)}; set their limits too, or lower the others"
         )
+    return problems
+
+
+def _digitalocean_problems(config: PlatformConfig) -> list[str]:
+    """A Spaces CDN custom domain needs a Let's Encrypt certificate, which DigitalOcean issues only for
+    domains whose DNS it hosts; a domain in a Cloudflare zone of this stack never is."""
+    problems = []
+    for i, domain in enumerate(config.digitalocean.cdn.domains if config.digitalocean.cdn.enabled else []):
+        zone = config.cloudflare.zone_of(domain.removeprefix("*.")) if config.cloudflare.enabled else None
+        if zone is not None:
+            problems.append(
+                f"digitalocean.cdn.domains[{i}]: {domain!r} is in the Cloudflare zone {zone.name!r}; DigitalOcean "
+                "issues Let's Encrypt certificates only for domains whose DNS it hosts. Leave digitalocean.cdn.domains "
+                "empty and serve the Spaces CDN through Cloudflare (the load balancer's digitalocean pool)"
+            )
     return problems
 
 
@@ -236,6 +273,10 @@ def _cloudflare_problems(config: PlatformConfig) -> list[str]:
                     f"cloudflare.workers.{name}.routes[{j}]: {route!r} must be '<host>/<path>' with the host "
                     f"in a configured zone ({zone_names})"
                 )
+    edge = cf.edge_worker_name()
+    if cf.edge_worker is not None and not (edge in cf.workers and cf.workers[edge].enabled):
+        known = ", ".join(n for n, w in cf.workers.items() if w.enabled) or "none"
+        problems.append(f"cloudflare.edge_worker: {cf.edge_worker!r} is not an enabled worker (enabled: {known})")
     for worker in cf.secret_bindings:
         if worker not in cf.workers:
             known = ", ".join(cf.workers) or "none"
@@ -276,6 +317,59 @@ def _cloudflare_problems(config: PlatformConfig) -> list[str]:
     if lb.steering == "geo" and not lb.geo:
         problems.append("cloudflare.load_balancer.steering: geo needs cloudflare.load_balancer.geo (region -> pools)")
     return problems
+
+
+# --- stacks side by side ----------------------------------------------------------------
+#
+# `for_stack(config, stack)` records the stack on the configuration (`config.stack`, `config.names`)
+# and, for a stack that is not named after its environment (a pull-request stack `pr-42`, a
+# developer's `dev-alice` with `qmoi-cloud:environment: dev`), rewrites every public hostname the
+# stack file names so that it cannot collide with the environment's own stack: CDN custom domains,
+# the Cloudflare hostnames, Worker routes and the load balancer hostname all get the stack's token
+# (`app-dev.qmoi.ai` -> `app-dev-pr-42-1a2b3c.qmoi.ai`, see `naming.StackNames.hostname`). A copy of
+# `Pulumi.dev.yaml` saved as `Pulumi.pr-42.yaml` therefore deploys next to dev without sharing a
+# name with it.
+
+
+def _with_domains(block: Any, attr: str, scope: Any) -> Any:
+    cdn = getattr(block, attr)
+    return block.model_copy(update={attr: cdn.model_copy(update={"domains": [scope(d) for d in cdn.domains]})})
+
+
+def _route(route: str, scope: Any) -> str:
+    host, _, path = route.partition("/")
+    return f"{scope(host)}/{path}"
+
+
+def for_stack(config: PlatformConfig, stack: str) -> PlatformConfig:
+    """`config` for the stack `stack`: names derive from it, hostnames too unless it is the environment's stack."""
+    names = config.model_copy()
+    names._stack = stack
+    if names.names.primary:
+        return names
+    cf = config.cloudflare
+    scope = partial(names.names.hostname, zones=[z.name for z in cf.zones])
+    lb_host = cf.lb_hostname(config.environment.value) if cf.load_balancer.enabled else cf.load_balancer.hostname
+    cloudflare = cf.model_copy(
+        update={
+            "zones": [z.model_copy(update={"hostnames": [scope(h) for h in z.hostnames]}) for z in cf.zones],
+            "workers": {
+                n: w.model_copy(update={"routes": [_route(r, scope) for r in w.routes]}) for n, w in cf.workers.items()
+            },
+            "load_balancer": cf.load_balancer.model_copy(update={"hostname": scope(lb_host) if lb_host else None}),
+        }
+    )
+    scoped = config.model_copy(
+        update={
+            "aws": _with_domains(config.aws, "cloudfront", scope),
+            "gcp": _with_domains(config.gcp, "cdn", scope),
+            "azure": _with_domains(config.azure, "cdn", scope),
+            "digitalocean": _with_domains(config.digitalocean, "cdn", scope),
+            "cloudflare": cloudflare,
+        }
+    )
+    scoped._stack = stack
+    return scoped
 
 
 # --- error reporting -----------------------------------------------------------------
@@ -393,7 +487,15 @@ def validate(raw: Mapping[str, Any], stack: str) -> PlatformConfig:
     try:
         config = PlatformConfig.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError([_describe(e) for e in exc.errors()]) from None
+        problems = [_describe(e) for e in exc.errors()]
+        if "environment" not in raw and environment not in {e.value for e in Environment}:
+            # Without an environment there is no profile, so its keys are missing too: say the cause once.
+            problems = [p for p in problems if not p.startswith("environment:") and not p.endswith("is missing")] + [
+                f"environment: the stack {stack!r} is not named after an environment; set "
+                f"{NAMESPACE}:environment: dev, staging or prod in its stack file (it selects the profile)"
+            ]
+        raise ConfigError(problems) from None
+    config = for_stack(config, stack)
     problems = _cross_checks(config)
     if problems:
         raise ConfigError(problems)

@@ -6,7 +6,10 @@ is deployed, and components use them to derive physical names.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 # S3 (and Spaces, which follows it): 3-63 chars, lowercase letters, digits, dots and
 # hyphens, starting and ending with a letter or digit, not formatted like an IP address.
@@ -119,16 +122,93 @@ def label_value_problem(value: str) -> str | None:
     return None
 
 
-def bucket_name(base: str, environment: str, bucket_class: str) -> str:
-    """The physical name of one bucket class, unique per stack: `<base>-<env>-<class>`."""
-    return f"{base}-{environment}-{bucket_class}"
-
-
-def storage_account_name(base: str, environment: str) -> str:
-    """Azure storage account names are global and alphanumeric: `<base><env>`."""
-    return f"{base}{environment}"
-
-
 def kebab(name: str) -> str:
     """Function names are snake_case in config and kebab-case in most cloud consoles."""
     return name.replace("_", "-")
+
+
+# --- names that derive from the stack --------------------------------------------------
+#
+# Globally (or account-, team-, subscription-) unique names must differ between stacks that
+# live side by side: a pull-request stack `pr-42` next to `dev`, a developer's `dev-alice`.
+# A stack whose name is its environment (the shipped dev, staging and prod) keeps the names
+# it always had (`qmoi-dev-...`, `qmoi-cloud-storage-dev-media`), so nothing deployed is
+# replaced; any other stack uses its own token: the stack name as a slug plus a short, stable
+# hash of the full name (two names that slug alike, or a long name cut short, still differ).
+
+STACK_SUFFIX_LENGTH = 6
+STACK_TOKEN_MAX = 16  # `qmoi-<token>-tiers` stays a valid GCP service account id (<= 30 characters)
+AZURE_ACCOUNT_MAX = 24
+DNS_LABEL_MAX = 63
+# The storage accounts of an Azure stack, by purpose -> the role part of their names: data (the bucket
+# classes but media), function host and deployment storage, media served by Front Door.
+AZURE_ACCOUNT_ROLES = {"data": "", "functions": "fn", "media": "med"}
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def stack_slug(stack: str) -> str:
+    """A stack name as lowercase letters, digits and single hyphens (`PR_42` -> `pr-42`)."""
+    return _NOT_SLUG.sub("-", stack.lower()).strip("-")
+
+
+def stack_suffix(stack: str) -> str:
+    """A short hash of the full stack name: stable, and known before anything is deployed."""
+    return hashlib.sha256(stack.encode()).hexdigest()[:STACK_SUFFIX_LENGTH]
+
+
+@dataclass(frozen=True)
+class StackNames:
+    """The physical names of one stack: the one place that turns (stack, environment) into names."""
+
+    stack: str
+    environment: str
+
+    @property
+    def primary(self) -> bool:
+        """True for the stack named after its environment: it keeps the environment's names."""
+        return self.stack == self.environment
+
+    @property
+    def token(self) -> str:
+        """What names carry to tell this stack apart: the environment, or slug-hash of the stack."""
+        if self.primary:
+            return self.environment
+        suffix = stack_suffix(self.stack)
+        slug = stack_slug(self.stack)[: STACK_TOKEN_MAX - STACK_SUFFIX_LENGTH - 1].strip("-")
+        return f"{slug}-{suffix}" if slug else suffix
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of the stack's resource names: `qmoi-<token>`."""
+        return f"qmoi-{self.token}"
+
+    def bucket(self, base: str, role: str) -> str:
+        """A bucket (S3, GCS, R2, Spaces) of this stack: `<base>-<token>-<role>`."""
+        return f"{base}-{self.token}-{role}"
+
+    def storage_account(self, base: str, role: str = "") -> str:
+        """An Azure storage account of this stack (global, 3-24 lowercase alphanumerics).
+
+        The primary stack keeps `<base><env><role>`; any other stack is `<base><slug>` cut to
+        fit, then `<role><hash>`, so the name stays unique and within 24 characters.
+        """
+        if self.primary:
+            return f"{base}{self.environment}{role}"
+        compact = (base + stack_slug(self.stack).replace("-", ""))[
+            : AZURE_ACCOUNT_MAX - len(role) - STACK_SUFFIX_LENGTH
+        ]
+        return f"{compact}{role}{stack_suffix(self.stack)}"
+
+    def hostname(self, host: str, zones: Iterable[str] = ()) -> str:
+        """A public hostname of this stack. The primary stack serves the configured name; any other
+        stack appends its token to the name's first label (`app-dev.qmoi.ai` -> `app-dev-pr-42-1a2b3c.qmoi.ai`;
+        a zone apex gets the token as a new label; `*.x` keeps its wildcard)."""
+        if self.primary:
+            return host
+        if host.startswith("*."):
+            return "*." + self.hostname(host[2:], zones)
+        apexes = [z for z in zones if host == z] or ([host] if host.count(".") == 1 else [])
+        if apexes:
+            return f"{self.token}.{host}"
+        label, rest = host.split(".", 1)
+        return f"{label}-{self.token}"[:DNS_LABEL_MAX].rstrip("-") + f".{rest}"

@@ -6,11 +6,13 @@ catalog, seed values that are not valid as written) and says which key holds its
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from ipaddress import ip_network
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     field_validator,
@@ -20,7 +22,9 @@ from pydantic import (
 from infra.catalog import load_known
 from infra.config import naming
 from infra.config.base import (
+    FUNCTIONS_DIR,
     NAMESPACE,
+    BucketClass,
     Cdn,
     Cidr,
     Domain,
@@ -235,6 +239,11 @@ class Gcp(ProviderBlock):
 
 class AzureNetwork(Model):
     cidr: Cidr = "10.40.0.0/16"
+    nat_gateway: bool | None = Field(
+        default=None,
+        description="Egress for the tiers and functions through a NAT gateway. Default: on whenever the stack has "
+        "scale sets (Flexible scale sets get no default outbound access); false only for offline images.",
+    )
     storage_ip_rules: list[IpRule] = Field(
         default_factory=list,
         description="Public IPs/CIDRs (the deployer, CI) let through the storage firewall; default: none.",
@@ -273,6 +282,11 @@ class Azure(ProviderBlock):
     ssh_public_keys: list[
         Annotated[str, Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( .*)?$")]
     ] = Field(default_factory=list, description="OpenSSH public keys for the scale sets (no passwords).")
+    function_data_access: dict[str, dict[BucketClass, Literal["read", "write"]]] = Field(
+        default_factory=dict,
+        description="Function -> {bucket class: read|write}: the data containers its identity may use "
+        "(Storage Blob Data Reader/Contributor on each container). Default: none.",
+    )
 
     @field_validator("subscription_id")
     @classmethod
@@ -306,6 +320,12 @@ class Azure(ProviderBlock):
     def _keys_when_enabled(self) -> Self:
         if self.enabled and not self.ssh_public_keys:
             raise ValueError("ssh_public_keys needs at least one key when azure is enabled (password login is off)")
+        unknown = [f for f in self.function_data_access if f not in self.functions]
+        if unknown:
+            raise ValueError(
+                f"function_data_access: {', '.join(map(repr, unknown))} is not in functions "
+                f"(known: {', '.join(self.functions) or 'none'})"
+            )
         return self
 
 
@@ -359,6 +379,22 @@ class Cloudflare(ProviderBlock):
         f"config key {NAMESPACE}:worker_secrets ({{worker: {{NAME: value}}}}).",
     )
     load_balancer: LoadBalancer = LoadBalancer(enabled=False)
+    zone_settings_owner: str | None = Field(
+        default="prod",
+        description="The stack (by name) that declares the zones' zone-wide settings: TLS/HSTS settings, the "
+        "cache-rules entry point, tiered cache. A zone has one of each, so one stack owns them and the others "
+        "use them; null: none here (a dedicated zone stack or the dashboard owns them).",
+    )
+    edge_worker: str | None = Field(
+        default=None,
+        description="The Worker that runs on every proxied hostname (a `<host>/*` route per zones[].hostnames entry "
+        "and the load balancer hostname). Default: the only enabled Worker, if there is exactly one.",
+    )
+    zone_plan: Literal["free", "pro", "business", "enterprise"] = Field(
+        default="free",
+        description="The zones' Cloudflare plan: DNS record tags need a paid plan (quota 0 on Free), and Free "
+        "zones keep record comments to 100 characters.",
+    )
 
     def zone_of(self, hostname: str) -> CloudflareZone | None:
         """The configured zone a hostname belongs to (the longest matching zone name)."""
@@ -379,6 +415,24 @@ class Cloudflare(ProviderBlock):
         prefix = "app" if environment == Environment.prod else f"app-{environment}"
         return f"{prefix}.{self.zones[0].name}"
 
+    def proxied_hostnames(self, environment: str) -> list[str]:
+        """Every hostname the stack proxies through Cloudflare: zones[].hostnames and the load balancer's."""
+        hosts = [h for z in self.zones for h in z.hostnames]
+        lb = self.lb_hostname(environment) if self.load_balancer.enabled else None
+        return list(dict.fromkeys([*hosts, *([lb] if lb else [])]))
+
+    def edge_worker_name(self) -> str | None:
+        """The Worker that runs on every proxied hostname: `edge_worker`, else the only enabled Worker."""
+        if self.edge_worker is not None:
+            return self.edge_worker
+        enabled = [name for name, spec in self.workers.items() if spec.enabled]
+        return enabled[0] if len(enabled) == 1 else None
+
+    @property
+    def record_tags_allowed(self) -> bool:
+        """DNS record tags exist only on paid zone plans (the API answers 'quota of 0' on Free)."""
+        return self.zone_plan != "free"
+
 
 # Regions that sell GPU Droplets. docs.digitalocean.com/products/droplets/details/gpu-availability,
 # as quoted in a public pricing collector (read 2026-09-11): "NVIDIA H100 GPU Droplets are available
@@ -387,6 +441,20 @@ class Cloudflare(ProviderBlock):
 # plans in tor1. Not every GPU plan is sold in each of them: `doctl compute size list` is the truth.
 DIGITALOCEAN_GPU_REGIONS = ("ams3", "atl1", "nyc2", "tor1")
 DoRegion = Annotated[str, Field(pattern=r"^[a-z]{3}[0-9]$", description="A datacenter slug such as nyc3 or tor1.")]
+
+
+def _private_vpc_range(value: str) -> str:
+    """DigitalOcean VPC ranges: RFC 1918 private addresses, /16 to /28 (Create VPC API)."""
+    net = ipaddress.IPv4Network(value, strict=False)
+    if not any(net.subnet_of(p) for p in RFC1918) or not 16 <= net.prefixlen <= 28:
+        raise ValueError(f"{value!r} is not a DigitalOcean VPC range: a private RFC 1918 network from /16 to /28")
+    return str(net)
+
+
+# project.yml templating: "${NAME}" is filled from the App Platform environment at build time.
+TEMPLATE_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+DoVpcRange = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"), AfterValidator(_private_vpc_range)]
 
 
 class AppSource(Model):
@@ -422,8 +490,14 @@ class DigitalOcean(ProviderBlock):
     ssh_key_fingerprints: list[Annotated[str, Field(pattern=r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")]] = Field(
         default_factory=list, description="MD5 fingerprints of SSH keys already in the DigitalOcean account."
     )
-    vpc_cidr: Cidr = "10.50.0.0/20"
-    gpu_vpc_cidr: Cidr = Field(default="10.50.16.0/20", description="VPC range in gpu_region, when it differs.")
+    vpc_cidr: DoVpcRange | None = Field(
+        default=None,
+        description="VPC range in `region`; default: DigitalOcean allocates a /20 that overlaps none of the team's "
+        "networks (ranges may not overlap within a team, so two stacks must never pin the same one).",
+    )
+    gpu_vpc_cidr: DoVpcRange | None = Field(
+        default=None, description="VPC range in gpu_region, when it differs; default: allocated like vpc_cidr."
+    )
     functions: Functions = Field(default_factory=dict)
     app: AppSource = AppSource()
     cdn: Cdn = Cdn(enabled=False)
@@ -465,14 +539,36 @@ class DigitalOcean(ProviderBlock):
             )
         if self.cdn.enabled and len(self.cdn.domains) > 1:
             raise ValueError("cdn.domains takes at most one domain: a Spaces CDN endpoint has one custom domain")
-        if self.gpu_region not in (None, self.region) and ip_network(self.gpu_vpc_cidr).overlaps(
-            ip_network(self.vpc_cidr)
+        if (
+            self.gpu_region not in (None, self.region)
+            and self.vpc_cidr
+            and self.gpu_vpc_cidr
+            and ip_network(self.gpu_vpc_cidr).overlaps(ip_network(self.vpc_cidr))
         ):
             raise ValueError(
-                f"gpu_vpc_cidr must differ from vpc_cidr and not overlap it ({self.gpu_vpc_cidr} overlaps "
-                f"{self.vpc_cidr}; two VPCs in one account cannot overlap)"
+                f"gpu_vpc_cidr {self.gpu_vpc_cidr} overlaps vpc_cidr {self.vpc_cidr}: VPC ranges may not overlap "
+                "within a team (leave both unset to let DigitalOcean allocate them)"
             )
         return self
+
+    def secret_env_names(self) -> dict[str, list[str]]:
+        """Per enabled function, the variables its project.yml takes from the App spec (`${NAME}`):
+        the code says what it needs, so each is declared in the spec as a SECRET env, never set by hand."""
+        found = {}
+        for name, spec in self.functions.items():
+            project = FUNCTIONS_DIR / name / "project.yml"
+            if spec.enabled and project.is_file():
+                names = list(dict.fromkeys(TEMPLATE_VARIABLE.findall(project.read_text())))
+                if names:
+                    found[name] = names
+        return found
+
+    def vpc_ranges(self) -> dict[str, str | None]:
+        """Region -> pinned range (None: allocated by DigitalOcean), one VPC per region the tiers use."""
+        ranges = {self.region: self.vpc_cidr}
+        if self.gpu_pool_region != self.region:
+            ranges[self.gpu_pool_region] = self.gpu_vpc_cidr
+        return ranges
 
     @classmethod
     def credentials(cls) -> dict[str, Any]:

@@ -78,6 +78,7 @@ class Plan:
     resources: list[ResourceRecord]
     outputs: dict[str, Any] = field(default_factory=dict)
     config: PlatformConfig | None = None
+    warnings: list[str] = field(default_factory=list)  # what the run could not settle offline (e.g. unset secrets)
 
     def of_type(self, type_token: str) -> list[ResourceRecord]:
         return [r for r in self.resources if r.type == type_token]
@@ -108,4 +109,5 @@ class Plan:
             "resourceCount": sum(1 for _ in self.custom()),
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
+            "warnings": self.warnings,
         }

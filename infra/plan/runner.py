@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import runpy
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -22,6 +23,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime import stack as runtime_stack
 
 from infra.config import NAMESPACE, ROOT, PlatformConfig, StackFile, load_stack_file
+from infra.config.reading import SECRET_PLACEHOLDER, required_secrets
 from infra.plan.mocks import PlatformMocks, RecordingMonitor
 from infra.plan.records import Plan
 
@@ -101,9 +103,13 @@ def plan_stack_file(
 ) -> Plan:
     """Validate a loaded stack file (unless `config` is its validated configuration), then plan it.
 
+    A secret setting the stack needs but its file does not hold yet is given a placeholder (the
+    offline plan never decrypts anything anyway) and named in the plan's warnings: under the
+    engine, the program stops before declaring anything until it is set.
     Raises ConfigError when invalid, ProgramError when the program stops with a RunError.
     """
     config = config if config is not None else stack_file.validated()
+    stack_file, warnings = with_offline_secrets(stack_file, config)
     plan = record(
         run_main,
         stack=stack_file.stack,
@@ -112,7 +118,27 @@ def plan_stack_file(
         mocks=mocks,
     )
     plan.config = config
+    plan.warnings = warnings
     return plan
+
+
+def with_offline_secrets(stack_file: StackFile, config: PlatformConfig) -> tuple[StackFile, list[str]]:
+    """The stack file with a placeholder for each needed secret setting it lacks, and a warning for each."""
+    values, secret_keys, warnings = dict(stack_file.config), list(stack_file.secret_keys), []
+    for key, (needed_by, wanted) in required_secrets(config).items():
+        full = f"{NAMESPACE}:{key}"
+        if full in values:
+            continue
+        values[full] = SECRET_PLACEHOLDER
+        secret_keys.append(full)
+        listing = ", ".join(f"{owner}.{name}" for owner, names in wanted.items() for name in names)
+        warnings.append(
+            f"{full} is not set ({needed_by} needs {listing}): `pulumi up` stops before declaring anything until "
+            f"it is; set each with `pulumi config set --secret --path '{key}.<name>.<NAME>' <value>`"
+        )
+    if not warnings:
+        return stack_file, []
+    return replace(stack_file, config=values, secret_keys=secret_keys), warnings
 
 
 def plan_stack(stack: str, mocks: PlatformMocks | None = None) -> Plan:

@@ -60,6 +60,7 @@ def render_text(plan: Plan) -> str:
         "",
         "resources by provider: " + ", ".join(f"{p} {n}" for p, n in sorted(by_provider.items())),
         f"{len(custom)} resources, {protected} protected",
+        *(f"WARNING: {w}" for w in plan.warnings),
         "",
         *_cost_summary(plan),
     ]
@@ -76,7 +77,8 @@ def render_markdown(plan: Plan) -> str:
     rows = "\n".join(f"| `{t}` | {n} |" for t, n in sorted(counts.items()))
     return (
         f"### qmoi-cloud plan: `{plan.stack}`\n\n{len(custom)} resources.\n\n"
-        f"<details><summary>Resources by type</summary>\n\n| type | count |\n|---|---:|\n{rows}\n\n</details>\n\n"
+        + "".join(f"> **Warning:** {w}\n\n" for w in plan.warnings)
+        + f"<details><summary>Resources by type</summary>\n\n| type | count |\n|---|---:|\n{rows}\n\n</details>\n\n"
         + "\n".join(f"- {line}" for line in _cost_summary(plan))
         + "\n"
     )

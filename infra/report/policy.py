@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 
 from infra.check import PolicyReport, Verdict
+from infra.check.all_stacks import AllStacksReport
 from policy.rules import RULES
 from policy.rules.contracts import AREA as CONTRACTS_AREA
 
@@ -28,6 +29,17 @@ def render_policy_text(policy: PolicyReport) -> str:
     lines += [f"  not evaluated: {name}: {_first_line(reason)}" for name, reason in policy.not_evaluated.items()]
     lines.append(policy.summary_line())
     return "\n".join(lines)
+
+
+def render_all_stacks_text(report: AllStacksReport) -> str:
+    """Each stack's verdicts and resource count, then the conflicts between stacks, then the verdict."""
+    parts = [render_policy_text(policy) for policy in report.reports.values()]
+    counts = ", ".join(f"{s} {n}" for s, n in report.resources.items())
+    lines = [f"stacks checked together: {', '.join(report.reports)} (resources: {counts})"]
+    lines += [f"  CONFLICT  {c.describe()}" for c in report.conflicts] or ["  no conflicts between the stacks"]
+    status = "passed" if report.passed else "failed"
+    lines.append(f"{status} in {report.elapsed_s:.1f} s: {len(report.conflicts)} conflicts")
+    return "\n\n".join([*parts, "\n".join(lines)])
 
 
 def render_policy_markdown(policy: PolicyReport) -> str:

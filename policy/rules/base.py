@@ -136,6 +136,11 @@ class Res:
         """Whether this resource is created after `urn` (any dependency, explicit or through a property)."""
         return urn in self.dependencies or any(urn in urns for urns in self.property_dependencies.values())
 
+    @property
+    def stack(self) -> str:
+        """The stack the resource belongs to (`urn:pulumi:<stack>::<project>::...`)."""
+        return self.urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+
 
 @dataclass
 class Stack:
@@ -195,8 +200,10 @@ def _guarded(name: str, run: Callable[[], None]) -> None:
         raise RuleError(f"policy {name!r} raised {type(exc).__name__}: {exc}") from exc
 
 
-def stack_configuration() -> Any:
-    """The stack's validated configuration (`PlatformConfig`), from the PULUMI_CONFIG the engine sets.
+def stack_configuration(pack_config: Mapping[str, Any] | None = None) -> Any:
+    """The stack's validated configuration (`PlatformConfig`), from the PULUMI_CONFIG the engine sets,
+    or from a rule's pack config (`stack`, `engineConfig`) when one pack process judges several stacks
+    (`python -m infra check --all-stacks`).
 
     Raises NotEvaluated when the cost model is not importable or the configuration is missing or invalid.
     """
@@ -208,9 +215,12 @@ def stack_configuration() -> Any:
         from infra.config import ConfigError, validate_engine_config
     except ImportError as exc:
         raise NotEvaluated(f"the platform configuration code (infra/) is not available here: {exc}") from None
-    stack_name = os.environ.get("PULUMI_STACK", "")
+    given = pack_config or {}
+    stack_name = str(given.get("stack") or os.environ.get("PULUMI_STACK", ""))
+    engine = given.get("engineConfig")
+    values, secret_keys = (engine, []) if engine else (get_config_env(), get_config_secret_keys_env())
     try:
-        return validate_engine_config(get_config_env(), get_config_secret_keys_env(), stack_name)
+        return validate_engine_config(values, secret_keys, stack_name)
     except ConfigError as exc:
         raise NotEvaluated(f"the stack's configuration (PULUMI_CONFIG) is missing or invalid: {exc}") from None
 

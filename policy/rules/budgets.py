@@ -35,6 +35,13 @@ BUDGETS = {
     "gcp": "gcp:billing/budget:Budget",
     "azure": "azure-native:consumption:Budget",
 }
+STACK_SCHEMA: dict[str, dict[str, Any]] = {
+    "stack": {"type": "string", "description": "The stack judged (set by check --all-stacks; else PULUMI_STACK)."},
+    "engineConfig": {
+        "type": "object",
+        "description": "The stack's config as the engine passes it (set by check --all-stacks; else PULUMI_CONFIG).",
+    },
+}
 BUDGET_SCHEMA: dict[str, dict[str, Any]] = {
     "monthlyBudgetUsd": {"type": "number", "exclusiveMinimum": 0, "description": "The stack's monthly budget."},
     "budgetProviders": {
@@ -76,7 +83,7 @@ def _monthly_budget(config: Mapping[str, Any]) -> float:
     if budget is not None:
         return float(budget)
     try:
-        return float(stack_configuration().budget.monthly_usd)
+        return float(stack_configuration(config).budget.monthly_usd)
     except NotEvaluated as exc:
         raise NotEvaluated(
             "no monthlyBudgetUsd in the pack config (--policy-pack-config policy/config/<stack>.json), and "
@@ -107,15 +114,19 @@ def _plain(value: Any) -> Any:
         return None
 
 
-def estimate_usd(stack: Stack) -> tuple[float, str]:
-    """The cost model's monthly total for these resources, and the environment it priced."""
+def estimate_usd(stack: Stack, pack_config: Mapping[str, Any] | None = None) -> tuple[float, str]:
+    """The cost model's monthly total for these resources, and the environment it priced.
+
+    The stack's configuration comes from PULUMI_CONFIG / PULUMI_STACK (how the CLI and
+    `python -m infra check` start the pack), or from the pack config's `engineConfig` / `stack`
+    when one pack process judges several stacks (`python -m infra check --all-stacks`)."""
     try:
         from infra import cost
         from infra.plan.records import Plan, ResourceRecord
     except ImportError as exc:
         raise NotEvaluated(f"the cost model (infra/cost) is not available here: {exc}") from None
-    stack_name = os.environ.get("PULUMI_STACK", "")
-    config = stack_configuration()
+    config = stack_configuration(pack_config)
+    stack_name = str((pack_config or {}).get("stack") or os.environ.get("PULUMI_STACK", ""))
     records = [
         ResourceRecord(
             urn=r.urn,
@@ -144,7 +155,7 @@ def estimate_usd(stack: Stack) -> tuple[float, str]:
 
 def _cost_within_budget(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     budget = _monthly_budget(config)
-    total, environment = estimate_usd(stack)
+    total, environment = estimate_usd(stack, config)
     if total > budget + 0.01:
         yield (
             f"estimated monthly cost {total:,.2f} USD ({environment}) exceeds the stack's budget {budget:,.2f} USD",
@@ -183,7 +194,7 @@ RULES = [
         types=tuple(BUDGETS.values()),
         any_type=True,
         check=_cost_within_budget,
-        config=BUDGET_SCHEMA,
+        config=BUDGET_SCHEMA | STACK_SCHEMA,
         cannot_see="usage beyond the stack's usage assumptions; charges without a sourced price (NOT PRICED); "
         "a stack the cost model cannot price fails, naming what could not be priced",
         remediation="Right-size tiers, use spot/scale-to-zero, or raise budget.monthly_usd.",

@@ -1,7 +1,10 @@
-"""Host hardening: IMDSv2 on AWS, Shielded VM on GCP, Trusted Launch on Azure where the size supports it."""
+"""Host hardening: IMDSv2 on AWS, Shielded VM on GCP, Trusted Launch on Azure where the size supports it,
+and no unpinned remote code run at boot (`curl ... | bash` in user data)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
 
@@ -17,6 +20,45 @@ NO_TRUSTED_LAUNCH = re.compile(
     r"^(Basic_A|Standard_A\d+$|Standard_NC\d+r?(_Promo)?$|Standard_NC\d+r?s_v2$|Standard_ND\d+r?s?$|"
     r"Standard_NV\d+(_Promo)?$|Standard_M\d|Standard_H\d)",
 )
+
+
+# User data that runs whatever a URL serves at boot, or trusts a key fetched on the fly.
+REMOTE_EXEC = re.compile(
+    r"((curl|wget)[^\n|;]*\|\s*(sudo\s+)?(ba|z|da)?sh\b|(ba|z)?sh\s+<\(\s*(curl|wget)|apt-key\s+add)"
+)
+USER_DATA = {
+    "digitalocean:index/dropletAutoscale:DropletAutoscale": ("dropletTemplate", "userData"),
+    "digitalocean:index/droplet:Droplet": ("userData",),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("userData",),
+    "aws:ec2/instance:Instance": ("userData",),
+    "azure-native:compute:VirtualMachineScaleSet": ("virtualMachineProfile", "userData"),
+    "gcp:compute/instanceTemplate:InstanceTemplate": ("metadata", "startup-script"),
+    "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate": ("metadata", "startup-script"),
+}
+
+
+def _decoded(text: str) -> str:
+    """User data as text: base64 (AWS, Azure) decoded when it is that."""
+    try:
+        decoded = base64.b64decode(text, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return text
+    return decoded if decoded.isprintable() or "\n" in decoded else text
+
+
+def _no_remote_exec(res: Res) -> Iterator[str]:
+    scripts = [res.get(*USER_DATA[res.type])] if res.type in USER_DATA else []
+    if res.type == "azure-native:compute:VirtualMachineScaleSet":
+        scripts.append(res.get("virtualMachineProfile", "osProfile", "customData"))
+    for script in scripts:
+        if not known(script) or not isinstance(script, str):
+            continue
+        text = _decoded(script)
+        if (match := REMOTE_EXEC.search(text)) and not re.search(r"sha256sum -c|gpg --verify", text):
+            yield (
+                f"user data runs {match.group(0)!r}: whatever that URL serves at boot, unverified. Install from a "
+                "signed repository with a pinned key and version, or check a pinned checksum first"
+            )
 
 
 def _imdsv2(res: Res) -> Iterator[str]:
@@ -55,6 +97,16 @@ def _trusted_launch(res: Res) -> Iterator[str]:
 
 
 RULES = [
+    ResourceRule(
+        name="userdata-no-unpinned-remote-exec",
+        area="hardening",
+        description="No user data pipes a download into a shell or trusts a key fetched at boot.",
+        severity=Severity.HIGH,
+        types=tuple(USER_DATA),
+        check=_no_remote_exec,
+        cannot_see="what a pinned package or image runs itself; scripts fetched by configuration management",
+        remediation="Vendor the repository key, pin the package version (components/digitalocean/compute.py).",
+    ),
     ResourceRule(
         name="imdsv2-required",
         area="hardening",

@@ -96,7 +96,9 @@ def _tls_at_least_12(value: Any) -> bool:
         return False
 
 
-def _cloudflare_zone_tls(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+def _cloudflare_zone_tls(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if "zoneSettingsOwner" in config and not any(r.stack == config["zoneSettingsOwner"] for r in stack.resources[:1]):
+        return  # another stack owns the zones' settings (a zone has one of each); it is judged there
     settings: dict[str, dict[str, tuple[Any, Res]]] = {}
     for res in stack.of(CF_ZONE_SETTING):
         settings.setdefault(str(res.get("zoneId")), {})[str(res.get("settingId"))] = (res.get("value"), res)
@@ -194,8 +196,11 @@ RULES = [
         severity=Severity.HIGH,
         types=(CF_ZONE_SETTING,),
         check=_cloudflare_zone_tls,
-        cannot_see="settings made outside the stack (dashboard); zone ids that are unknown at preview",
-        remediation="Declare ZoneSetting min_tls_version=1.2 and always_use_https=on for each zone.",
+        config={"zoneSettingsOwner": {"type": ["string", "null"], "description": "the stack owning zone settings"}},
+        cannot_see="settings made outside the stack (dashboard); zone ids that are unknown at preview; in a stack "
+        "that does not own the zones' settings, nothing (the owner stack is judged)",
+        remediation="Declare ZoneSetting min_tls_version=1.2 and always_use_https=on for each zone, in the stack "
+        "named by cloudflare.zone_settings_owner.",
     ),
     ResourceRule(
         name="cloudfront-https",

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.config import load_stack_file
+from infra.config import ConfigError, load_stack_file, validate_engine_config
 from infra.config.stackfile import CREDENTIAL_KEYS, ENGINE_CONFIG_LIMIT_BYTES, PROVIDER_PACKAGES
+from infra.plan.runner import plan_stack_file
 from tests.conftest import ROOT
 from tests.fail_closed.conftest import shipped
 
@@ -88,10 +89,16 @@ def test_a_cidr_that_is_not_a_network_address_is_refused(cli, bad_file, cidr):
     refused(cli, bad_file(document), "aws.network.cidr", cidr)
 
 
-def test_a_secret_binding_without_worker_secrets_is_refused(cli, bad_file):
+def test_a_secret_binding_without_worker_secrets_stops_the_program_and_the_offline_plan_says_so(tmp_path):
     document = shipped("dev")
     document["config"]["qmoi-cloud:cloudflare"]["secret_bindings"] = {"edge_router": ["API_KEY"]}
-    refused(cli, bad_file(document), "cloudflare.secret_bindings", "edge_router.API_KEY", "worker_secrets")
+    stack_file = load_stack_file("dev", _tmp_file(yaml.safe_dump(document)))
+    # Under the engine (from_pulumi), before anything is declared: a clear error naming the key.
+    with pytest.raises(ConfigError, match=r"cloudflare.secret_bindings: edge_router.API_KEY need .*worker_secrets"):
+        validate_engine_config(stack_file.config, stack_file.secret_keys, "dev", require_secrets=True)
+    # Offline (no secret is ever decrypted here): a placeholder, and the plan names what is missing.
+    plan = plan_stack_file(stack_file)
+    assert any("qmoi-cloud:worker_secrets is not set" in w and "edge_router.API_KEY" in w for w in plan.warnings)
 
 
 def test_a_secret_binding_that_worker_secrets_lacks_is_refused(cli, bad_file):

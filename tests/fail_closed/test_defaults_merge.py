@@ -114,6 +114,12 @@ KNOWN: dict[str, list[Any]] = {
     "digitalocean.functions": [{"usage_report": False}],
     "digitalocean.cdn.domains": [["dev2.cdn.qmoi.ai"]],
     "usage.function_requests": [{"revenue_processing": 2.5}],
+    "aws.region": ["us-east-2"],
+    "azure.region": ["eastus2"],
+    "azure.virtual_machines.gpu": ["Standard_NC8as_T4_v3"],
+    "digitalocean.region": ["sfo3"],
+    "digitalocean.droplets.compute": ["s-2vcpu-4gb"],
+    "digitalocean.droplets.memory": ["s-8vcpu-16gb"],
     **{f"storage.{c}.cors_origins": [["https://app.qmoi.ai"]] for c in ("artifacts", "caches", "backups", "media")},
 }
 
@@ -195,8 +201,8 @@ def test_setting_backup_versioning_keeps_lifecycle_retention_and_lock_in_the_pla
     assert [r.to_json() for r in plan.resources] == [r.to_json() for r in dev_plan.resources]
     # what the review saw dropped: the backup lifecycle, Azure's 30-day delete retention, the R2 lock
     assert plan.of_type("cloudflare:index/r2BucketLock:R2BucketLock")
-    [blob_service] = plan.of_type("azure-native:storage:BlobServiceProperties")
-    assert blob_service.inputs["deleteRetentionPolicy"]["days"] == 30
+    # the data account (the one holding the backups container) keeps its 30-day delete retention
+    assert plan.named("qmoi-azure-storage-blob-service").inputs["deleteRetentionPolicy"]["days"] == 30
 
 
 def test_one_storage_class_in_usage_keeps_the_other_classes_sizes(dev_plan, base_raw):

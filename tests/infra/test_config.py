@@ -146,5 +146,7 @@ def test_tags_are_the_required_four_on_every_provider():
 
 
 def test_an_unknown_environment_lists_the_allowed_ones():
-    found = problems("qa")
+    found = problems("qa", environment="qa")
     assert any(p.startswith("environment: 'qa' is not allowed") and "dev" in p for p in found)
+    (implied,) = problems("qa")  # a stack named qa that does not say its environment
+    assert implied.startswith("environment: the stack 'qa' is not named after an environment") and "dev" in implied

@@ -39,7 +39,7 @@ def pack() -> Iterator[PolicyPackServer]:
 
 def record(type_: str, name: str, props: dict[str, Any], *, protect: bool = False, **deps: list[str]) -> ResourceRecord:
     return ResourceRecord(
-        urn=f"urn:pulumi:test::qmoi-cloud::{type_}::{name}",
+        urn=f"urn:pulumi:prod::qmoi-cloud::{type_}::{name}",  # the prod stack TEST_CONFIG describes
         type=type_,
         name=name,
         parent=None,

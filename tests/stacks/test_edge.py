@@ -58,9 +58,11 @@ def test_dev_has_one_pool_per_enabled_cloud_origin_fed_by_the_clouds_outputs(sta
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_shipped_stack_puts_the_edge_in_front_with_tls_1_2_and_always_https(stack_plan, stack):
     plan = stack_plan(stack)
+    # zone-wide settings are the zone owner's (prod), whose settings every stack's hostnames get
+    owner = stack_plan(plan.config.cloudflare.zone_settings_owner)
     settings = {
         (r.inputs["zoneId"], r.inputs["settingId"]): r.inputs["value"]
-        for r in plan.of_type("cloudflare:index/zoneSetting:ZoneSetting")
+        for r in owner.of_type("cloudflare:index/zoneSetting:ZoneSetting")
     }
     zones = {z.zone_id for z in plan.config.cloudflare.zones}
     assert all(settings[(z, "min_tls_version")] == "1.2" and settings[(z, "always_use_https")] == "on" for z in zones)

@@ -58,9 +58,22 @@ def _scale_set(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return price_tier(ctx, P, reading)
 
 
+def _classes_in(account: object, ctx: PricingContext) -> list[BucketClass]:
+    """The bucket classes whose containers live in `account` (their `bucket_class` metadata)."""
+    found = {
+        str((c.inputs.get("metadata") or {}).get("bucket_class", ""))
+        for c in ctx.find("azure-native:storage:BlobContainer", accountName=account)
+    }
+    return [c for c in BucketClass if c.value in found]
+
+
 def _storage_account(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     account = record.inputs.get("accountName")
     first = str(record.inputs.get("accessTier", "Hot"))
+    classes = _classes_in(account, ctx)
+    if not classes:
+        # The functions' host account: leases, keys and packages, a few MB (not modelled).
+        return [ctx.charge("function host state and packages (a few MB)", 0.0, P, "storage", first)]
     rules = [
         rule
         for policy in ctx.find("azure-native:storage:ManagementPolicy", accountName=account)
@@ -68,7 +81,7 @@ def _storage_account(record: ResourceRecord, ctx: PricingContext) -> list[LineIt
         if rule.get("enabled", True)
     ]
     items = []
-    for bucket_class in BucketClass:
+    for bucket_class in classes:
         gb = ctx.usage.storage_gb.get(bucket_class, 0.0)
         transitions: list[tuple[int, str]] = []
         expire: int | None = None
@@ -156,6 +169,9 @@ FREE: dict[str, str] = {
     "azure-native:cdn:AFDOrigin": _AFD_PART,
     "azure-native:cdn:AFDCustomDomain": _AFD_PART,
     "azure-native:cdn:Route": _AFD_PART,
+    "azure-native:cdn:RuleSet": _AFD_PART,
+    "azure-native:cdn:Rule": _AFD_PART + " (Standard includes rule sets)",
+    "azure-native:managedidentity:UserAssignedIdentity": "managed identities have no charge",
     "azure-native:web:WebAppFtpAllowed": "a site setting",
     "azure-native:web:WebAppScmAllowed": "a site setting",
     "azure-native:operationalinsights:Workspace": "no charge per workspace; log ingestion per GB is not modelled",

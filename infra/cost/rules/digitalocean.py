@@ -68,5 +68,6 @@ FREE: dict[str, str] = {
     "digitalocean:index/cdn:Cdn": "the Spaces CDN is included in the Spaces subscription",
     "digitalocean:index/monitorAlert:MonitorAlert": "monitoring alerts have no charge",
     "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy": "configures its bucket (priced)",
+    "digitalocean:index/spacesBucketObject:SpacesBucketObject": "a few bytes inside a priced bucket",
     "digitalocean:index/spacesBucketCorsConfiguration:SpacesBucketCorsConfiguration": "configures its bucket",
 }

@@ -49,12 +49,24 @@ def _with(base: Rule, extra: Callable[[str, dict[str, Any], dict[str, Any]], dic
 def _identity(inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
     if not inputs.get("identity"):
         return {}
-    return {
-        "identity": {
-            **inputs["identity"],
-            "principalId": _guid(out["id"] + "/principal"),
-            "tenantId": TENANT,
+    identity = dict(inputs["identity"])
+    # Given as a list of identity ids; ARM answers with a map id -> {principalId, clientId}.
+    assigned = identity.get("userAssignedIdentities")
+    if isinstance(assigned, list):
+        identity["userAssignedIdentities"] = {
+            i: {"principalId": _guid(f"{i}/principal"), "clientId": _guid(f"{i}/client")} for i in assigned
         }
+    system = "SystemAssigned" in str(identity.get("type", ""))
+    return {
+        "identity": identity | ({"principalId": _guid(out["id"] + "/principal"), "tenantId": TENANT} if system else {})
+    }
+
+
+def _user_identity(name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "principalId": _guid(out["id"] + "/principal"),
+        "clientId": _guid(out["id"] + "/client"),
+        "tenantId": TENANT,
     }
 
 
@@ -182,5 +194,19 @@ OUTPUTS: dict[str, Rule] = {
         "Microsoft.Cdn/profiles/{}/afdEndpoints/{}/routes", "routeName", "profileName", "endpointName"
     ),
     f"{_T}:consumption:Budget": _budget,
+    f"{_T}:managedidentity:UserAssignedIdentity": _with(
+        _arm("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"), _user_identity
+    ),
+    f"{_T}:cdn:RuleSet": _arm("Microsoft.Cdn/profiles/{}/ruleSets", "ruleSetName", "profileName"),
+    f"{_T}:cdn:Rule": _arm("Microsoft.Cdn/profiles/{}/ruleSets/{}/rules", "ruleName", "profileName", "ruleSetName"),
 }
-CALLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+# The deployer as `az login` / OIDC would report it (the principal `pulumi up` runs as).
+DEPLOYER_OBJECT_ID = "6f1d5c2a-8b3e-4c7d-9e0f-1a2b3c4d5e6f"
+CALLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    f"{_T}:authorization:getClientConfig": lambda args: {
+        "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "objectId": DEPLOYER_OBJECT_ID,
+        "subscriptionId": SUBSCRIPTION,
+        "tenantId": TENANT,
+    }
+}

@@ -49,7 +49,15 @@ def _certificate(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[st
 
 def _vpc(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
     uuid = _uuid(name)
-    return {"__id": uuid, "vpcUrn": f"do:vpc:{uuid}", "default": False, "createdAt": CREATED_AT}
+    # Without an ip_range DigitalOcean allocates a /20 clear of the team's networks.
+    allocated = f"10.{100 + int(MockContext.short_id(name, 4), 16) % 100}.{16 * (int(uuid[:2], 16) % 16)}.0/20"
+    return {
+        "__id": uuid,
+        "vpcUrn": f"do:vpc:{uuid}",
+        "default": False,
+        "createdAt": CREATED_AT,
+        "ipRange": inputs.get("ipRange") or allocated,
+    }
 
 
 def _app(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
@@ -88,6 +96,10 @@ OUTPUTS = {
     "digitalocean:index/dropletAutoscale:DropletAutoscale": _uuid_only(status="active", updatedAt=CREATED_AT),
     "digitalocean:index/app:App": _app,
     "digitalocean:index/monitorAlert:MonitorAlert": lambda n, i, c: {"__id": _uuid(n), "uuid": _uuid(n)},
+    "digitalocean:index/spacesBucketObject:SpacesBucketObject": lambda n, i, c: {
+        "__id": i.get("key", n),
+        "etag": MockContext.short_id(n, 32),
+    },
 }
 
 CALLS: dict[str, Any] = {}

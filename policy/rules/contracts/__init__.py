@@ -7,10 +7,11 @@ with a baseline that passes and one change that breaks it.
 
 from __future__ import annotations
 
-from policy.rules.base import CONTRACTS_AREA, Rule
+from policy.rules.base import Rule
 from policy.rules.contracts import aws, azure, cloudflare, digitalocean, edge, gcp, shared
+from policy.rules.contracts.area import AREA
 
-AREA = CONTRACTS_AREA
+__all__ = ["AREA", "RULES"]
 
 RULES: list[Rule] = [
     *aws.RULES,

@@ -1,7 +1,411 @@
-"""Deploy contracts of Azure: what the cloud or a consuming service requires of a combination of resources."""
+"""Deploy contracts of Azure: what the cloud or a consuming service requires of a combination of resources.
+
+- `azure-no-key-upload`: azure-native's `storage.Blob` authenticates with account keys, so it
+  cannot write to an account that forbids them (the first `pulumi up` stops there);
+- `azure-function-code-published`: a Flex Consumption app runs only the package One Deploy gave
+  it, so every app needs a publisher that runs again when the package changes, and deployment
+  storage that authenticates the way its account allows;
+- `azure-front-door-storage-origin`: Front Door Standard must be able to reach its storage
+  origin (no storage firewall it cannot pass), send `x-ms-version` with its Entra token, and probe
+  a real blob;
+- `azure-compute-has-egress`: a Flexible scale set, or a subnet without default outbound access,
+  reaches the internet only through an explicit path (NAT, public IP, load balancer outbound);
+- `azure-autoscale-can-wake`: a tier at zero instances emits no metric of its own, so CPU rules
+  alone never start it;
+- `azure-storage-least-privilege`: data-plane write roles on an account that holds data are
+  granted per container, never on the account, and function host storage holds no data.
+"""
 
 from __future__ import annotations
 
-from policy.rules.base import Rule
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-RULES: list[Rule] = []
+from pulumi_policy import Severity
+
+from policy.rules.base import Finding, Res, Rule, Stack, StackRule, get, is_false, items, known
+from policy.rules.contracts.area import AREA
+
+BLOB = "azure-native:storage:Blob"
+ACCOUNT = "azure-native:storage:StorageAccount"
+CONTAINER = "azure-native:storage:BlobContainer"
+WEB_APP = "azure-native:web:WebApp"
+COMMAND = "command:local:Command"
+AFD_ORIGIN = "azure-native:cdn:AFDOrigin"
+AFD_ORIGIN_GROUP = "azure-native:cdn:AFDOriginGroup"
+AFD_PROFILE = "azure-native:cdn:Profile"
+AFD_ROUTE = "azure-native:cdn:Route"
+AFD_RULE_SET = "azure-native:cdn:RuleSet"
+AFD_RULE = "azure-native:cdn:Rule"
+SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
+SUBNET = "azure-native:network:Subnet"
+LOAD_BALANCER = "azure-native:network:LoadBalancer"
+AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+BLOB_HOST_SUFFIX = ".blob.core.windows.net"
+MIN_BEARER_VERSION = "2017-11-09"  # the oldest storage service version that accepts an Entra token
+# Data-plane and management roles that write or own data, when scoped to a whole account.
+WRITE_ROLES = {
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+    "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+}
+
+
+def _account_name(res: Res) -> Any:
+    return res.get("accountName")
+
+
+def _accounts(stack: Stack) -> dict[str, Res]:
+    return {str(a.get("accountName")): a for a in stack.of(ACCOUNT) if known(a.get("accountName"))}
+
+
+def _account_of(res: Res, prop: str, accounts: Mapping[str, Res], stack: Stack) -> Res | None:
+    """The stack's account `res.<prop>` names, by value or by property dependency."""
+    value = res.get(prop)
+    if known(value) and str(value) in accounts:
+        return accounts[str(value)]
+    return next((a for a in stack.of(ACCOUNT) if res.depends_on(prop, a.urn)), None)
+
+
+# --- azure-no-key-upload ----------------------------------------------------------------
+
+
+def _no_key_upload(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    accounts = _accounts(stack)
+    for blob in stack.of(BLOB):
+        account = _account_of(blob, "accountName", accounts, stack)
+        if account is not None and is_false(account.get("allowSharedKeyAccess")):
+            yield (
+                f"{blob.name}: azure-native:storage:Blob writes with the account keys, and "
+                f"{account.get('accountName')} forbids shared-key access: the upload fails with "
+                "KeyBasedAuthenticationNotPermitted. Publish with Entra ID (az ... --auth-mode login, One Deploy)",
+                blob.urn,
+            )
+
+
+# --- azure-function-code-published ------------------------------------------------------
+
+
+def _deployment_storage(app: Res) -> Any:
+    return get(app.props, "functionAppConfig", "deployment", "storage")
+
+
+def _function_code_published(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    accounts = _accounts(stack)
+    commands = stack.of(COMMAND)
+    for app in stack.of(WEB_APP):
+        storage = _deployment_storage(app)
+        if not storage or not known(storage):
+            continue
+        publishers = [c for c in commands if c.waits_for(app.urn)]
+        if not publishers:
+            yield (
+                f"{app.name}: a Flex Consumption app runs only what One Deploy published to it, and nothing "
+                "publishes this one: declare a publisher (az functionapp deployment source config-zip) that "
+                "depends on the app",
+                app.urn,
+            )
+        elif not any(items(c.props, "triggers") for c in publishers):
+            yield (
+                f"{app.name}: its publisher has no triggers, so a changed package never reaches the running app; "
+                "trigger it on the package digest",
+                app.urn,
+            )
+        auth = get(storage, "authentication", "type")
+        host = str(get(storage, "value", default="")).removeprefix("https://").split(".", 1)[0]
+        account = accounts.get(host)
+        keyless = account is not None and is_false(account.get("allowSharedKeyAccess"))
+        if auth == "StorageAccountConnectionString" and keyless:
+            yield (
+                f"{app.name}: deployment storage authenticates with a connection string (account key), and "
+                f"{host} forbids shared-key access; use UserAssignedIdentity or SystemAssignedIdentity",
+                app.urn,
+            )
+
+
+# --- azure-front-door-storage-origin ----------------------------------------------------
+
+
+def _firewalled(account: Res) -> bool:
+    return (
+        get(account.props, "networkRuleSet", "defaultAction") == "Deny"
+        or account.get("publicNetworkAccess") == "Disabled"
+    )
+
+
+def _version_rules(stack: Stack, route: Res) -> list[str]:
+    """The x-ms-version values the route's rule sets set on requests to the origin."""
+    set_ids = {get(r, "id") for r in items(route.props, "ruleSets")}
+    sets = [s for s in stack.of(AFD_RULE_SET) if s.get("id") in set_ids or route.depends_on("ruleSets", s.urn)]
+    versions = []
+    for rule in stack.of(AFD_RULE):
+        in_sets = (
+            rule.depends_on("ruleSetName", s.urn) or rule.get("ruleSetName") == s.get("ruleSetName") for s in sets
+        )
+        if not any(in_sets):
+            continue
+        for action in items(rule.props, "actions"):
+            params = get(action, "parameters", default={})
+            header = str(get(params, "headerName", default="")).lower()
+            if get(action, "name") == "ModifyRequestHeader" and header == "x-ms-version":
+                versions.append(str(get(params, "value", default="")))
+    return versions
+
+
+def _front_door_storage_origin(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    accounts = _accounts(stack)
+    for origin in stack.of(AFD_ORIGIN):
+        host = origin.get("hostName")
+        if not known(host) or not str(host).endswith(BLOB_HOST_SUFFIX):
+            continue
+        account = accounts.get(str(host).split(".", 1)[0])
+        private_link = origin.get("sharedPrivateLinkResource")
+        if account is not None and _firewalled(account) and not private_link:
+            yield (
+                f"{origin.name}: {host} denies network access by default and Front Door Standard is not a trusted "
+                "service of the storage firewall (Private Link is Premium-only): every request fails. Serve the "
+                "content from an account Front Door can reach, authorized by Entra ID only",
+                origin.urn,
+            )
+        groups = [g for g in stack.of(AFD_ORIGIN_GROUP) if origin.depends_on("originGroupName", g.urn)]
+        for group in groups:
+            if get(group.props, "authentication", "type") and private_link:
+                yield (
+                    f"{origin.name}: managed-identity origin authentication does not work with Private Link",
+                    origin.urn,
+                )
+            probe = get(group.props, "healthProbeSettings", "probePath")
+            if known(probe) and probe is not None and str(probe).strip("/").count("/") < 1:
+                yield (
+                    f"{group.name}: the health probe asks for {probe!r}, which is no blob (storage answers 4xx); "
+                    "probe /<container>/<blob> of an object the stack creates",
+                    group.urn,
+                )
+            if not get(group.props, "authentication", "type"):
+                continue
+            routes = [r for r in stack.of(AFD_ROUTE) if r.depends_on("originGroup", group.urn)]
+            for route in routes:
+                versions = _version_rules(stack, route)
+                if not any(v >= MIN_BEARER_VERSION for v in versions):
+                    yield (
+                        f"{route.name}: Front Door authenticates to storage with its managed identity, and storage "
+                        f"accepts an Entra token only with x-ms-version >= {MIN_BEARER_VERSION}, which nothing sets: "
+                        "add a rule set with a ModifyRequestHeader action for x-ms-version",
+                        route.urn,
+                    )
+
+
+# --- azure-compute-has-egress -----------------------------------------------------------
+
+
+def _nic_subnets(scale_set: Res) -> list[tuple[Any, bool, bool]]:
+    """(subnet id, has a public IP config, is in a load balancer pool) per NIC IP configuration."""
+    found = []
+    profile = get(scale_set.props, "virtualMachineProfile", "networkProfile", default={})
+    for nic in items(profile, "networkInterfaceConfigurations"):
+        for ip in items(nic, "ipConfigurations"):
+            found.append(
+                (
+                    get(ip, "subnet", "id"),
+                    bool(get(ip, "publicIPAddressConfiguration")),
+                    bool(items(ip, "loadBalancerBackendAddressPools")),
+                )
+            )
+    return found
+
+
+def _compute_has_egress(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    subnets = {s.get("id"): s for s in stack.of(SUBNET) if known(s.get("id"))}
+    outbound_lbs = [lb for lb in stack.of(LOAD_BALANCER) if items(lb.props, "outboundRules")]
+    for scale_set in stack.of(SCALE_SET):
+        flexible = scale_set.get("orchestrationMode") == "Flexible"
+        for subnet_id, public_ip, in_pool in _nic_subnets(scale_set):
+            subnet = subnets.get(subnet_id)
+            if subnet is None and not known(subnet_id):  # at preview: the subnet the profile was built from
+                subnet = next(
+                    (s for s in stack.of(SUBNET) if scale_set.depends_on("virtualMachineProfile", s.urn)), None
+                )
+            if subnet is None or public_ip or (in_pool and outbound_lbs):
+                continue
+            no_default = is_false(subnet.get("defaultOutboundAccess"))
+            if (flexible or no_default) and not subnet.get("natGateway"):
+                why = (
+                    "Flexible scale sets get no default outbound access" if flexible else "defaultOutboundAccess is off"
+                )
+                yield (
+                    f"{scale_set.name}: its subnet {subnet.get('subnetName')} has no NAT gateway and its instances no "
+                    f"public IP or outbound rule ({why}): no package, driver or model download can work. Attach a "
+                    "NAT gateway, or declare the tier offline",
+                    scale_set.urn,
+                )
+
+
+# --- azure-autoscale-can-wake -----------------------------------------------------------
+
+
+def _minimum(profile: Any) -> int | None:
+    value = get(profile, "capacity", "minimum")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _autoscale_can_wake(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for setting in stack.of(AUTOSCALE):
+        target = setting.get("targetResourceUri")
+        profiles = items(setting.props, "profiles")
+        scheduled_up = any((get(p, "recurrence") or get(p, "fixedDate")) and (_minimum(p) or 0) >= 1 for p in profiles)
+        for profile in profiles:
+            if _minimum(profile) != 0 or scheduled_up:
+                continue
+            scale_out = [r for r in items(profile, "rules") if get(r, "scaleAction", "direction") == "Increase"]
+            foreign = [
+                r
+                for r in scale_out
+                if known(uri := get(r, "metricTrigger", "metricResourceUri")) and uri and str(uri) != str(target)
+            ]
+            if not foreign:
+                yield (
+                    f"{setting.name}: profile {get(profile, 'name')} lets the tier reach 0 instances and scales out "
+                    "only on the tier's own metrics, which a tier without instances does not emit: it never wakes. "
+                    "Add a scheduled profile with minimum >= 1, a rule on another resource's metric, or minimum 1",
+                    setting.urn,
+                )
+
+
+# --- azure-storage-least-privilege ------------------------------------------------------
+
+
+def _data_accounts(stack: Stack) -> set[str]:
+    """Accounts that hold bucket-class data (containers carrying `bucket_class` metadata)."""
+    return {
+        str(c.get("accountName"))
+        for c in stack.of(CONTAINER)
+        if known(c.get("accountName")) and get(c.props, "metadata", "bucket_class")
+    }
+
+
+def _storage_least_privilege(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    data = _data_accounts(stack)
+    for grant in stack.of(ROLE_ASSIGNMENT):
+        role = str(grant.get("roleDefinitionId", default="")).rsplit("/", 1)[-1]
+        scope = grant.get("scope")
+        if role not in WRITE_ROLES or not known(scope):
+            continue
+        on_account = next((n for n in sorted(data) if str(scope).endswith(f"/storageAccounts/{n}")), None)
+        if on_account:
+            yield (
+                f"{grant.name}: {WRITE_ROLES[role]} on the whole account {on_account}, which holds data (backups "
+                "included): grant the container the identity needs, with the least role (Reader/Contributor)",
+                grant.urn,
+            )
+    for app in stack.of(WEB_APP):
+        for setting in items(app.props, "siteConfig", "appSettings"):
+            if get(setting, "name") == "AzureWebJobsStorage__accountName" and get(setting, "value") in data:
+                yield (
+                    f"{app.name}: its host storage is the data account {get(setting, 'value')}; the host's identity "
+                    "needs Owner there. Give the functions their own account",
+                    app.urn,
+                )
+
+
+MI_AUTH_DOC = "https://learn.microsoft.com/azure/frontdoor/origin-authentication-with-managed-identities"
+RULES: list[Rule] = [
+    StackRule(
+        name="azure-no-key-upload",
+        area=AREA,
+        description="No key-authenticated upload (azure-native storage.Blob) to an account that forbids shared keys.",
+        severity=Severity.HIGH,
+        types=(BLOB, ACCOUNT),
+        check=_no_key_upload,
+        cannot_see="uploads made outside Pulumi (CI scripts)",
+        remediation="Publish with Entra ID: One Deploy (az functionapp deployment source config-zip), "
+        "az storage blob upload --auth-mode login.",
+        docs=(
+            "https://github.com/pulumi/pulumi-azure-native/issues/2015",
+            "https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent",
+        ),
+    ),
+    StackRule(
+        name="azure-function-code-published",
+        area=AREA,
+        description="Every Flex Consumption app has a publisher triggered by its package, and deployment storage "
+        "authenticates the way its account allows.",
+        severity=Severity.HIGH,
+        types=(WEB_APP, COMMAND, ACCOUNT),
+        check=_function_code_published,
+        cannot_see="whether the deployer can reach the SCM site and holds the publish permission",
+        remediation="components/azure/functions.py: a command:local:Command running One Deploy, triggered by "
+        "the package digest and the app id.",
+        docs=(
+            "https://learn.microsoft.com/azure/azure-functions/deployment-zip-push",
+            "https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to",
+        ),
+    ),
+    StackRule(
+        name="azure-front-door-storage-origin",
+        area=AREA,
+        description="Front Door can reach its storage origin, sends x-ms-version with its managed identity, and "
+        "probes a real blob.",
+        severity=Severity.HIGH,
+        types=(AFD_ORIGIN, AFD_ORIGIN_GROUP, AFD_ROUTE, AFD_RULE, ACCOUNT),
+        check=_front_door_storage_origin,
+        cannot_see="firewall rules added outside the stack; whether the probed blob exists yet",
+        remediation="Media in an account the network can reach (Entra ID only), a rule set setting x-ms-version, "
+        "the probe at /<container>/healthz.txt.",
+        docs=(
+            "https://learn.microsoft.com/azure/frontdoor/private-link",
+            MI_AUTH_DOC,
+            "https://learn.microsoft.com/rest/api/storageservices/versioning-for-the-azure-storage-services",
+            "https://learn.microsoft.com/azure/frontdoor/health-probes",
+        ),
+    ),
+    StackRule(
+        name="azure-compute-has-egress",
+        area=AREA,
+        description="Scale sets without default outbound access have an explicit way out (NAT gateway, public IP "
+        "or outbound rule).",
+        severity=Severity.HIGH,
+        types=(SCALE_SET, SUBNET),
+        check=_compute_has_egress,
+        cannot_see="egress through a firewall or peered network declared outside the stack",
+        remediation="azure.network.nat_gateway (on by default); false only for offline images.",
+        docs=("https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access",),
+    ),
+    StackRule(
+        name="azure-autoscale-can-wake",
+        area=AREA,
+        description="An autoscale profile that reaches 0 instances has a way to scale out that does not need the "
+        "tier's own metrics.",
+        severity=Severity.MEDIUM,
+        types=(AUTOSCALE,),
+        check=_autoscale_can_wake,
+        cannot_see="scale-outs triggered by hand or by automation outside the stack",
+        remediation="A weekly busy-hours profile (components/azure/compute.py), a metric of another resource, "
+        "or minimum 1.",
+        docs=(
+            "https://learn.microsoft.com/azure/azure-monitor/autoscale/autoscale-understanding-settings",
+            "https://learn.microsoft.com/azure/azure-monitor/autoscale/autoscale-best-practices",
+        ),
+    ),
+    StackRule(
+        name="azure-storage-least-privilege",
+        area=AREA,
+        description="No Owner/Contributor role on a storage account that holds data (grant per container), and "
+        "function host storage is not the data account.",
+        severity=Severity.HIGH,
+        types=(ROLE_ASSIGNMENT, WEB_APP, CONTAINER),
+        check=_storage_least_privilege,
+        cannot_see="roles granted outside the stack (subscription or resource-group scope)",
+        remediation="azure.function_data_access: read|write per container; host storage in the functions' own account.",
+        docs=(
+            "https://learn.microsoft.com/azure/azure-functions/storage-considerations",
+            "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access",
+        ),
+    ),
+]

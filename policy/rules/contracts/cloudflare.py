@@ -1,7 +1,180 @@
-"""Deploy contracts of Cloudflare: what the cloud or a consuming service requires of a combination of resources."""
+"""Deploy contracts of Cloudflare: what the API or the edge requires of a combination of resources.
+
+- `cloudflare-zone-singleton-owner`: a zone has one entry-point ruleset per phase and one value
+  per zone setting, so exactly one stack declares them (the pack config names it); a second stack
+  fails, or silently takes the settings over and deletes them on destroy;
+- `cloudflare-proxied-host-has-route`: a Worker runs only on the URLs its routes match, so every
+  hostname the stack proxies needs a route of the edge Worker (and a pattern exists once per zone);
+- `cloudflare-record-tags-plan`: DNS record tags need a paid zone plan (the Free plan's quota is 0)
+  and Free zones cut record comments at 100 characters.
+"""
 
 from __future__ import annotations
 
-from policy.rules.base import Rule
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-RULES: list[Rule] = []
+from pulumi_policy import Severity
+
+from policy.rules.base import Finding, NotEvaluated, Res, Rule, Stack, StackRule, items, known
+from policy.rules.contracts.area import AREA
+
+RULESET = "cloudflare:index/ruleset:Ruleset"
+ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+# Zone-level objects that exist once per zone (settings of the zone itself, not things in it).
+ZONE_SINGLETONS = (
+    "cloudflare:index/tieredCache:TieredCache",
+    "cloudflare:index/argoTieredCaching:ArgoTieredCaching",
+    "cloudflare:index/regionalTieredCache:RegionalTieredCache",
+    "cloudflare:index/zoneCacheReserve:ZoneCacheReserve",
+    "cloudflare:index/zoneCacheVariants:ZoneCacheVariants",
+    "cloudflare:index/zoneDnssec:ZoneDnssec",
+)
+DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+LOAD_BALANCER = "cloudflare:index/loadBalancer:LoadBalancer"
+WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
+WORKERS_ROUTE = "cloudflare:index/workersRoute:WorkersRoute"
+FREE_PLAN_COMMENT_MAX = 100
+
+OWNER_SCHEMA: dict[str, dict[str, Any]] = {
+    "zoneSettingsOwner": {
+        "type": ["string", "null"],
+        "description": "The stack that declares the zones' zone-wide settings (cloudflare.zone_settings_owner).",
+    }
+}
+
+
+def singletons(stack: Stack) -> list[tuple[str, Res]]:
+    """(what, resource) for every zone-level singleton the stack declares: `what` names the one object."""
+    found = []
+    for res in stack.of(RULESET):
+        if res.get("kind") == "zone" and known(res.get("zoneId")):
+            found.append((f"zone {res.get('zoneId')} entry-point ruleset of phase {res.get('phase')}", res))
+    for res in stack.of(ZONE_SETTING):
+        found.append((f"zone {res.get('zoneId')} setting {res.get('settingId')}", res))
+    for res in stack.of(*ZONE_SINGLETONS):
+        found.append((f"zone {res.get('zoneId')} {res.type.rsplit(':', 1)[-1]}", res))
+    return found
+
+
+def _zone_singleton_owner(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    declared = singletons(stack)
+    counts = Counter(what for what, _ in declared)
+    for what, res in declared:
+        if counts[what] > 1:
+            yield f"{res.name}: {what} is declared {counts[what]} times in this stack; a zone has one", res.urn
+    if "zoneSettingsOwner" not in config:
+        if declared:
+            raise NotEvaluated("the pack config names no zoneSettingsOwner (policy/config/<stack>.json)")
+        return
+    owner = config.get("zoneSettingsOwner")
+    for what, res in declared:
+        if res.stack != owner:
+            yield (
+                f"{res.name}: {what} belongs to the stack {owner or '(none: managed outside)'}, not to "
+                f"{res.stack}: two stacks would overwrite each other's zone settings, and destroying this one "
+                "would delete what the owner relies on",
+                res.urn,
+            )
+
+
+def _matches(pattern: str, host: str) -> bool:
+    """Whether a route pattern (`*` = any run of characters, host part only) covers `host/`."""
+    host_part = pattern.split("/", 1)[0]
+    regex = "^" + ".*".join(re.escape(p) for p in host_part.split("*")) + "$"
+    return re.match(regex, host) is not None and pattern[len(host_part) :] in ("/*", "*", "/")
+
+
+def _proxied_host_has_route(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    routes = stack.of(WORKERS_ROUTE)
+    if not stack.of(WORKERS_SCRIPT):
+        return
+    seen = Counter((str(r.get("zoneId")), str(r.get("pattern"))) for r in routes)
+    for route in routes:
+        if seen[(str(route.get("zoneId")), str(route.get("pattern")))] > 1:
+            yield (
+                f"{route.name}: the pattern {route.get('pattern')} is routed twice in its zone; one route per pattern",
+                route.urn,
+            )
+    proxied = [r for r in stack.of(DNS_RECORD, LOAD_BALANCER) if r.get("proxied") is True]
+    for res in proxied:
+        host, zone = res.get("name"), res.get("zoneId")
+        if not known(host) or not known(zone):
+            continue
+        covering = [r for r in routes if r.get("zoneId") == zone and _matches(str(r.get("pattern")), str(host))]
+        if not covering:
+            yield (
+                f"{res.name}: {host} is proxied but no Worker route covers {host}/*: the edge Worker (security "
+                "headers, edge endpoints) never runs there",
+                res.urn,
+            )
+
+
+def _record_tags_plan(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    plan = config.get("zonePlan")
+    if plan is None:
+        if stack.of(DNS_RECORD):
+            raise NotEvaluated("the pack config names no zonePlan (cloudflare.zone_plan)")
+        return
+    if plan != "free":
+        return
+    for record in stack.of(DNS_RECORD):
+        if items(record.props, "tags"):
+            yield (
+                f"{record.name}: DNS record tags need a paid zone plan; on Free the quota is 0 and the record is "
+                "refused ('exceeding the quota of 0')",
+                record.urn,
+            )
+        comment = record.get("comment")
+        if known(comment) and comment and len(str(comment)) > FREE_PLAN_COMMENT_MAX:
+            yield f"{record.name}: Free zones keep record comments to {FREE_PLAN_COMMENT_MAX} characters", record.urn
+
+
+RULES: list[Rule] = [
+    StackRule(
+        name="cloudflare-zone-singleton-owner",
+        area=AREA,
+        description="Zone-wide objects (entry-point rulesets, zone settings, tiered cache) are declared once, by the "
+        "stack that owns the zone's settings.",
+        severity=Severity.HIGH,
+        types=(RULESET, ZONE_SETTING, *ZONE_SINGLETONS),
+        check=_zone_singleton_owner,
+        config=OWNER_SCHEMA,
+        cannot_see="entry points created in the dashboard (import them once into the owner stack)",
+        remediation="cloudflare.zone_settings_owner names the one stack that declares them (prod by default).",
+        docs=(
+            "https://developers.cloudflare.com/ruleset-engine/about/phases/",
+            "https://developers.cloudflare.com/ruleset-engine/about/rulesets/#entry-point-ruleset",
+            "https://developers.cloudflare.com/api/operations/tiered-caching-get-tiered-caching-setting",
+        ),
+    ),
+    StackRule(
+        name="cloudflare-proxied-host-has-route",
+        area=AREA,
+        description="Every hostname the stack proxies (DNS records, load balancer) is covered by a Worker route; "
+        "each route pattern exists once per zone.",
+        severity=Severity.HIGH,
+        types=(DNS_RECORD, LOAD_BALANCER, WORKERS_ROUTE, WORKERS_SCRIPT),
+        check=_proxied_host_has_route,
+        cannot_see="routes of Workers deployed outside the stack",
+        remediation="The edge worker (cloudflare.edge_worker) gets <host>/* on every proxied hostname.",
+        docs=("https://developers.cloudflare.com/workers/configuration/routing/routes/",),
+    ),
+    StackRule(
+        name="cloudflare-record-tags-plan",
+        area=AREA,
+        description="DNS record tags only on paid zone plans; comments within the Free plan's 100 characters.",
+        severity=Severity.HIGH,
+        types=(DNS_RECORD,),
+        check=_record_tags_plan,
+        config={"zonePlan": {"type": "string", "enum": ["free", "pro", "business", "enterprise"]}},
+        cannot_see="the zones' actual plan (the configuration states it: cloudflare.zone_plan)",
+        remediation="cloudflare.zone_plan: the zones' plan; records carry tags only on paid plans.",
+        docs=(
+            "https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/",
+            "https://github.com/cloudflare/terraform-provider-cloudflare/issues/3217",
+        ),
+    ),
+]

@@ -1,7 +1,208 @@
-"""Deploy contracts across clouds: the multi-cloud edge in front of the origins, and stacks side by side."""
+"""Deploy contracts of the cross-cloud edge and of stacks that live side by side.
+
+- `lb-monitor-path-healthy`: a load-balancer pool's monitor probes a path its origin answers with
+  2xx, an object the stack itself creates; a monitor every origin answers with 4xx marks every
+  pool down, and Cloudflare then sends all traffic to the fallback pool whatever its health;
+- `names-derive-from-stack`: a stack that is not its environment's own (a review or developer
+  stack) carries its stack suffix in every globally, account- or zone-unique name, so it shares
+  none with the environment's stack.
+
+`UNIQUE_NAMES` is the registry of names that must differ between stacks (what, where it is
+unique); `python -m infra check --all-stacks` uses it to find names two stacks share.
+"""
 
 from __future__ import annotations
 
-from policy.rules.base import Rule
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-RULES: list[Rule] = []
+from pulumi_policy import Severity
+
+from policy.rules.base import Finding, Res, Rule, Stack, StackRule, get, items, known
+from policy.rules.contracts.area import AREA
+from policy.rules.data_safety import environment_of
+
+POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
+MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
+# Resources that create an object an origin serves: (type, property holding its key or name).
+HEALTH_OBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("command:local:Command", ("environment", "BLOB")),
+    ("digitalocean:index/spacesBucketObject:SpacesBucketObject", ("key",)),
+    ("aws:s3/bucketObjectv2:BucketObjectv2", ("key",)),
+    ("aws:s3/bucketObject:BucketObject", ("key",)),
+    ("gcp:storage/bucketObject:BucketObject", ("name",)),
+)
+# Origins whose platforms create a health object; the others are probed on the configured path until
+# theirs declare one (ProviderPlatform.health_path), and are not judged on the legacy "/".
+HEALTH_OBJECT_ORIGINS = frozenset({"azure", "digitalocean"})
+
+
+@dataclass(frozen=True)
+class UniqueName:
+    """A name that must differ between stacks: the type, where its value is read, and its scope."""
+
+    type: str
+    path: tuple[str, ...]
+    scope: str  # global | account | zone (zone: unique within the resource's zoneId)
+
+    def values(self, res: Res) -> list[str]:
+        value = res.get(*self.path)
+        values = value if isinstance(value, list) else [value]
+        return [str(v) for v in values if known(v) and isinstance(v, str | int) and str(v)]
+
+
+UNIQUE_NAMES: tuple[UniqueName, ...] = (
+    # unique across every customer of the cloud
+    UniqueName("aws:s3/bucket:Bucket", ("bucket",), "global"),
+    UniqueName("aws:s3/bucketV2:BucketV2", ("bucket",), "global"),
+    UniqueName("aws:cloudfront/distribution:Distribution", ("aliases",), "global"),
+    UniqueName("gcp:storage/bucket:Bucket", ("name",), "global"),
+    UniqueName("azure-native:storage:StorageAccount", ("accountName",), "global"),
+    UniqueName("azure-native:web:WebApp", ("name",), "global"),
+    UniqueName("azure-native:cdn:AFDEndpoint", ("endpointName",), "global"),
+    UniqueName("azure-native:cdn:AFDCustomDomain", ("hostName",), "global"),
+    UniqueName("digitalocean:index/spacesBucket:SpacesBucket", ("name",), "global"),
+    # unique in an account, team, subscription or project (stacks side by side usually share one)
+    UniqueName("aws:lambda/function:Function", ("name",), "account"),
+    UniqueName("aws:kms/alias:Alias", ("name",), "account"),
+    UniqueName("aws:autoscaling/group:Group", ("name",), "account"),
+    UniqueName("gcp:serviceaccount/account:Account", ("accountId",), "account"),
+    UniqueName("gcp:cloudfunctionsv2/function:Function", ("name",), "account"),
+    UniqueName("gcp:compute/network:Network", ("name",), "account"),
+    UniqueName("azure-native:resources:ResourceGroup", ("resourceGroupName",), "account"),
+    UniqueName("cloudflare:index/r2Bucket:R2Bucket", ("name",), "account"),
+    UniqueName("cloudflare:index/workersScript:WorkersScript", ("scriptName",), "account"),
+    UniqueName("digitalocean:index/vpc:Vpc", ("name",), "account"),
+    UniqueName("digitalocean:index/tag:Tag", ("name",), "account"),
+    UniqueName("digitalocean:index/app:App", ("spec", "name"), "account"),
+    UniqueName("digitalocean:index/certificate:Certificate", ("name",), "account"),
+    UniqueName("digitalocean:index/dropletAutoscale:DropletAutoscale", ("name",), "account"),
+    # one per zone
+    UniqueName("cloudflare:index/dnsRecord:DnsRecord", ("name",), "zone"),
+    UniqueName("cloudflare:index/loadBalancer:LoadBalancer", ("name",), "zone"),
+    UniqueName("cloudflare:index/workersRoute:WorkersRoute", ("pattern",), "zone"),
+)
+UNIQUE_BY_TYPE: dict[str, UniqueName] = {u.type: u for u in UNIQUE_NAMES}
+
+
+def unique_names(res: Res) -> list[tuple[str, str]]:
+    """(where, name) of each name of `res` that must differ between stacks; `where` is scope[:zone]."""
+    spec = UNIQUE_BY_TYPE.get(res.type)
+    if spec is None:
+        return []
+    where = f"zone {res.get('zoneId')}" if spec.scope == "zone" else spec.scope
+    return [(where, value) for value in spec.values(res)]
+
+
+# --- lb-monitor-path-healthy ----------------------------------------------------------
+
+
+def _health_objects(stack: Stack) -> set[str]:
+    """The last path segment of every object the stack creates for an origin to serve."""
+    found = set()
+    for token, path in HEALTH_OBJECTS:
+        for res in stack.of(token):
+            value = res.get(*path)
+            if known(value) and value:
+                found.add(str(value).rstrip("/").rsplit("/", 1)[-1])
+    return found
+
+
+def _monitor_of(stack: Stack, pool: Res) -> Res | None:
+    monitor_id = pool.get("monitor")
+    for monitor in stack.of(MONITOR):
+        if pool.depends_on("monitor", monitor.urn) or (known(monitor_id) and monitor.get("id") == monitor_id):
+            return monitor
+    return None
+
+
+def _monitor_path_healthy(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    objects = _health_objects(stack)
+    for pool in stack.of(POOL):
+        monitor = _monitor_of(stack, pool)
+        if monitor is None:
+            if pool.get("monitor"):
+                yield f"{pool.name}: its monitor is not declared in this stack", pool.urn
+            continue
+        path, codes = monitor.get("path", default="/"), monitor.get("expectedCodes", default="200")
+        if not known(path) or not known(codes):
+            continue
+        if not str(codes).startswith("2"):
+            yield f"{monitor.name}: expects {codes}; a healthy origin answers 2xx", monitor.urn
+        origins = {str(get(o, "name")) for o in items(pool.props, "origins")}
+        if str(path).rstrip("/").rsplit("/", 1)[-1] in objects:
+            continue
+        if not origins & HEALTH_OBJECT_ORIGINS and path == "/":
+            continue  # this cloud declares no health object yet: probed as before, judged once it does
+        yield (
+            f"{pool.name}: its monitor probes {path}, which is no object the stack creates for "
+            f"{', '.join(sorted(origins))}: the origin answers 4xx, the pool is marked down and traffic falls to "
+            "the fallback pool whatever its health. Probe the origin's health object (ProviderPlatform.health_path)",
+            pool.urn,
+        )
+
+
+# --- names-derive-from-stack ----------------------------------------------------------
+
+
+def _names_derive_from_stack(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if not any(unique_names(res) for res in stack.resources):
+        return
+    environment, suffix = config.get("environment"), config.get("nameSuffix")
+    if environment is None or suffix is None:
+        # No pack config (policy/config/<stack>.json): the stack's own environment and name tell
+        # (environment_of fails closed when nothing does).
+        from infra.config.naming import stack_suffix
+
+        environment = environment_of(stack, config)
+        suffix = stack_suffix(stack.resources[0].stack)
+    if any(res.stack == environment for res in stack.resources[:1]):
+        return  # the environment's own stack keeps the environment's names
+    for res in stack.resources:
+        for where, name in unique_names(res):
+            if str(suffix) not in name:
+                yield (
+                    f"{res.name}: {name!r} ({where}-unique) does not derive from the stack {res.stack}: it collides "
+                    f"with the {environment} stack's. Names derive from StackNames (infra/config/naming.py)",
+                    res.urn,
+                )
+
+
+RULES: list[Rule] = [
+    StackRule(
+        name="lb-monitor-path-healthy",
+        area=AREA,
+        description="Every load-balancer pool's monitor expects 2xx on a path its origin serves: an object the "
+        "stack creates.",
+        severity=Severity.HIGH,
+        types=(POOL, MONITOR),
+        check=_monitor_path_healthy,
+        cannot_see="objects uploaded outside the stack; AWS/GCP origins until their platforms declare a health path",
+        remediation="One monitor per pool on ProviderPlatform.health_path (components/cloudflare/load_balancing.py).",
+        docs=(
+            "https://developers.cloudflare.com/load-balancing/reference/common-configurations/",
+            "https://developers.cloudflare.com/load-balancing/monitors/",
+        ),
+    ),
+    StackRule(
+        name="names-derive-from-stack",
+        area=AREA,
+        description="A stack that is not its environment's own carries its stack suffix in every globally, "
+        "account- or zone-unique name.",
+        severity=Severity.HIGH,
+        types=tuple(UNIQUE_BY_TYPE),
+        check=_names_derive_from_stack,
+        config={
+            "environment": {"type": "string", "enum": ["dev", "staging", "prod"]},
+            "nameSuffix": {"type": "string", "description": "the stack's hash suffix (infra/config/naming.py)"},
+        },
+        cannot_see="names taken by other customers (global names); other stacks' names (check --all-stacks)",
+        remediation="Derive names from ctx.prefix / config.names (infra/config/naming.StackNames).",
+        docs=(
+            "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules",
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
+            "https://www.pulumi.com/docs/iac/concepts/stacks/",
+        ),
+    ),
+]

@@ -13,7 +13,9 @@ def scale_set(plan, tier: str) -> dict:
 
 
 def autoscale_capacity(plan, tier: str) -> dict:
-    (profile,) = plan.named(f"az-compute-{tier}-autoscale").inputs["profiles"]
+    """The capacity of the default (first, unscheduled) profile."""
+    profile = plan.named(f"az-compute-{tier}-autoscale").inputs["profiles"][0]
+    assert "recurrence" not in profile
     return profile["capacity"]
 
 
@@ -107,6 +109,9 @@ def test_both_subnets_carry_the_nsg_and_have_no_default_outbound_access(azure_de
     assert functions["delegations"][0]["serviceName"] == "Microsoft.App/environments"
 
 
-def test_prod_gets_a_nat_gateway_and_dev_does_not(azure_dev, azure_prod):
-    assert azure_dev.of_type("azure-native:network:NatGateway") == []
-    assert len(azure_prod.of_type("azure-native:network:NatGateway")) == 1
+def test_every_environment_gets_a_nat_gateway_on_both_subnets_for_egress(azure_dev, azure_prod):
+    for plan in (azure_dev, azure_prod):
+        (nat,) = plan.of_type("azure-native:network:NatGateway")
+        for subnet in plan.of_type("azure-native:network:Subnet"):
+            assert subnet.inputs["natGateway"]["id"] == nat.id
+            assert subnet.inputs["defaultOutboundAccess"] is False

@@ -10,6 +10,8 @@ UNTAGGABLE = (
     "azure-native:cdn:AFDO",
     "azure-native:cdn:AFDCustomDomain",
     "azure-native:cdn:Route",
+    "azure-native:cdn:Rule",  # rule sets and rules take no tags
+    "command:",  # the publishers (commands) take no tags
     "azure-native:web:WebApp",  # covered below: tags present on apps themselves
     "azure-native:authorization:",
     "azure-native:consumption:",

@@ -48,10 +48,11 @@ def edge(record_component):
                 steering="geo",
                 region_pools={"WEU": [Provider.azure, Provider.gcp], "ENAM": [Provider.aws]},
                 health_path="/healthz",
+                health_paths={Provider.azure: "/healthz.txt"},
             ),
             ctx,
         )
-        CloudflareDns("dns", CloudflareDnsArgs(ZONES, lb.load_balancer.name), ctx)
+        CloudflareDns("dns", CloudflareDnsArgs(ZONES, lb.load_balancer.name, paid_plan=True), ctx)
         CloudflareFunctions(
             "fn",
             CloudflareFunctionsArgs(
@@ -115,14 +116,17 @@ def test_one_pool_per_origin_with_its_address_and_host_header(edge):
         assert entry["enabled"] is True
 
 
-def test_monitor_checks_origins_over_verified_https(edge):
-    (monitor,) = edge.of_type("cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor")
-    assert monitor.inputs["type"] == "https" and monitor.inputs["port"] == 443
-    assert monitor.inputs["allowInsecure"] is False
-    assert monitor.inputs["path"] == "/healthz"
-    monitor_id = monitor.id
-    for pool in edge.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool"):
-        assert pool.inputs["monitor"] == monitor_id
+def test_each_pool_has_its_own_monitor_on_its_origins_health_path_over_verified_https(edge):
+    monitors = {m.name: m for m in edge.of_type("cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor")}
+    assert len(monitors) == len(FAKE_ORIGINS)
+    for provider, origin in FAKE_ORIGINS.items():
+        monitor = monitors[f"lb-{provider.value}-monitor"].inputs
+        assert monitor["type"] == "https" and monitor["port"] == 443
+        assert monitor["allowInsecure"] is False and monitor["expectedCodes"] == "2xx"
+        assert monitor["path"] == ("/healthz.txt" if provider is Provider.azure else "/healthz")
+        assert monitor["header"] == {"Host": [origin]}
+        pool = edge.named(f"lb-{provider.value}").inputs
+        assert pool["monitor"] == monitors[f"lb-{provider.value}-monitor"].id
 
 
 def test_load_balancer_fails_over_in_order_and_steers_by_region(edge):
@@ -135,7 +139,7 @@ def test_load_balancer_fails_over_in_order_and_steers_by_region(edge):
     assert lb["proxied"] is True and lb["name"] == "app.qmoi.ai"
 
 
-def test_configured_hostnames_are_proxied_cnames_to_the_load_balancer_with_tags(edge):
+def test_configured_hostnames_are_proxied_cnames_to_the_load_balancer_with_tags_on_a_paid_plan(edge):
     (record,) = edge.of_type("cloudflare:index/dnsRecord:DnsRecord")
     assert record.inputs["name"] == "www.qmoi.ai" and record.inputs["type"] == "CNAME"
     assert record.inputs["content"] == "app.qmoi.ai"

@@ -80,7 +80,13 @@ def test_an_ssh_key_that_is_not_an_md5_fingerprint_is_rejected():
 
 
 def test_overlapping_vpc_ranges_are_rejected():
-    assert "gpu_vpc_cidr must differ from vpc_cidr" in problems(gpu_vpc_cidr="10.50.0.0/20")
+    found = problems(vpc_cidr="10.50.0.0/20", gpu_vpc_cidr="10.50.8.0/21")
+    assert "gpu_vpc_cidr 10.50.8.0/21 overlaps vpc_cidr 10.50.0.0/20" in found
+
+
+def test_vpc_ranges_are_allocated_unless_pinned_and_pinned_ones_must_be_private():
+    assert make_config("dev", digitalocean={**do_block()}).digitalocean.vpc_ranges() == {"nyc3": None, "tor1": None}
+    assert "not a DigitalOcean VPC range" in problems(vpc_cidr="8.8.0.0/20")
 
 
 def test_the_spaces_cdn_takes_at_most_one_domain():

@@ -1,0 +1,173 @@
+"""Azure defects of the deploy-contracts review (issue 13), on the shipped stacks and single components.
+
+Each test failed before its fix: code uploaded with account keys, Front Door unable to read media,
+tiers without egress, tiers at zero that never wake, function identities owning the data account.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from components.azure import cdn, functions
+from components.specs import FunctionPlan
+from tests.components.azure.conftest import AZURE
+from tests.conftest import make_config
+
+APP = "azure-native:web:WebApp"
+COMMAND = "command:local:Command"
+ACCOUNT = "azure-native:storage:StorageAccount"
+OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+
+
+def azure(plan, token: str):
+    return [r for r in plan.of_type(token) if r.urn.split("::")[-2].startswith("pulumi:pulumi:Stack$qmoi:azure")]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_function_package_is_uploaded_with_account_keys(stack_plan, stack):
+    plan = stack_plan(stack)
+    assert plan.of_type("azure-native:storage:Blob") == []
+    assert all(r.inputs["allowSharedKeyAccess"] is False for r in plan.of_type(ACCOUNT))
+
+
+def test_every_function_app_is_published_by_a_command_triggered_by_its_package_digest(dev_plan):
+    publishers = {r.name: r for r in dev_plan.of_type(COMMAND)}
+    for app in dev_plan.of_type(APP):
+        function = app.inputs["tags"]["function"].replace("-", "_")
+        publisher = publishers[app.name.removesuffix("-app") + "-publish"]
+        assert app.urn in publisher.dependencies
+        assert "az functionapp deployment source config-zip" in publisher.inputs["create"]
+        assert publisher.inputs["dir"] == f"functions/{function}"
+        assert FunctionPlan(function, 256, 30, 0, ()).source_digest in publisher.inputs["triggers"]
+        assert app.id in publisher.inputs["triggers"]  # a replaced app is published again
+
+
+def test_a_changed_package_changes_the_publishers_triggers(azure_dev, record_component, monkeypatch):
+    from components.azure.platform import AzurePlatform
+
+    before = azure_dev.named("az-functions-platform-sync-publish").inputs["triggers"]
+    monkeypatch.setattr(FunctionPlan, "source_digest", property(lambda self: "0123456789ab"))
+    config = make_config("dev", azure=AZURE)  # what azure_dev was built from
+    after = (
+        record_component(lambda: AzurePlatform("az", config), stack="dev")
+        .named("az-functions-platform-sync-publish")
+        .inputs["triggers"]
+    )
+    assert before != after and "0123456789ab" in after
+
+
+@pytest.mark.parametrize(("module", "script"), [(functions, "PUBLISH"), (cdn, "UPLOAD_HEALTH_BLOB")])
+def test_the_deploy_scripts_are_valid_posix_shell(module, script):
+    subprocess.run(["sh", "-n", "-c", getattr(module, script)], check=True)  # noqa: S603, S607 (our own script)
+
+
+def test_front_door_reads_media_from_an_account_the_network_can_reach_with_entra_id_only(dev_plan):
+    (origin,) = dev_plan.of_type("azure-native:cdn:AFDOrigin")
+    account_name = origin.inputs["hostName"].split(".", 1)[0]
+    (account,) = [r for r in dev_plan.of_type(ACCOUNT) if r.inputs["accountName"] == account_name]
+    assert account.inputs["networkRuleSet"]["defaultAction"] == "Allow"
+    assert account.inputs["allowSharedKeyAccess"] is False
+    assert account.inputs["allowBlobPublicAccess"] is False
+    (group,) = dev_plan.of_type("azure-native:cdn:AFDOriginGroup")
+    assert group.inputs["authentication"]["type"] == "SystemAssignedIdentity"
+
+
+def test_front_door_sends_an_x_ms_version_that_storage_accepts_with_a_bearer_token(dev_plan):
+    (route,) = dev_plan.of_type("azure-native:cdn:Route")
+    (rule_set,) = dev_plan.of_type("azure-native:cdn:RuleSet")
+    assert route.inputs["ruleSets"] == [{"id": rule_set.id}]
+    (rule,) = dev_plan.of_type("azure-native:cdn:Rule")
+    assert rule.inputs["conditions"] == []
+    (action,) = rule.inputs["actions"]
+    assert action["name"] == "ModifyRequestHeader"
+    assert action["parameters"]["headerName"] == "x-ms-version"
+    assert action["parameters"]["value"] >= "2017-11-09"
+
+
+def test_front_door_probes_a_real_blob_that_the_stack_uploads_without_keys(dev_plan):
+    (group,) = dev_plan.of_type("azure-native:cdn:AFDOriginGroup")
+    (route,) = dev_plan.of_type("azure-native:cdn:Route")
+    container = route.inputs["originPath"].strip("/")
+    assert group.inputs["healthProbeSettings"]["probePath"] == f"/{container}/healthz.txt"
+    upload = dev_plan.named("qmoi-azure-cdn-health-blob").inputs
+    assert "--auth-mode login" in upload["create"]
+    assert upload["environment"] == {"ACCOUNT": "qmoistoragedevmed", "CONTAINER": container, "BLOB": "healthz.txt"}
+    assert dev_plan.outputs is not None
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_azure_tiers_have_egress_in_every_stack(stack_plan, stack):
+    plan = stack_plan(stack)
+    (nat,) = plan.of_type("azure-native:network:NatGateway")
+    tiers = next(r for r in plan.of_type("azure-native:network:Subnet") if r.inputs["subnetName"] == "tiers")
+    assert tiers.inputs["natGateway"] == {"id": nat.id}
+    assert all(
+        s.inputs["orchestrationMode"] == "Flexible" for s in plan.of_type("azure-native:compute:VirtualMachineScaleSet")
+    )
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_an_azure_tier_at_zero_has_a_weekly_schedule_that_wakes_it(stack_plan, stack):
+    plan = stack_plan(stack)
+    at_zero = [
+        s
+        for s in plan.of_type("azure-native:monitor:AutoscaleSetting")
+        if s.inputs["profiles"][0]["capacity"]["minimum"] == "0"
+    ]
+    assert at_zero
+    for setting in at_zero:
+        scheduled = {p["name"].rsplit("-", 1)[-1]: p for p in setting.inputs["profiles"] if "recurrence" in p}
+        assert scheduled["busy"]["capacity"]["minimum"] == "1"
+        assert scheduled["idle"]["capacity"]["minimum"] == "0"
+        busy, idle = (scheduled[k]["recurrence"]["schedule"] for k in ("busy", "idle"))
+        assert busy["days"] == idle["days"] and idle["hours"][0] > busy["hours"][0]
+
+
+def test_the_busy_schedule_holds_the_hours_the_cost_model_prices():
+    from components.azure.compute import busy_hours_per_day
+
+    assert busy_hours_per_day(40) == 2 and busy_hours_per_day(80) == 4 and busy_hours_per_day(0) == 1
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_identity_holds_an_account_wide_data_role_on_an_account_with_data(stack_plan, stack):
+    plan = stack_plan(stack)
+    data_accounts = {
+        c.inputs["accountName"] for c in plan.of_type("azure-native:storage:BlobContainer") if "metadata" in c.inputs
+    }
+    for grant in plan.of_type("azure-native:authorization:RoleAssignment"):
+        scope = grant.inputs["scope"]
+        if scope.rsplit("/", 1)[-1] in data_accounts:
+            assert not grant.inputs["roleDefinitionId"].endswith((OWNER, CONTRIBUTOR)), grant.name
+
+
+def test_function_data_access_is_granted_on_each_named_container_only(record_component):
+    from components.azure.platform import AzurePlatform
+
+    config = make_config(
+        "dev", azure={**AZURE, "function_data_access": {"platform_sync": {"artifacts": "read", "caches": "write"}}}
+    )
+    plan = record_component(lambda: AzurePlatform("az", config), stack="dev")
+    read = plan.named("az-functions-platform-sync-artifacts-read").inputs
+    write = plan.named("az-functions-platform-sync-caches-write").inputs
+    assert read["roleDefinitionId"].endswith(READER) and write["roleDefinitionId"].endswith(CONTRIBUTOR)
+    assert read["scope"].endswith("/storageAccounts/qmoistoragedev/blobServices/default/containers/qmoi-artifacts")
+    assert write["scope"].endswith("/containers/caches")
+    settings = {
+        s["name"]: s["value"] for s in plan.named("az-functions-platform-sync-app").inputs["siteConfig"]["appSettings"]
+    }
+    assert settings["DATA_STORAGE__blobServiceUri"] == "https://qmoistoragedev.blob.core.windows.net"
+    assert not [
+        r for r in plan.of_type("azure-native:authorization:RoleAssignment") if "revenue-generation-artifacts" in r.name
+    ]
+
+
+def test_function_data_access_must_name_a_configured_function():
+    from infra.config import ConfigError
+
+    with pytest.raises(ConfigError, match="function_data_access: 'nope' is not in functions"):
+        make_config("dev", azure={**AZURE, "function_data_access": {"nope": {"artifacts": "read"}}})
