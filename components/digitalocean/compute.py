@@ -30,13 +30,12 @@ import pulumi_digitalocean as digitalocean
 from components.context import StackContext
 from components.digitalocean.tags import droplet_tags
 from components.specs import TierSpec
-from infra.config import Tier
+from infra.config import DIGITALOCEAN_MIN_POOL_INSTANCES, Tier
 
 MEMORY_TARGET_PERCENT = 75
 COOLDOWN_MINUTES = {Tier.gpu: 10}
 DEFAULT_COOLDOWN_MINUTES = 5
 GPU_SIZE_PREFIX = "gpu-"
-MIN_POOL_INSTANCES = 1  # DigitalOcean API, create autoscale pool: minInstances "Min: 1"
 # DigitalOcean's metrics agent: its apt repository's signing key (as served at
 # https://repos.insights.digitalocean.com/sonar-agent.asc; a test checks the fingerprint) and the version installed.
 DO_AGENT_KEY = (Path(__file__).parent / "do-agent.asc").read_text()
@@ -58,7 +57,7 @@ packages:
 
 def parked(spec: TierSpec) -> bool:
     """A tier DigitalOcean cannot run as a pool: its minimum is below the API's 1."""
-    return spec.scaling.min < MIN_POOL_INSTANCES
+    return spec.scaling.min < DIGITALOCEAN_MIN_POOL_INSTANCES
 
 
 def scaling_config(spec: TierSpec) -> digitalocean.DropletAutoscaleConfigArgs:
@@ -100,13 +99,8 @@ class DigitalOceanCompute(pulumi.ComponentResource):
         self, name: str, args: DigitalOceanComputeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:digitalocean:Compute", name, None, opts)
+        # Validation reports parked tiers (PlatformConfig.notices); the plan shows them as warnings.
         self.parked = [pool.spec.tier for pool in args.pools if parked(pool.spec)]
-        for tier in self.parked:
-            pulumi.log.warn(
-                f"{name}: the {tier.value} tier is parked (autoscaling.{tier.value}.min is 0, and DigitalOcean pools "
-                f"need min_instances >= {MIN_POOL_INSTANCES}); set autoscaling.{tier.value}.min: 1 to run it",
-                self,
-            )
         self.groups = {
             pool.spec.tier: self._pool(name, pool, args.ssh_keys, ctx) for pool in args.pools if not parked(pool.spec)
         }

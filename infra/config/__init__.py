@@ -37,6 +37,7 @@ from infra.config.base import (
 from infra.config.model import PlatformConfig, origin_providers, validate
 from infra.config.providers import (
     DIGITALOCEAN_GPU_REGIONS,
+    DIGITALOCEAN_MIN_POOL_INSTANCES,
     AppSource,
     Cloudflare,
     CloudflareZone,
@@ -57,6 +58,7 @@ from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, s
 __all__ = [
     "BUDGET_PROVIDERS",
     "DIGITALOCEAN_GPU_REGIONS",
+    "DIGITALOCEAN_MIN_POOL_INSTANCES",
     "FUNCTIONS_DIR",
     "NAMESPACE",
     "ROOT",

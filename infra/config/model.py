@@ -44,6 +44,7 @@ from infra.config.profiles import deep_merge, profile
 from infra.config.providers import (
     CLOUDFLARE_LB_REGIONS,
     CLOUDWATCH_RETENTION_DAYS,
+    DIGITALOCEAN_MIN_POOL_INSTANCES,
     GCS_SOFT_DELETE_DAYS,
     ORIGIN_PROVIDERS,
     Aws,
@@ -101,6 +102,19 @@ class PlatformConfig(Model):
     @property
     def enabled_providers(self) -> list[Provider]:
         return [p for p in Provider if getattr(self, p.value).enabled]
+
+    def notices(self) -> list[str]:
+        """What validation accepts but a reader should know before deploying (shown as plan warnings)."""
+        found = []
+        if self.digitalocean.enabled:
+            for tier in Tier:
+                if getattr(self.autoscaling, tier.value).min < DIGITALOCEAN_MIN_POOL_INSTANCES:
+                    found.append(
+                        f"autoscaling.{tier.value}.min: 0 parks the {tier.value} tier on DigitalOcean (no autoscale "
+                        f"pool: the API needs min_instances >= {DIGITALOCEAN_MIN_POOL_INSTANCES}); set it to "
+                        f"{DIGITALOCEAN_MIN_POOL_INSTANCES} to run the tier there"
+                    )
+        return found
 
     def tier_machines(self, provider: Provider | str) -> dict[Tier, TierMachine]:
         """The machine of each compute tier on `provider` (empty for a provider without tiers)."""

@@ -439,6 +439,10 @@ class Cloudflare(ProviderBlock):
 # in New York (NYC2), Amsterdam (AMS3), and Toronto (TOR1)"; two independent GPU Droplet guides
 # (2025-2026) name NYC2, ATL1 and TOR1; the SkyPilot DO catalog (commit 1fbe7331) prices the H100
 # plans in tor1. Not every GPU plan is sold in each of them: `doctl compute size list` is the truth.
+# DigitalOcean API, create autoscale pool: minInstances "Min: 1"
+# (docs.digitalocean.com/reference/dots/reference/droplet-autoscale-pools/autoscalepools-create/):
+# a tier with minimum 0 has no pool ("parked") on DigitalOcean.
+DIGITALOCEAN_MIN_POOL_INSTANCES = 1
 DIGITALOCEAN_GPU_REGIONS = ("ams3", "atl1", "nyc2", "tor1")
 DoRegion = Annotated[str, Field(pattern=r"^[a-z]{3}[0-9]$", description="A datacenter slug such as nyc3 or tor1.")]
 

@@ -118,7 +118,7 @@ def plan_stack_file(
         mocks=mocks,
     )
     plan.config = config
-    plan.warnings = warnings
+    plan.warnings = config.notices() + warnings
     return plan
 
 

@@ -95,3 +95,11 @@ def test_the_spaces_cdn_takes_at_most_one_domain():
 
 def test_the_disabled_default_block_validates_even_with_a_gpu_size_in_nyc3():
     assert make_config("dev").digitalocean.enabled is False
+
+
+def test_validation_says_which_tiers_digitalocean_parks_at_minimum_zero():
+    config = make_config("dev", digitalocean=do_block())
+    notices = config.notices()
+    assert [n.split(":", 1)[0] for n in notices] == ["autoscaling.gpu.min", "autoscaling.memory.min"]
+    assert all("parks the" in n and "min_instances >= 1" in n for n in notices)
+    assert make_config("prod", digitalocean=do_block()).notices() == []
