@@ -36,11 +36,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from infra.catalog import Catalog, PriceRow
 from infra.config import BucketClass, PlatformConfig, Tier, TierMachine, TierScaling, Usage
 from infra.plan.records import ResourceRecord
+
+T = TypeVar("T")
 
 
 class CostError(Exception):
@@ -322,11 +324,18 @@ def tiered_storage(
 
 @dataclass(frozen=True)
 class Disk:
-    """A disk each instance of a tier carries (root/OS/boot volume)."""
+    """A disk each instance of a tier carries (root/OS/boot volume).
+
+    Priced per GB-month (`<kind>` catalog rows), or, where the provider bills a disk at a fixed
+    size tier (`tiers`: `(largest GiB, tier name)`, smallest first), per disk-month at the
+    smallest tier that holds it (`<kind>-<tier>` rows): an Azure Premium SSD of 64 GiB is billed
+    as a P6, one of 65 GiB as a P10.
+    """
 
     gb: float
     kind: str
     what: str = "disk"
+    tiers: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -351,6 +360,29 @@ class TierReading:
         return f"{self.machine.size}{' + ' + gpus if gpus else ''}"
 
 
+def step_up(value: float, steps: Iterable[tuple[float, T]]) -> T | None:
+    """The value of the smallest step whose bound holds `value` (steps are `(bound, value)`), or
+    None when `value` exceeds every bound: a disk size to its billed tier, a function's memory to
+    the vCPU it is given."""
+    return next((found for bound, found in sorted(steps, key=lambda s: s[0]) if value <= bound), None)
+
+
+def disk_charge(ctx: PricingContext, provider: str, disk: Disk, instance_hours: float) -> LineItem:
+    """One disk per instance for `instance_hours`: GB-months of `kind`, or disk-months of the
+    size tier the provider bills it at."""
+    months = instance_hours / ctx.hours
+    label = f"{disk.gb:g} GB {disk.kind} {disk.what} per instance"
+    if not disk.tiers:
+        return ctx.charge(label, disk.gb * months, provider, "disk", disk.kind)
+    tier = step_up(disk.gb, disk.tiers)
+    if tier is None:
+        largest = max(bound for bound, _ in disk.tiers)
+        return unpriced_item(
+            label, f"{provider} disk {disk.kind}: {disk.gb:g} GB exceeds the largest tier ({largest:g})"
+        )
+    return ctx.charge(f"{label}, billed as {tier}", months, provider, "disk", f"{disk.kind}-{tier}")
+
+
 def hourly(ctx: PricingContext, provider: str, machine: TierMachine, *, spot: bool = False) -> float:
     """One instance-hour of `machine`: the size plus its accelerators."""
     price = ctx.price(provider, "instance", machine.size, spot=spot)
@@ -369,13 +401,7 @@ def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list
     count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {hours:g} h"
     kind = "spot" if spot_fraction == 1 else "on-demand" if not spot_fraction else f"{spot_fraction:.0%} spot"
     label = f"{reading.label} {kind}, {count}"
-    disks = [
-        ctx.charge(
-            f"{d.gb:g} GB {d.kind} {d.what} per instance", d.gb * instance_hours / ctx.hours, provider, "disk", d.kind
-        )
-        for d in reading.disks
-        if d.gb
-    ]
+    disks = [disk_charge(ctx, provider, d, instance_hours) for d in reading.disks if d.gb]
     try:
         on_demand = hourly(ctx, provider, reading.machine)
     except MissingPriceError as exc:
@@ -544,21 +570,39 @@ def right_size_options(
 
 @dataclass(frozen=True)
 class FunctionReading:
-    """A serverless function billed per request and per GB-second of memory."""
+    """A serverless function billed per request and per GB-second of memory while it runs.
+
+    `vcpu`: where the provider also bills the CPU an invocation holds (per vCPU-second), the
+    vCPUs the function is given. `warm_instances`: instances the function keeps running all
+    month whatever the traffic (always-ready / minimum instances), billed per GB-second of
+    their memory at the `warm-gb-second` rate.
+    """
 
     names: tuple[str, ...]  # the names its usage may be configured under (config key, resource name)
     memory_gb: float
     request_noun: str = "requests"
+    vcpu: float | None = None
+    warm_instances: int = 0
 
 
 def price_function(ctx: PricingContext, provider: str, reading: FunctionReading) -> list[LineItem]:
-    """Requests and GB-seconds from the stack's usage assumptions."""
+    """Requests, GB-seconds (and vCPU-seconds) from the stack's usage assumptions, plus the
+    instances kept warm all month."""
     millions = function_requests_millions(ctx.usage, *reading.names)
-    gb_seconds = millions * 1e6 * ctx.usage.function_avg_duration_ms / 1000 * reading.memory_gb
-    return [
+    seconds = millions * 1e6 * ctx.usage.function_avg_duration_ms / 1000
+    gb_seconds = seconds * reading.memory_gb
+    items = [
         ctx.charge(f"{millions:g} M {reading.request_noun}", millions, provider, "function", "requests"),
         ctx.charge(f"{gb_seconds:,.0f} GB-s", gb_seconds, provider, "function", "gb-second"),
     ]
+    if reading.vcpu is not None:
+        vcpu_seconds = seconds * reading.vcpu
+        items.append(ctx.charge(f"{vcpu_seconds:,.0f} vCPU-s", vcpu_seconds, provider, "function", "vcpu-second"))
+    if reading.warm_instances:
+        warm = reading.warm_instances * reading.memory_gb * ctx.hours * 3600
+        label = f"{reading.warm_instances} warm instance(s) x {ctx.hours:g} h ({warm:,.0f} GB-s)"
+        items.append(ctx.charge(label, warm, provider, "function", "warm-gb-second"))
+    return items
 
 
 def price_nat(ctx: PricingContext, provider: str, *, processed: bool = True) -> list[LineItem]:

@@ -47,10 +47,13 @@ def test_vpc_flow_logs_are_priced_per_gigabyte_delivered_to_s3(estimates):
     assert flow.monthly_usd == pytest.approx(5 * row.usd)  # usage.flow_log_gb default: 5 GB a month
 
 
-def test_gcp_flow_logs_are_an_explicit_not_priced_line_never_a_silent_zero(estimates):
+def test_gcp_flow_logs_price_their_log_storage_and_list_the_telemetry_charge_never_a_silent_zero(estimates):
     (subnet,) = by_type(estimates["dev"], "gcp:compute/subnetwork:Subnetwork")
-    (item,) = subnet.items
-    assert item.unpriced and "NOT PRICED" in item.unpriced
+    generated, stored = subnet.items
+    assert generated.unpriced and "NOT PRICED" in generated.unpriced
+    row = load_catalog().price("gcp", "network", "flow-log-storage-gb", "us-central1")
+    assert row is not None and row.usd
+    assert not stored.unpriced and stored.monthly_usd == pytest.approx(5 * row.usd)
 
 
 @pytest.mark.parametrize(

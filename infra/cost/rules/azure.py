@@ -5,8 +5,11 @@ Virtual machine scale sets are priced from their SKU and capacity (spot when the
 Blob storage is priced on the storage account: each bucket class's GB at the account's
 access tier, split across Cool/Cold/Archive by the lifecycle management policy of that
 class's prefix. Front Door Standard has a monthly base fee plus egress. Flex Consumption
-function apps are priced by GB-seconds. Charges without a stored source (managed disks,
-metric alerts, NAT gateway, public IPs, function executions) are explicit "not priced" rows.
+function apps are priced by executions and on-demand GB-seconds, plus the always-ready
+baseline of the instances they keep warm. A Premium SSD managed disk is billed per disk at the
+smallest size tier that holds it (`PREMIUM_SSD_TIERS`). A metric alert rule is billed per
+time series it monitors; the NAT gateway per hour and per GB processed; a Standard public IP
+per hour. A disk tier without a sourced price for the region is an explicit "not priced" row.
 """
 
 from __future__ import annotations
@@ -28,6 +31,29 @@ from infra.plan.records import ResourceRecord
 
 P = "azure"
 TIER_ACTIONS = {"tierToCool": "Cool", "tierToCold": "Cold", "tierToArchive": "Archive"}
+
+# Premium SSD sizes (GiB) and the tier each is billed at: a disk is billed at the smallest tier
+# that holds it. MicrosoftDocs/azure-docs, include "Premium SSD sizes" (ms.date 2023-03-16;
+# https://learn.microsoft.com/azure/virtual-machines/disks-types#premium-ssd-size); "the size you
+# set is billed as the next largest provisioned disk size"
+# (https://learn.microsoft.com/azure/virtual-machines/disks-understand-billing).
+PREMIUM_SSD_TIERS: tuple[tuple[float, str], ...] = (
+    (4, "P1"),
+    (8, "P2"),
+    (16, "P3"),
+    (32, "P4"),
+    (64, "P6"),
+    (128, "P10"),
+    (256, "P15"),
+    (512, "P20"),
+    (1024, "P30"),
+    (2048, "P40"),
+    (4096, "P50"),
+    (8192, "P60"),
+    (16384, "P70"),
+    (32767, "P80"),
+)
+DISK_TIERS = {"Premium_LRS": PREMIUM_SSD_TIERS}  # zone-redundant (ZRS) tiers: no sourced prices yet
 
 
 def _minimum(record: ResourceRecord, ctx: PricingContext) -> int | None:
@@ -53,7 +79,7 @@ def _scale_set(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
         minimum=desired if minimum is None else minimum,
         desired=desired,
         spot_fraction=1.0 if profile.get("priority") == "Spot" else 0.0,
-        disks=(Disk(float(os_disk.get("diskSizeGB", 0) or 0), kind, "OS disk"),),
+        disks=(Disk(float(os_disk.get("diskSizeGB", 0) or 0), kind, "OS disk", DISK_TIERS.get(kind, ())),),
     )
     return price_tier(ctx, P, reading)
 
@@ -111,10 +137,12 @@ def _front_door(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
 
 
 def _function_app(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    config = record.inputs.get("functionAppConfig") or {}
-    memory_gb = float((config.get("scaleAndConcurrency") or {}).get("instanceMemoryMB", 2048)) / 1024
+    scale = (record.inputs.get("functionAppConfig") or {}).get("scaleAndConcurrency") or {}
+    memory_gb = float(scale.get("instanceMemoryMB", 2048)) / 1024
+    always_ready = sum(int(entry.get("instanceCount", 0) or 0) for entry in scale.get("alwaysReady") or [])
     name = (record.inputs.get("tags") or {}).get("function", "")
-    return price_function(ctx, P, FunctionReading((name, record.name), memory_gb, request_noun="executions"))
+    reading = FunctionReading((name, record.name), memory_gb, request_noun="executions", warm_instances=always_ready)
+    return price_function(ctx, P, reading)
 
 
 def _app_service_plan(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -125,11 +153,26 @@ def _app_service_plan(record: ResourceRecord, ctx: PricingContext) -> list[LineI
 
 
 def _metric_alert(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    return [ctx.charge("metric alert rule", 1, P, "monitoring", "metric-alert")]
+    """Billed per monitored time series: one per target resource, condition and dimension value
+    (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-metric-multiple-time-series-single-rule);
+    a `*` dimension follows every value it finds, counted here as one (a lower bound, said so)."""
+    per_resource, wildcard = 0, False
+    for criterion in (record.inputs.get("criteria") or {}).get("allOf") or [{}]:
+        series = 1
+        for dimension in criterion.get("dimensions") or []:
+            values = [str(v) for v in dimension.get("values") or []]
+            wildcard = wildcard or "*" in values
+            series *= max(1, len([v for v in values if v != "*"]))
+        per_resource += series
+    count = max(1, len(record.inputs.get("scopes") or [])) * per_resource
+    label = f"metric alert rule, {count} time series" + (
+        " (at least: a '*' dimension counted once)" if wildcard else ""
+    )
+    return [ctx.charge(label, count, P, "monitoring", "metric-alert")]
 
 
 def _nat_gateway(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    return price_nat(ctx, P, processed=False)  # no sourced price for the GB it processes
+    return price_nat(ctx, P)
 
 
 def _public_ip(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:

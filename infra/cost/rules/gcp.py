@@ -5,8 +5,13 @@ and boot disk come from its instance template, spot from the template's `provisi
 and the capacity from the group's autoscaler (`minReplicas`; a group with minimum 0 runs
 one instance for the tier's busy hours). Buckets are priced by stored GB with the tier split
 read from their own lifecycle rules (`SetStorageClass` actions). Cloud NAT and global
-forwarding rules are hourly; Cloud CDN egress, functions, alerting and subnetwork flow logs
-are explicit "not priced" catalog rows until a source is found.
+forwarding rules are hourly. Cloud Run functions (2nd gen) are billed as Cloud Run services
+with request-based billing: requests, GiB-seconds of memory and vCPU-seconds of the CPU the
+function is given (`FUNCTION_VCPU`, unless it sets `availableCpu`), plus its minimum
+instances kept warm. Cloud CDN cache egress is per GiB; subnetwork flow logs are stored in
+Cloud Logging (vended network logs, per GiB) and also billed as network telemetry. Charges
+without a sourced price (alerting, network telemetry, idle minimum instances) are explicit
+"not priced" catalog rows.
 """
 
 from __future__ import annotations
@@ -23,11 +28,26 @@ from infra.cost.pricing import (
     price_function,
     price_nat,
     price_tier,
+    step_up,
     tiered_storage,
 )
 from infra.plan.records import ResourceRecord
 
 P = "gcp"
+
+# vCPUs a Cloud Run function is given for its memory (GiB) when `availableCpu` is not set:
+# https://cloud.google.com/functions/docs/configuring/memory ("Configure memory and vCPU limits").
+FUNCTION_VCPU: tuple[tuple[float, float], ...] = (
+    (0.125, 0.083),
+    (0.25, 0.167),
+    (0.5, 0.333),
+    (1, 0.583),
+    (2, 1),
+    (4, 2),
+    (8, 2),
+    (16, 4),
+    (32, 8),
+)
 
 
 def _template(group: ResourceRecord, ctx: PricingContext) -> ResourceRecord | None:
@@ -99,8 +119,13 @@ def _function(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     memory = str(service.get("availableMemory", "256M"))
     number = memory.removesuffix("i").removesuffix("M").removesuffix("G")
     memory_gb = float(number) / (1 if memory.endswith(("G", "Gi")) else 1024)
+    cpu = service.get("availableCpu")
+    vcpu = float(cpu) if cpu else step_up(memory_gb, FUNCTION_VCPU)
+    if vcpu is None:
+        raise LookupError(f"no vCPU allotment known for {memory} of memory; set serviceConfig.availableCpu")
     label = (record.inputs.get("labels") or {}).get("function", "")
-    return price_function(ctx, P, FunctionReading((label, record.name), memory_gb))
+    warm = int(service.get("minInstanceCount", 0) or 0)
+    return price_function(ctx, P, FunctionReading((label, record.name), memory_gb, vcpu=vcpu, warm_instances=warm))
 
 
 def _router_nat(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -127,7 +152,10 @@ def _subnetwork(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     if not record.inputs.get("logConfig"):
         return []
     gb = ctx.usage.flow_log_gb
-    return [ctx.charge(f"{gb:g} GB of VPC flow logs", gb, P, "network", "flow-log-gb")]
+    return [
+        ctx.charge(f"{gb:g} GB of VPC flow logs generated (network telemetry)", gb, P, "network", "flow-log-gb"),
+        ctx.charge(f"{gb:g} GB of VPC flow logs stored in Cloud Logging", gb, P, "network", "flow-log-storage-gb"),
+    ]
 
 
 def _crypto_key(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
