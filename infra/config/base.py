@@ -299,6 +299,12 @@ class Budget(Model):
     actual_alert_percent: int = Field(default=100, ge=1, le=200)
     """Alert when actual spend reaches this % of a provider budget."""
     enforcement: Enforcement = Field(default=Enforcement.mandatory, description="Budget policy level.")
+    unpriced_allowance_usd: NonNegative | None = Field(
+        default=None,
+        description="What the stack accepts a month for charges the catalog cannot price (NOT PRICED), an "
+        "assumption to check against the first invoices. Unset: while any charge is not priced, the cost "
+        "cannot be shown within the budget and the budget rule fails at its level.",
+    )
 
 
 class Tags(Model):

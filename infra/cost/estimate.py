@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from infra.catalog import Catalog, PriceRow, load_catalog, user_row
-from infra.config import ConfigError, Environment, PlatformConfig, load_stack_file, validate
+from infra.config import ConfigError, Environment, PlatformConfig, Provider, load_stack_file, validate
 from infra.cost.pricing import (
     CostError,
     Lever,
@@ -42,6 +42,7 @@ from infra.plan.records import Plan, provider_of
 __all__ = ["CostError", "Estimate", "ResourceCost", "estimate", "reference_config"]
 
 REFERENCE_ENVIRONMENT = Environment.prod
+CLOUDS = frozenset(p.value for p in Provider)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Estimate:
     components: dict[str, str] = field(default_factory=dict)  # urn -> name of every component
     parents: dict[str, str | None] = field(default_factory=dict, repr=False)  # component urn -> parent urn
     user_prices: list[PriceRow] = field(default_factory=list)  # the `pricing` overrides the estimate used
+    unpriced_allowance_usd: float | None = None  # budget.unpriced_allowance_usd: what NOT PRICED charges may cost
 
     @property
     def priced(self) -> list[ResourceCost]:
@@ -180,6 +182,7 @@ class Estimate:
                 "headroomUsd": round(self.headroom_usd, 2),
                 "providerLimits": limits,
                 "providerHeadroomUsd": {p: round(v - self.by_provider.get(p, 0.0), 2) for p, v in limits.items()},
+                "unpricedAllowanceUsd": self.unpriced_allowance_usd,
             },
             "notPriced": [{"resource": n, "item": i, "why": w} for n, i, w in self.unpriced()],
             "userSupplied": [
@@ -245,8 +248,11 @@ def estimate(
     problems: list[str] = []
     unclassified: dict[str, list[str]] = defaultdict(list)
     costs: list[ResourceCost] = []
+    component_clouds = {r.urn: provider_of(r.type) for r in plan.resources if not r.custom}
     for record in plan.custom():
         provider = provider_of(record.type)
+        # A tool resource (e.g. a pulumi-command publisher) counts toward the cloud whose component holds it.
+        billed_to = provider if provider in CLOUDS else component_clouds.get(record.parent or "", provider)
         try:
             module = _provider_module(provider)
         except ModuleNotFoundError:
@@ -257,7 +263,9 @@ def estimate(
         if rule is None and free is None:
             unclassified[record.type].append(record.name)
             continue
-        base = ResourceCost(urn=record.urn, name=record.name, type=record.type, provider=provider, parent=record.parent)
+        base = ResourceCost(
+            urn=record.urn, name=record.name, type=record.type, provider=billed_to, parent=record.parent
+        )
         if rule is None:
             costs.append(replace(base, free_reason=free))
             continue
@@ -287,6 +295,7 @@ def estimate(
         environment=config.environment.value,
         resources=costs,
         budget_usd=config.budget.monthly_usd,
+        unpriced_allowance_usd=config.budget.unpriced_allowance_usd,
         provider_limits={p.value: v for p, v in config.budget_limits().items()},
         hours_per_month=config.usage.hours_per_month,
         components=components,

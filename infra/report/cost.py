@@ -23,7 +23,14 @@ def summary_lines(est: Estimate) -> list[str]:
     providers = ", ".join(f"{p} {usd(v)}" for p, v in est.by_provider.items())
     headroom = est.headroom_usd
     state = "within budget" if headroom >= 0 else "OVER BUDGET"
-    missing = f"; {len(est.unpriced())} charges NOT PRICED" if est.unpriced() else ""
+    missing = ""
+    if est.unpriced():
+        allowance = est.unpriced_allowance_usd
+        missing = f"; {len(est.unpriced())} charges NOT PRICED" + (
+            f", allowed {usd(allowance)} (budget.unpriced_allowance_usd): headroom after it {usd(headroom - allowance)}"
+            if allowance is not None
+            else ", no allowance for them (budget.unpriced_allowance_usd): the budget rule cannot pass"
+        )
     lines = [
         f"monthly cost: {at_least(est)}{usd(est.total_usd)} ({providers})",
         f"baseline (on-demand, always on, untiered): {usd(est.baseline_usd)}; "

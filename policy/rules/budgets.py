@@ -114,8 +114,8 @@ def _plain(value: Any) -> Any:
         return None
 
 
-def estimate_usd(stack: Stack, pack_config: Mapping[str, Any] | None = None) -> tuple[float, str]:
-    """The cost model's monthly total for these resources, and the environment it priced.
+def estimate_stack(stack: Stack, pack_config: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+    """The cost model's estimate of these resources (`infra.cost.Estimate`), and the configuration it priced.
 
     The stack's configuration comes from PULUMI_CONFIG / PULUMI_STACK (how the CLI and
     `python -m infra check` start the pack), or from the pack config's `engineConfig` / `stack`
@@ -150,15 +150,40 @@ def estimate_usd(stack: Stack, pack_config: Mapping[str, Any] | None = None) -> 
             "the cost model could not price this stack, so its cost against the budget is unknown: "
             + "; ".join(exc.problems)
         ) from None
-    return result.total_usd, config.environment.value
+    return result, config
 
 
 def _cost_within_budget(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     budget = _monthly_budget(config)
-    total, environment = estimate_usd(stack, config)
+    estimate, stack_config = estimate_stack(stack, config)
+    total, environment = estimate.total_usd, stack_config.environment.value
+    unpriced = estimate.unpriced()
+    allowance = stack_config.budget.unpriced_allowance_usd
+    at_least = "at least " if unpriced else ""
     if total > budget + 0.01:
         yield (
-            f"estimated monthly cost {total:,.2f} USD ({environment}) exceeds the stack's budget {budget:,.2f} USD",
+            f"estimated monthly cost {at_least}{total:,.2f} USD ({environment}) exceeds the stack's budget "
+            f"{budget:,.2f} USD",
+            None,
+        )
+        return
+    if not unpriced:
+        return
+    # Fail closed: charges without a price make the total a lower bound; only a stated allowance
+    # for them (budget.unpriced_allowance_usd) lets the rule say the stack fits its budget.
+    kinds = sorted({why.split(":", 1)[0] for _, _, why in unpriced})
+    listing = "; ".join(kinds[:6]) + (f"; and {len(kinds) - 6} more kinds" if len(kinds) > 6 else "")
+    if allowance is None:
+        yield (
+            f"{len(unpriced)} charges are NOT PRICED ({listing}): the cost is at least {total:,.2f} USD and cannot be "
+            f"shown within the budget {budget:,.2f} USD; price them (qmoi-cloud:pricing.overrides) or state what "
+            "they may cost (budget.unpriced_allowance_usd)",
+            None,
+        )
+    elif total + allowance > budget + 0.01:
+        yield (
+            f"estimated monthly cost at least {total:,.2f} USD plus the {allowance:,.2f} USD allowed for "
+            f"{len(unpriced)} NOT PRICED charges ({listing}) exceeds the stack's budget {budget:,.2f} USD",
             None,
         )
 

@@ -5,35 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
-from infra.catalog import load_catalog
 from infra.cli import main
 from infra.config import load_stack_file
 from infra.cost import estimate
+from infra.cost.rules import aws as aws_rules
 from infra.plan.runner import plan_stack_file
 from infra.report.compare import render_compare_markdown, render_compare_text
 from infra.report.diff import diff_documents
 from tests.fail_closed.conftest import only, shipped, write
-
-
-def spotless_gpu_size() -> str:
-    """An AWS GPU size the catalog prices on demand but not on spot (the review's prod tier change)."""
-    rows = [
-        r
-        for r in load_catalog()
-        if r.provider == "aws" and r.service == "instance" and r.region == "us-east-1" and r.gpu
-    ]
-    sizes = [r.sku for r in rows if r.spot_usd is None]
-    if not sizes:
-        pytest.skip("every AWS GPU size in the catalog has a spot price")
-    return sizes[0]
-
-
-def unpriced_stack(stack: str, tmp_path) -> str:
-    document = only(shipped(stack), "aws")
-    document["config"]["qmoi-cloud:aws"]["ec2_instances"]["gpu"] = spotless_gpu_size()  # the gpu tier is spot
-    return str(write(tmp_path, document))
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -42,19 +21,46 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_plan_does_not_exit_zero_when_the_cost_cannot_be_computed(capsys, tmp_path):
-    code, out, err = run(capsys, "plan", "--stack", "dev", "--stack-file", unpriced_stack("dev", tmp_path))
+def test_plan_does_not_exit_zero_when_the_cost_cannot_be_computed(capsys, monkeypatch):
+    # Since every existing size is priced or NOT PRICED, only a resource type the cost model does not know
+    # stops it; remove the rule of one type the shipped stack declares (the plan itself is unchanged).
+    monkeypatch.delitem(aws_rules.RULES, "aws:autoscaling/group:Group")
+    code, out, err = run(capsys, "plan", "--stack", "dev")
     assert code == 3, err
-    assert "NOT PRICED" in out and "no spot price" in out and "$0.00" not in out
-    assert "no spot price" in err and "Traceback" not in err
-    # dev's budget rules are advisory: the cost rule still says it could not evaluate
-    assert "estimated-cost-within-budget: not evaluated" in out
+    assert "monthly cost: NOT PRICED: the cost model cannot price this stack" in out
+    assert "monthly cost: $" not in out and "monthly cost: at least $" not in out
+    assert "aws:autoscaling/group:Group" in err and "Traceback" not in err
 
 
-def test_check_fails_a_prod_stack_whose_cost_cannot_be_computed(capsys, tmp_path):
-    code, out, _ = run(capsys, "check", "--stack", "prod", "--stack-file", unpriced_stack("prod", tmp_path))
+def allowance_stack(tmp_path, allowance: float | None, budget: float | None = None) -> str:
+    document = shipped("prod")
+    block = document["config"]["qmoi-cloud:budget"]
+    block.pop("unpriced_allowance_usd", None)
+    if allowance is not None:
+        block["unpriced_allowance_usd"] = allowance
+    if budget is not None:
+        block["monthly_usd"] = budget
+    return str(write(tmp_path, document))
+
+
+def test_check_fails_a_prod_stack_with_charges_it_cannot_price_and_no_allowance_for_them(capsys, tmp_path):
+    code, out, _ = run(capsys, "check", "--stack", "prod", "--stack-file", allowance_stack(tmp_path, None))
     assert code == 1
-    assert "MANDATORY estimated-cost-within-budget: not evaluated: the cost model could not price" in out
+    line = next(x for x in out.splitlines() if "estimated-cost-within-budget" in x)
+    assert "MANDATORY" in line and "are NOT PRICED" in line and "cannot be shown within the budget" in line
+    assert "gcp monitoring alert-condition" in line  # what could not be priced is named
+
+
+def test_an_allowance_for_the_unpriced_charges_passes_only_while_it_fits_the_budget(capsys, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    code, out, _ = run(capsys, "check", "--stack", "prod", "--stack-file", allowance_stack(tmp_path / "a", 150))
+    assert code == 0, out
+    code, out, _ = run(
+        capsys, "check", "--stack", "prod", "--stack-file", allowance_stack(tmp_path / "b", 150, budget=10800)
+    )
+    assert code == 1
+    assert "plus the 150.00 USD allowed for" in out and "exceeds the stack's budget 10,800.00 USD" in out
 
 
 def test_cors_origins_on_every_bucket_class_is_priced(tmp_path):
