@@ -19,6 +19,7 @@ from infra.config import (
     FunctionDefaults,
     FunctionSpec,
     PlatformConfig,
+    PredictiveMode,
     Provider,
     Tier,
     TierScaling,
@@ -29,6 +30,8 @@ from infra.config import (
 ABORT_MULTIPART_DAYS = 7  # incomplete multipart uploads are billed storage nobody can read
 CORS_MAX_AGE_S = 3600  # browsers cache a CORS preflight for an hour
 CPU_ALERT_PERCENT = 85  # alert on a tier's CPU above this (the autoscaler targets ~60%)
+# Predictive scaling launches instances this long before the load it forecasts (instance warm-up).
+PREDICTIVE_LEAD_MINUTES = 10
 
 # Classes whose loss is a loss of data: versioned, protected in prod, retained on delete.
 # Media is user content with no other copy (a CDN is a cache of it); caches are disposable.
@@ -95,6 +98,11 @@ class TierSpec:
     @property
     def spot(self) -> bool:
         return self.scaling.capacity is Capacity.spot
+
+    @property
+    def predictive(self) -> PredictiveMode:
+        """The tier's predictive scaling mode (validation keeps it off for a tier that can sit at zero)."""
+        return self.scaling.predictive
 
 
 def tier_specs(sizes: dict[Tier, str], scaling: dict[Tier, TierScaling]) -> list[TierSpec]:

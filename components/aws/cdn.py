@@ -15,7 +15,10 @@
 - aliases from `cloudfront.domains` with an ACM certificate that must live in us-east-1,
   hence a provider for that region; the certificate is DNS-validated, and the records
   to create are exported (Cloudflare-managed zones get them from the edge wiring);
-- price class per environment (dev/staging: PriceClass_100).
+- price class per environment (dev/staging: PriceClass_100);
+- with `cloudfront.additional_metrics`, the distribution's monitoring subscription: CloudWatch
+  then also gets its cache hit rate, origin latency and error rates by status code (billed as
+  custom metrics per distribution; the dashboard's cache-hit panel needs them).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class AwsCdnArgs:
     account: AwsAccount
     # What the bucket policy must wait for (the bucket's public access block and ownership controls).
     bucket_ready: Sequence[pulumi.Resource] = ()
+    additional_metrics: bool = False
 
 
 def validation_option(
@@ -68,6 +72,7 @@ class AwsCdn(pulumi.ComponentResource):
     distribution: aws.cloudfront.Distribution
     key_policy: aws.kms.KeyPolicy
     health_object: aws.s3.BucketObjectv2
+    monitoring_subscription: aws.cloudfront.MonitoringSubscription | None
     certificate: aws.acm.Certificate | None
     # Per domain, the DNS record ACM checks (CNAME), picked by domain name: ACM's order is not guaranteed.
     validation_records: dict[str, pulumi.Output[aws.acm.outputs.CertificateDomainValidationOption]]
@@ -184,4 +189,16 @@ class AwsCdn(pulumi.ComponentResource):
             tags=ctx.tags_with(role="health-check"),
             opts=ctx.child(self),
         )
+        self.monitoring_subscription = None
+        if args.additional_metrics:
+            self.monitoring_subscription = aws.cloudfront.MonitoringSubscription(
+                f"{name}-additional-metrics",
+                distribution_id=self.distribution.id,
+                monitoring_subscription=aws.cloudfront.MonitoringSubscriptionMonitoringSubscriptionArgs(
+                    realtime_metrics_subscription_config=aws.cloudfront.MonitoringSubscriptionMonitoringSubscriptionRealtimeMetricsSubscriptionConfigArgs(
+                        realtime_metrics_subscription_status="Enabled"
+                    )
+                ),
+                opts=ctx.child(self),
+            )
         self.register_outputs({"domain_name": self.distribution.domain_name})

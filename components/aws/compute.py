@@ -8,7 +8,16 @@ monitoring, and an instance profile limited to SSM Session Manager (no SSH keys 
 Per group: the tier's min/desired/max, spot through a mixed-instances policy where the
 tier is configured so (price-capacity-optimized, capacity rebalancing), a target-tracking
 CPU policy, and rolling instance refresh when the template changes. `desired_capacity` is
-ignored after creation because the autoscaler owns it.
+ignored after creation because the autoscaler owns it. Group metrics (in-service, pending,
+desired, min/max instances) are collected every minute, at no charge: AWS publishes none until
+a group enables them, and the dashboard's capacity panel reads them.
+
+Predictive scaling (`autoscaling.<tier>.predictive`): a second policy beside the CPU target,
+`PredictiveScaling` on the CPU metric pair with the same target, in `ForecastOnly` mode
+(forecasts to review, no action) or `ForecastAndScale` (launch capacity up to
+PREDICTIVE_LEAD_MINUTES before the forecast load, within the group's maximum). It never scales
+in: the target-tracking policy still does. AWS needs 24 hours of the group's CPU history before
+it forecasts, so validation keeps it off on a tier that can sit at zero.
 
 What AWS needs of the combination:
 - the group names the template's latest version *number*: AWS starts no instance refresh
@@ -32,8 +41,8 @@ import pulumi_aws as aws
 
 from components.aws.policy_documents import assume_role
 from components.context import StackContext
-from components.specs import TierSpec
-from infra.config import ScaleSchedule, Tier, aws_accelerated
+from components.specs import PREDICTIVE_LEAD_MINUTES, TierSpec
+from infra.config import PredictiveMode, ScaleSchedule, Tier, aws_accelerated
 
 # AMIs resolved by EC2 at launch from public SSM parameters: always current, no lookup here.
 AMI_PARAMETERS = {
@@ -44,6 +53,16 @@ DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kerne
 ROOT_VOLUME_GB = {Tier.compute: 30, Tier.memory: 30, Tier.gpu: 100}
 SSM_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ON_DEMAND_CAPACITY_WAIT = "15m"
+PREDICTIVE_MODES = {PredictiveMode.forecast: "ForecastOnly", PredictiveMode.scale: "ForecastAndScale"}
+# Published every minute once enabled (AWS/AutoScaling); the capacity panel and alarms read them.
+GROUP_METRICS = (
+    "GroupMinSize",
+    "GroupMaxSize",
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupPendingInstances",
+    "GroupTotalInstances",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,8 @@ class AwsComputeArgs:
 class AwsCompute(pulumi.ComponentResource):
     launch_templates: dict[Tier, aws.ec2.LaunchTemplate]
     groups: dict[Tier, aws.autoscaling.Group]
+    predictive: dict[Tier, aws.autoscaling.Policy]
+    predictive_modes: dict[Tier, str]
 
     def __init__(
         self, name: str, args: AwsComputeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -76,10 +97,16 @@ class AwsCompute(pulumi.ComponentResource):
         )
         self.launch_templates = {}
         self.groups = {}
+        self.predictive = {}
+        self.predictive_modes = {}
         for spec in args.tiers:
             template = self._launch_template(name, spec, profile, args, ctx)
             self.launch_templates[spec.tier] = template
             self.groups[spec.tier] = self._group(name, spec, template, args, ctx)
+            mode = PREDICTIVE_MODES.get(spec.predictive)
+            self.predictive_modes[spec.tier] = mode or "off"
+            if mode is not None:
+                self.predictive[spec.tier] = self._predictive(name, spec, self.groups[spec.tier], mode, ctx)
         self.register_outputs({f"{t.value}_group": g.name for t, g in self.groups.items()})
 
     def _launch_template(
@@ -173,6 +200,8 @@ class AwsCompute(pulumi.ComponentResource):
                 aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
                 for k, v in ctx.tags_with(tier=tier).items()
             ],
+            enabled_metrics=list(GROUP_METRICS),
+            metrics_granularity="1Minute",
             wait_for_capacity_timeout="0" if best_effort else ON_DEMAND_CAPACITY_WAIT,
             ignore_failed_scaling_activities=best_effort,
             # The autoscaler owns the desired capacity, and a schedule owns the minimum of its tier.
@@ -198,6 +227,28 @@ class AwsCompute(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         return group
+
+    def _predictive(
+        self, name: str, spec: TierSpec, group: aws.autoscaling.Group, mode: str, ctx: StackContext
+    ) -> aws.autoscaling.Policy:
+        """Forecast the tier's CPU load from its history and (ForecastAndScale) launch ahead of it."""
+        return aws.autoscaling.Policy(
+            f"{name}-{spec.tier.value}-predictive",
+            autoscaling_group_name=group.name,
+            policy_type="PredictiveScaling",
+            predictive_scaling_configuration=aws.autoscaling.PolicyPredictiveScalingConfigurationArgs(
+                mode=mode,
+                scheduling_buffer_time=str(PREDICTIVE_LEAD_MINUTES * 60),
+                max_capacity_breach_behavior="HonorMaxCapacity",
+                metric_specification=aws.autoscaling.PolicyPredictiveScalingConfigurationMetricSpecificationArgs(
+                    target_value=spec.scaling.cpu_target_percent,
+                    predefined_metric_pair_specification=aws.autoscaling.PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs(
+                        predefined_metric_type="ASGCPUUtilization"
+                    ),
+                ),
+            ),
+            opts=ctx.child(self),
+        )
 
     def _schedule(self, name: str, group: aws.autoscaling.Group, schedule: ScaleSchedule, ctx: StackContext) -> None:
         """Start the tier's instances at the schedule's start and return to zero at its end."""

@@ -21,14 +21,18 @@ def customer_key(
     description: str,
     policy: pulumi.Input[str] | None,
     ctx: StackContext,
+    *,
+    region: str | None = None,
 ) -> aws.kms.Key:
-    """A rotating key named `resource` (alias `alias/<stack prefix>-<role>`), child of `parent`."""
+    """A rotating key named `resource` (alias `alias/<stack prefix>-<role>`), child of `parent`, in the
+    provider's region unless `region` says otherwise (a key serves its own region only)."""
     key = aws.kms.Key(
         resource,
         description=f"qmoi {ctx.environment} {description}",
         enable_key_rotation=True,
         deletion_window_in_days=30,
         policy=policy,
+        region=region,
         tags=ctx.tags_with(role=f"{role}-key"),
         opts=ctx.child(parent, stateful=True),
     )
@@ -36,6 +40,7 @@ def customer_key(
         f"{resource}-alias",
         name=f"alias/{ctx.prefix}-{role}",
         target_key_id=key.key_id,
+        region=region,
         opts=ctx.child(parent),
     )
     return key

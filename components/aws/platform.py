@@ -12,11 +12,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.budget import AwsBudget
+from components.aws.budget import AwsBudget, AwsBudgetArgs
 from components.aws.cdn import AwsCdn, AwsCdnArgs
 from components.aws.compute import AwsCompute, AwsComputeArgs
+from components.aws.dashboard import ADDITIONAL_CDN_METRICS, AwsDashboard, AwsDashboardArgs
 from components.aws.functions import AwsFunctions, AwsFunctionsArgs
-from components.aws.monitoring import AwsMonitoring, AwsMonitoringArgs
+from components.aws.monitoring import CLOUDWATCH_ALARMS, COST_ANOMALY_DETECTION, AwsMonitoring, AwsMonitoringArgs
 from components.aws.network import FLOW_LOG_PREFIX, AwsNetwork, AwsNetworkArgs
 from components.aws.policy_documents import AwsAccount
 from components.aws.storage import AwsStorage, AwsStorageArgs
@@ -36,6 +37,7 @@ class AwsPlatform(ProviderPlatform):
     cdn: AwsCdn | None
     budget: AwsBudget
     monitoring: AwsMonitoring
+    dashboard: AwsDashboard
 
     def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
         return aws.Provider(f"{name}-provider", region=self.config.aws.region, opts=opts)
@@ -102,17 +104,52 @@ class AwsPlatform(ProviderPlatform):
                     price_class=self.config.cdn_price_class,
                     account=account,
                     bucket_ready=self.storage.hardening[BucketClass.media],
+                    additional_metrics=aws_config.cloudfront.additional_metrics,
                 ),
                 ctx,
                 child,
             )
-        self.budget = AwsBudget(f"{name}-budget", self.budget_args(), ctx, child)
+        self._compose_operations(name, account)
+
+    def _compose_operations(self, name: str, account: AwsAccount) -> None:
+        """Monitoring (alert channel and alarms), budget with cost anomaly detection, the dashboard."""
+        aws_config, ctx, child = self.config.aws, self.ctx, self.child
+        groups = {t.value: g.name for t, g in self.compute.groups.items()}
+        functions = {n: f.name for n, f in self.functions.functions.items()}
         self.monitoring = AwsMonitoring(
             f"{name}-monitoring",
             AwsMonitoringArgs(
-                group_names={t.value: g.name for t, g in self.compute.groups.items()},
-                function_names={n: f.name for n, f in self.functions.functions.items()},
+                group_names=groups,
+                function_names=functions,
                 account=account,
+                alerts=self.config.alerts,
+                region=aws_config.region,
+                distribution_ids={"media": self.cdn.distribution.id} if self.cdn else {},
+                publishers=(CLOUDWATCH_ALARMS, COST_ANOMALY_DETECTION),
+            ),
+            ctx,
+            child,
+        )
+        self.budget = AwsBudget(
+            f"{name}-budget",
+            self.budget_args(
+                AwsBudgetArgs,
+                alert_topic_arn=self.monitoring.topic.arn,
+                anomaly_threshold_usd=self.config.alerts.cost_anomaly_usd,
+                topic_ready=[self.monitoring.topic_policy, self.monitoring.key],
+            ),
+            ctx,
+            child,
+        )
+        additional = self.cdn is not None and self.cdn.monitoring_subscription is not None
+        self.dashboard = AwsDashboard(
+            f"{name}-dashboard",
+            AwsDashboardArgs(
+                tiers=groups,
+                functions=functions,
+                cdn=self.cdn.distribution.id if self.cdn else None,
+                unavailable=frozenset() if additional else ADDITIONAL_CDN_METRICS,
+                region=aws_config.region,
             ),
             ctx,
             child,
@@ -141,6 +178,9 @@ class AwsPlatform(ProviderPlatform):
             "buckets": {c.value: b.bucket for c, b in self.storage.buckets.items()},
             "functions": {n: f.name for n, f in self.functions.functions.items()},
             "autoscaling_groups": {t.value: g.name for t, g in self.compute.groups.items()},
+            "predictive_scaling": {t.value: mode for t, mode in self.compute.predictive_modes.items()},
+            "alert_topic": self.monitoring.topic.arn,
+            "dashboard": self.dashboard.dashboard.dashboard_name,
         }
         if self.origin is not None:
             outputs["cdn_domain"] = self.origin

@@ -24,6 +24,11 @@ Per scale set, by default:
   tier also gets a weekly schedule that holds one instance for its busy hours
   (`busy_hours_per_month`, the hours the cost model prices; weekdays from BUSY_START_HOUR UTC)
   and lets it go back to zero afterwards. Raise the minimum for a tier that must always answer.
+- predictive autoscale on the setting (`autoscaling.<tier>.predictive`): `ForecastOnly` (forecasts
+  to review) or `Enabled` (scale out PREDICTIVE_LEAD_MINUTES ahead of the forecast CPU load; scale-in
+  stays with the CPU rules). Azure predicts from the scale set's `Percentage CPU` average, the
+  metric of the scale-out rule it requires, and needs 7 days of it; validation keeps it off on a
+  tier that can sit at zero. Free, like autoscale itself.
 """
 
 from __future__ import annotations
@@ -36,8 +41,8 @@ import pulumi_azure_native.compute as compute
 import pulumi_azure_native.monitor as monitor
 
 from components.context import StackContext
-from components.specs import TierSpec
-from infra.config import Tier
+from components.specs import PREDICTIVE_LEAD_MINUTES, TierSpec
+from infra.config import PredictiveMode, Tier
 
 IMAGE = compute.ImageReferenceArgs(
     publisher="Canonical", offer="0001-com-ubuntu-server-jammy", sku="22_04-lts-gen2", version="latest"
@@ -52,6 +57,11 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 WEEKDAYS_PER_MONTH = 21.7  # 5 x 52 / 12
 BUSY_START_HOUR = 9  # UTC
 DEFAULT_BUSY_HOURS_PER_DAY = 1
+PREDICTIVE_MODES = {
+    PredictiveMode.off: monitor.PredictiveAutoscalePolicyScaleMode.DISABLED,
+    PredictiveMode.forecast: monitor.PredictiveAutoscalePolicyScaleMode.FORECAST_ONLY,
+    PredictiveMode.scale: monitor.PredictiveAutoscalePolicyScaleMode.ENABLED,
+}
 
 
 def busy_hours_per_day(busy_hours_per_month: float) -> int:
@@ -101,6 +111,7 @@ def cpu_rule(
 class AzureCompute(pulumi.ComponentResource):
     groups: dict[Tier, compute.VirtualMachineScaleSet]
     autoscalers: dict[Tier, monitor.AutoscaleSetting]
+    predictive_modes: dict[Tier, str]
 
     def __init__(
         self, name: str, args: AzureComputeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -108,6 +119,7 @@ class AzureCompute(pulumi.ComponentResource):
         super().__init__("qmoi:azure:Compute", name, None, opts)
         self.groups = {}
         self.autoscalers = {}
+        self.predictive_modes = {spec.tier: PREDICTIVE_MODES[spec.predictive].value for spec in args.tiers}
         for spec in args.tiers:
             self.groups[spec.tier] = self._scale_set(name, spec, args, ctx)
             self.autoscalers[spec.tier] = self._autoscale(name, spec, args, ctx)
@@ -261,6 +273,10 @@ class AzureCompute(pulumi.ComponentResource):
             enabled=True,
             target_resource_uri=scale_set_id,
             profiles=profiles,
+            predictive_autoscale_policy=monitor.PredictiveAutoscalePolicyArgs(
+                scale_mode=PREDICTIVE_MODES[spec.predictive],
+                scale_look_ahead_time=f"PT{PREDICTIVE_LEAD_MINUTES}M" if spec.predictive is not PredictiveMode.off else None,
+            ),
             tags=ctx.tags_with(tier=tier),
             opts=ctx.child(self),
         )

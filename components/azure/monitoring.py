@@ -1,20 +1,26 @@
 """Azure monitoring: an action group e-mailing the stack's alert addresses, and metric alerts.
 
 - per scale set: average `Percentage CPU` above 85% over 15 minutes (severity 2);
-- per function app: any HTTP 5xx (`Http5xx`, total over 5 minutes, severity 1), the
-  function-host failures a caller sees.
+- per function app: HTTP 5xx (`Http5xx`, total over 5 minutes) above
+  `alerts.function_errors_per_5_minutes` (severity 1), the function-host failures a caller sees.
+  Azure metric alerts compare one metric with a threshold, so this is a count, not a rate; the
+  function apps publish no throttling metric of their own (a 429 is one of the Http4xx);
+- with Front Door: the share of 5xx responses (`Percentage5XX`) above `alerts.cdn_5xx_rate_percent`
+  and the share of healthy origin probes (`OriginHealthPercentage`) below
+  `alerts.origin_health_percent` (severity 1).
 Alerts auto-resolve, so the action group also hears when a condition clears.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native.monitor as monitor
 
 from components.context import StackContext
 from components.specs import CPU_ALERT_PERCENT
+from infra.config import Alerts
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,9 @@ class AzureMonitoringArgs:
     resource_group_name: pulumi.Input[str]
     scale_set_ids: dict[str, pulumi.Input[str]]
     function_app_ids: dict[str, pulumi.Input[str]]
+    alerts: Alerts = field(default_factory=Alerts)
+    front_door_id: pulumi.Input[str] | None = None
+    """The Front Door profile whose 5xx rate and origin health are alarmed; None without one."""
 
 
 class AzureMonitoring(pulumi.ComponentResource):
@@ -48,6 +57,7 @@ class AzureMonitoring(pulumi.ComponentResource):
             tags=ctx.tags,
             opts=ctx.child(self),
         )
+        alerts = args.alerts
         self.alarms = [
             self._alert(
                 f"{name}-{tier}-cpu",
@@ -65,11 +75,11 @@ class AzureMonitoring(pulumi.ComponentResource):
         ] + [
             self._alert(
                 f"{name}-{fn}-errors",
-                f"{fn} function app returned HTTP 5xx",
+                f"{fn} function app returned more than {alerts.function_errors_per_5_minutes} HTTP 5xx in 5 minutes",
                 app,
                 "Http5xx",
                 "Total",
-                0,
+                alerts.function_errors_per_5_minutes,
                 severity=1,
                 window="PT5M",
                 args=args,
@@ -77,6 +87,34 @@ class AzureMonitoring(pulumi.ComponentResource):
             )
             for fn, app in args.function_app_ids.items()
         ]
+        if args.front_door_id is not None:
+            self.alarms += [
+                self._alert(
+                    f"{name}-cdn-5xx-rate",
+                    f"Front Door 5xx responses above {alerts.cdn_5xx_rate_percent:g}% of requests",
+                    args.front_door_id,
+                    "Percentage5XX",
+                    "Average",
+                    alerts.cdn_5xx_rate_percent,
+                    severity=1,
+                    window="PT5M",
+                    args=args,
+                    ctx=ctx,
+                ),
+                self._alert(
+                    f"{name}-cdn-origin-health",
+                    f"Front Door origins healthy in less than {alerts.origin_health_percent:g}% of probes",
+                    args.front_door_id,
+                    "OriginHealthPercentage",
+                    "Average",
+                    alerts.origin_health_percent,
+                    severity=1,
+                    window="PT5M",
+                    args=args,
+                    ctx=ctx,
+                    operator="LessThan",
+                ),
+            ]
         self.register_outputs({"action_group_id": self.action_group.id})
 
     def _alert(
@@ -92,6 +130,7 @@ class AzureMonitoring(pulumi.ComponentResource):
         window: str,
         args: AzureMonitoringArgs,
         ctx: StackContext,
+        operator: str = "GreaterThan",
     ) -> monitor.MetricAlert:
         return monitor.MetricAlert(
             name,
@@ -112,7 +151,7 @@ class AzureMonitoring(pulumi.ComponentResource):
                         criterion_type="StaticThresholdCriterion",
                         name=metric.replace(" ", "-").lower(),
                         metric_name=metric,
-                        operator="GreaterThan",
+                        operator=operator,
                         threshold=threshold,
                         time_aggregation=aggregation,
                     )

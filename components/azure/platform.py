@@ -20,6 +20,7 @@ import pulumi_azure_native.resources as resources
 from components.azure.budget import AzureBudget, AzureBudgetArgs
 from components.azure.cdn import AzureCdn, AzureCdnArgs
 from components.azure.compute import AzureCompute, AzureComputeArgs
+from components.azure.dashboard import AzureDashboard, AzureDashboardArgs
 from components.azure.functions import AzureFunctions, AzureFunctionsArgs
 from components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
 from components.azure.network import AzureNetwork, AzureNetworkArgs
@@ -41,6 +42,7 @@ class AzurePlatform(ProviderPlatform):
     cdn: AzureCdn | None
     budget: AzureBudget
     monitoring: AzureMonitoring
+    dashboard: AzureDashboard
 
     def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
         az = self.config.azure
@@ -132,15 +134,44 @@ class AzurePlatform(ProviderPlatform):
                 ctx,
                 child,
             )
+        self._compose_operations(name)
+
+    def _compose_operations(self, name: str) -> None:
+        """The budget with its cost anomaly alert, monitoring (action group and alerts), the workbook."""
+        az, ctx, child = self.config.azure, self.ctx, self.child
+        rg = self.resource_group.name
+        scale_sets = {t.value: s.id for t, s in self.compute.groups.items()}
+        apps = {n: a.id for n, a in self.functions.functions.items()}
         self.budget = AzureBudget(
-            f"{name}-budget", self.budget_args(AzureBudgetArgs, resource_group_id=self.resource_group.id), ctx, child
+            f"{name}-budget",
+            self.budget_args(
+                AzureBudgetArgs, resource_group_id=self.resource_group.id, subscription_id=az.subscription_id
+            ),
+            ctx,
+            child,
         )
         self.monitoring = AzureMonitoring(
             f"{name}-monitoring",
             AzureMonitoringArgs(
                 resource_group_name=rg,
-                scale_set_ids={t.value: s.id for t, s in self.compute.groups.items()},
-                function_app_ids={n: a.id for n, a in self.functions.functions.items()},
+                scale_set_ids=scale_sets,
+                function_app_ids=apps,
+                alerts=self.config.alerts,
+                front_door_id=self.cdn.profile.id if self.cdn else None,
+            ),
+            ctx,
+            child,
+        )
+        self.dashboard = AzureDashboard(
+            f"{name}-dashboard",
+            AzureDashboardArgs(
+                tiers=scale_sets,
+                functions=apps,
+                cdn=self.cdn.profile.id if self.cdn else None,
+                resource_group_name=rg,
+                location=az.region,
+                subscription_id=az.subscription_id or "",
+                autoscalers={t.value: a.id for t, a in self.compute.autoscalers.items()},
             ),
             ctx,
             child,
@@ -175,6 +206,8 @@ class AzurePlatform(ProviderPlatform):
             "containers": {c.value: n for c, n in self.storage.container_names.items()},
             "function_apps": {n: a.default_host_name for n, a in self.functions.functions.items()},
             "scale_sets": {t.value: s.name for t, s in self.compute.groups.items()},
+            "predictive_scaling": {t.value: mode for t, mode in self.compute.predictive_modes.items()},
+            "workbook": self.dashboard.dashboard.name,
         }
         if self.origin is not None:
             outputs["cdn_domain"] = self.origin

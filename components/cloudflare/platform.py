@@ -10,7 +10,9 @@ carries the API token from secret config (`cloudflare:apiToken`) when one is set
 the provider plugin reads CLOUDFLARE_API_TOKEN. Nothing here reads config: origins and
 secrets are passed in by `stacks/edge.py`.
 
-Cloudflare has no budget resource: its spend is checked by the cost model and policy pack.
+Monitoring: a notification policy e-mails the alert addresses when a load-balancer pool or origin
+changes health (each cloud's origin health as the edge sees it). Cloudflare has no budget resource:
+its spend is checked by the cost model and policy pack.
 It serves no origin of its own (`origin` is None, the base's default): it is the edge.
 """
 
@@ -33,6 +35,7 @@ from components.cloudflare.dns import (
 )
 from components.cloudflare.functions import CloudflareFunctions, CloudflareFunctionsArgs, WorkerRoute
 from components.cloudflare.load_balancing import CloudflareLoadBalancing, CloudflareLoadBalancingArgs
+from components.cloudflare.monitoring import CloudflareMonitoring, CloudflareMonitoringArgs
 from components.cloudflare.storage import CloudflareStorage, CloudflareStorageArgs
 from components.platform import ProviderPlatform
 from components.specs import FunctionPlan
@@ -78,6 +81,7 @@ class CloudflarePlatform(ProviderPlatform):
     cdn: CloudflareCdn | None
     dns: CloudflareDns
     load_balancing: CloudflareLoadBalancing | None
+    monitoring: CloudflareMonitoring | None
     cloud_records: CloudflareCloudRecords | None
     origins: dict[Provider, pulumi.Output[str]]
 
@@ -154,6 +158,17 @@ class CloudflarePlatform(ProviderPlatform):
                     health_path=lb.health_path,
                     health_paths=self._health_paths,
                     expected_codes=lb.expected_codes,
+                ),
+                ctx,
+                child,
+            )
+        self.monitoring = None
+        if self.load_balancing is not None:
+            self.monitoring = CloudflareMonitoring(
+                f"{name}-monitoring",
+                CloudflareMonitoringArgs(
+                    account_id=cf.account_id,
+                    pool_ids={p.value: pool.id for p, pool in self.load_balancing.pools.items()},
                 ),
                 ctx,
                 child,

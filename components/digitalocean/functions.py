@@ -13,7 +13,10 @@
   `qmoi-cloud:function_secrets`: a value set by hand in the control panel would be dropped by
   the next `pulumi up`, which sends the whole spec.
 - Each function is routed at `/<function-slug>` on the app's default ingress.
-- App alerts (failed deployment, failed domain) e-mail the stack's alert addresses.
+- App alerts (failed deployment, failed domain) e-mail the stack's alert addresses, and so does
+  each function's error-rate alert (`FUNCTIONS_ERROR_RATE_PER_MINUTE`, a functions-component rule
+  of the App Platform API: errors per minute over 5 minutes above
+  `alerts.function_errors_per_5_minutes` / 5). App Platform publishes no throttling metric.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from components.specs import FunctionPlan, FunctionsArgs
 from infra.config import ROOT, AppSource
 
 APP_ALERT_RULES = ("DEPLOYMENT_FAILED", "DOMAIN_FAILED")
+FUNCTION_ERROR_RULE = "FUNCTIONS_ERROR_RATE_PER_MINUTE"
+ALERT_WINDOW = "FIVE_MINUTES"
 # Build and deploy the app's current commit (the spec did not change, so `pulumi up` alone would not).
 REDEPLOY = 'doctl apps create-deployment "$APP_ID" --wait'
 
@@ -40,6 +45,8 @@ class DigitalOceanFunctionsArgs(FunctionsArgs):
     region: str  # datacenter slug; App Platform takes its region prefix (nyc3 -> nyc)
     secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
     """Function -> {NAME: secret value}: SECRET envs of its component."""
+    errors_per_minute: float = 1.0
+    """Each function alerts when its errors average more than this per minute over 5 minutes."""
 
 
 def secret_envs(
@@ -94,6 +101,17 @@ class DigitalOceanFunctions(pulumi.ComponentResource):
                         source_dir=plan.source_dir.relative_to(ROOT).as_posix(),
                         github=github,
                         envs=secret_envs(plan, args.secrets),
+                        alerts=[
+                            digitalocean.AppSpecFunctionAlertArgs(
+                                rule=FUNCTION_ERROR_RULE,
+                                operator="GREATER_THAN",
+                                value=args.errors_per_minute,
+                                window=ALERT_WINDOW,
+                                destinations=digitalocean.AppSpecFunctionAlertDestinationsArgs(
+                                    emails=list(ctx.alert_emails)
+                                ),
+                            )
+                        ],
                     )
                     for plan in args.functions
                 ],

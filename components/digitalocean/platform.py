@@ -90,6 +90,7 @@ class DigitalOceanPlatform(ProviderPlatform):
                 source=do.app,
                 region=do.region,
                 secrets=self._function_secrets,
+                errors_per_minute=self.config.alerts.function_errors_per_5_minutes / 5,
             ),
             ctx,
             child,
@@ -131,6 +132,8 @@ class DigitalOceanPlatform(ProviderPlatform):
             "buckets": {c.value: b.name for c, b in self.storage.buckets.items()},
             "autoscale_pools": {t.value: p.name for t, p in self.compute.groups.items()},
             "vpcs": {r: v.id for r, v in self.network.vpcs.items()},
+            # DigitalOcean autoscale pools scale on CPU and memory targets only.
+            "predictive_scaling": {t.value: "missing" for t in self.compute.groups},
         }
         if self.functions.app is not None:
             outputs["functions_url"] = self.functions.app.default_ingress

@@ -9,6 +9,11 @@ Threshold rules at the forecast percentage (80% by default, of forecasted spend)
 actual percentage (100%, of current spend); alerts go to the stack's e-mail notification
 channels as well as the billing account's administrators. Budgets only alert: they never
 stop spending.
+
+Cost anomaly detection is emulated here: the Pulumi provider has no anomaly resource (its
+`billing` module holds budgets, account IAM and sub-accounts only), so the forecast rule, which
+alerts as soon as the month's forecast spend crosses its share of the budget, is the early
+warning a spike gets on Google Cloud.
 """
 
 from __future__ import annotations

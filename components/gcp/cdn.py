@@ -51,6 +51,7 @@ class GcpCdnArgs:
 
 class GcpCdn(pulumi.ComponentResource):
     backend: gcp.compute.BackendBucket
+    url_map: gcp.compute.URLMap
     health_object: gcp.storage.BucketObject
     address: gcp.compute.GlobalAddress
     certificate: gcp.compute.ManagedSslCertificate
@@ -91,7 +92,7 @@ class GcpCdn(pulumi.ComponentResource):
             ),
             opts=ctx.child(self, depends_on=list(args.bucket_readable)),
         )
-        url_map = gcp.compute.URLMap(
+        self.url_map = url_map = gcp.compute.URLMap(
             f"{name}-urlmap", name=prefix, default_service=self.backend.id, opts=ctx.child(self)
         )
         self.certificate = gcp.compute.ManagedSslCertificate(

@@ -19,7 +19,12 @@ Defaults per instance template:
 Per group: regional (instances spread over the region's zones; the GPU tier lets the group
 pick zones with capacity), autohealing on a TCP health check, proactive rolling updates,
 and an autoscaler with the tier's CPU target, min/max from the environment's profile and
-scale-in control (at most one instance removed per 10 minutes). A tier with min 0 also gets
+scale-in control (at most one instance removed per 10 minutes), and predictive autoscaling
+where the tier asks to scale on forecasts (`autoscaling.<tier>.predictive: scale` ->
+`OPTIMIZE_AVAILABILITY`: the autoscaler scales out ahead of daily and weekly CPU patterns, using
+the tier's cooldown as its initialization time; free of charge, CPU-only, and it needs 3 days of
+the group's CPU history). GCP has no forecast-only mode: `forecast` leaves it off (`NONE`; the
+console's "predictive autoscaling suitability" view reads the same history). A tier with min 0 also gets
 its schedule as a scaling schedule (the schedule's instances during its window): CPU
 utilisation is a per-instance metric with no data at zero instances, so CPU alone would
 never start the tier. The health check probes
@@ -36,7 +41,7 @@ import pulumi_gcp as gcp
 
 from components.context import StackContext
 from components.specs import TierSpec
-from infra.config import GcpMachine, Tier
+from infra.config import GcpMachine, PredictiveMode, Tier
 
 DEFAULT_IMAGE = "debian-cloud/debian-12"
 GPU_IMAGE = "cos-cloud/cos-stable"
@@ -48,6 +53,9 @@ COOLDOWN_S = {Tier.compute: 120, Tier.memory: 180, Tier.gpu: 300}
 SCALE_IN_WINDOW_S = 600
 AUTOHEAL_DELAY_S = 300
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+# GCP predicts on CPU and only scales with it (no forecast-only mode).
+PREDICTIVE_METHODS = {PredictiveMode.scale: "OPTIMIZE_AVAILABILITY"}
+NO_PREDICTION = "NONE"
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class GcpCompute(pulumi.ComponentResource):
     templates: dict[Tier, gcp.compute.InstanceTemplate]
     groups: dict[Tier, gcp.compute.RegionInstanceGroupManager]
     autoscalers: dict[Tier, gcp.compute.RegionAutoscaler]
+    predictive_modes: dict[Tier, str]
 
     def __init__(
         self, name: str, args: GcpComputeArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -127,13 +136,14 @@ class GcpCompute(pulumi.ComponentResource):
             tcp_health_check=gcp.compute.HealthCheckTcpHealthCheckArgs(port=HEALTH_CHECK_PORT),
             opts=ctx.child(self),
         )
-        self.templates, self.groups, self.autoscalers = {}, {}, {}
+        self.templates, self.groups, self.autoscalers, self.predictive_modes = {}, {}, {}, {}
         for spec in args.tiers:
             machine = args.machines[spec.tier]
             template = self._template(name, spec, machine, args, ctx, disk_key_grant)
             group = self._group(name, spec, machine, template, args, ctx)
             self.templates[spec.tier] = template
             self.groups[spec.tier] = group
+            self.predictive_modes[spec.tier] = PREDICTIVE_METHODS.get(spec.predictive, NO_PREDICTION)
             self.autoscalers[spec.tier] = self._autoscaler(name, spec, group, args, ctx)
         self.register_outputs({f"{t.value}_group": g.name for t, g in self.groups.items()})
 
@@ -264,7 +274,8 @@ class GcpCompute(pulumi.ComponentResource):
                 mode="ON",
                 cooldown_period=COOLDOWN_S[spec.tier],
                 cpu_utilization=gcp.compute.RegionAutoscalerAutoscalingPolicyCpuUtilizationArgs(
-                    target=scaling.cpu_target_percent / 100
+                    target=scaling.cpu_target_percent / 100,
+                    predictive_method=PREDICTIVE_METHODS.get(spec.predictive, NO_PREDICTION),
                 ),
                 scale_in_control=gcp.compute.RegionAutoscalerAutoscalingPolicyScaleInControlArgs(
                     max_scaled_in_replicas=gcp.compute.RegionAutoscalerAutoscalingPolicyScaleInControlMaxScaledInReplicasArgs(

@@ -1,31 +1,57 @@
-"""GCP monitoring: e-mail notification channels and alert policies on tier CPU and function errors.
+"""GCP monitoring: e-mail notification channels and alert policies on tiers, functions and the CDN.
 
 - one e-mail channel per `budget.alert_emails` entry (the budget notifies them too);
 - per tier, mean CPU utilization of the tier's instances (selected by the `tier` and
   `environment` labels the instance template sets) above 85% for 15 minutes;
-- per function, any 5xx response of the Cloud Run service behind the 2nd-gen function in
-  a 5-minute window.
-Incidents close themselves 30 minutes after the condition clears.
+- per function (the Cloud Run service behind a 2nd-gen function), its 5xx responses as a share of
+  all its requests above `alerts.function_error_rate_percent`, and its throttled requests (429:
+  no instance free within the function's maximum) reaching `alerts.function_throttles_per_5_minutes`;
+- with Cloud CDN, the load balancer's 5xx responses as a share of its requests above
+  `alerts.cdn_5xx_rate_percent` (a 5xx from the backend bucket, the origin, counts too).
+Ratios are a condition with a denominator filter; without traffic there is no ratio and nothing
+fires. Windows are 5 minutes; incidents close themselves 30 minutes after the condition clears.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from components.context import StackContext
 from components.specs import CPU_ALERT_PERCENT
+from infra.config import Alerts
 
 WINDOW = "300s"
 AUTO_CLOSE = "1800s"
+RUN_REQUESTS = 'resource.type = "cloud_run_revision" AND metric.type = "run.googleapis.com/request_count"'
+LB_REQUESTS = 'resource.type = "https_lb_rule" AND metric.type = "loadbalancing.googleapis.com/https/request_count"'
 
 
 @dataclass(frozen=True)
 class GcpMonitoringArgs:
     tiers: list[str]
     function_names: dict[str, pulumi.Input[str]]
+    alerts: Alerts = field(default_factory=Alerts)
+    url_map_name: pulumi.Input[str] | None = None
+    """The CDN's load balancer (URL map) whose 5xx rate is alarmed; None without a CDN."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A threshold on a metric filter, optionally as a ratio over a denominator filter."""
+
+    filter: pulumi.Input[str]
+    threshold: float
+    aligner: str = "ALIGN_DELTA"
+    reducer: str = "REDUCE_SUM"
+    duration: str = "0s"
+    denominator: pulumi.Input[str] | None = None
+
+
+def service_filter(base: str, service: pulumi.Input[str], extra: str = "") -> pulumi.Output[str]:
+    return pulumi.Output.concat(base, extra, ' AND resource.labels.service_name = "', service, '"')
 
 
 class GcpMonitoring(pulumi.ComponentResource):
@@ -36,6 +62,7 @@ class GcpMonitoring(pulumi.ComponentResource):
         self, name: str, args: GcpMonitoringArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:gcp:Monitoring", name, None, opts)
+        alerts = args.alerts
         self.channels = [
             gcp.monitoring.NotificationChannel(
                 f"{name}-email-{i}",
@@ -47,53 +74,69 @@ class GcpMonitoring(pulumi.ComponentResource):
             )
             for i, email in enumerate(ctx.alert_emails)
         ]
-        cpu = [
+        self.alarms = [
             self._policy(
                 f"{name}-{tier}-cpu",
                 f"qmoi {ctx.environment} {tier} tier CPU above {CPU_ALERT_PERCENT}%",
-                'resource.type = "gce_instance" AND metric.type = "compute.googleapis.com/instance/cpu/utilization" '
-                f'AND metadata.user_labels."tier" = "{tier}" '
-                f'AND metadata.user_labels."environment" = "{ctx.environment}"',
-                "ALIGN_MEAN",
-                "REDUCE_MEAN",
-                CPU_ALERT_PERCENT / 100,
-                "900s",
+                Condition(
+                    'resource.type = "gce_instance" AND metric.type = "compute.googleapis.com/instance/cpu/utilization" '
+                    f'AND metadata.user_labels."tier" = "{tier}" '
+                    f'AND metadata.user_labels."environment" = "{ctx.environment}"',
+                    CPU_ALERT_PERCENT / 100,
+                    aligner="ALIGN_MEAN",
+                    reducer="REDUCE_MEAN",
+                    duration="900s",
+                ),
                 ctx,
             )
             for tier in args.tiers
         ]
-        errors = [
-            self._policy(
-                f"{name}-{fn.replace('_', '-')}-errors",
-                f"qmoi {ctx.environment} {fn} function errors",
-                pulumi.Output.concat(
-                    'resource.type = "cloud_run_revision" AND metric.type = "run.googleapis.com/request_count" '
-                    'AND metric.labels.response_code_class = "5xx" AND resource.labels.service_name = "',
-                    function,
-                    '"',
+        for fn, service in args.function_names.items():
+            slug = fn.replace("_", "-")
+            self.alarms += [
+                self._policy(
+                    f"{name}-{slug}-error-rate",
+                    f"qmoi {ctx.environment} {fn} function 5xx above {alerts.function_error_rate_percent:g}% of requests",
+                    Condition(
+                        service_filter(RUN_REQUESTS, service, ' AND metric.labels.response_code_class = "5xx"'),
+                        alerts.function_error_rate_percent / 100,
+                        denominator=service_filter(RUN_REQUESTS, service),
+                    ),
+                    ctx,
                 ),
-                "ALIGN_SUM",
-                "REDUCE_SUM",
-                0,
-                "0s",
-                ctx,
+                self._policy(
+                    f"{name}-{slug}-throttles",
+                    f"qmoi {ctx.environment} {fn} function throttled (429) "
+                    f"{alerts.function_throttles_per_5_minutes}+ requests in 5 minutes",
+                    Condition(
+                        service_filter(RUN_REQUESTS, service, ' AND metric.labels.response_code = "429"'),
+                        # Threshold conditions compare with GT or LT only: a count reaching N is above N - 1.
+                        alerts.function_throttles_per_5_minutes - 1,
+                    ),
+                    ctx,
+                ),
+            ]
+        if args.url_map_name is not None:
+            url_map = pulumi.Output.concat(' AND resource.labels.url_map_name = "', args.url_map_name, '"')
+            self.alarms.append(
+                self._policy(
+                    f"{name}-cdn-5xx-rate",
+                    f"qmoi {ctx.environment} CDN 5xx above {alerts.cdn_5xx_rate_percent:g}% of requests",
+                    Condition(
+                        pulumi.Output.concat(LB_REQUESTS, url_map, " AND metric.labels.response_code_class = 500"),
+                        alerts.cdn_5xx_rate_percent / 100,
+                        denominator=pulumi.Output.concat(LB_REQUESTS, url_map),
+                    ),
+                    ctx,
+                )
             )
-            for fn, function in args.function_names.items()
-        ]
-        self.alarms = cpu + errors
         self.register_outputs({"channels": [c.name for c in self.channels]})
 
-    def _policy(
-        self,
-        name: str,
-        title: str,
-        metric_filter: pulumi.Input[str],
-        aligner: str,
-        reducer: str,
-        threshold: float,
-        duration: str,
-        ctx: StackContext,
-    ) -> gcp.monitoring.AlertPolicy:
+    def _policy(self, name: str, title: str, condition: Condition, ctx: StackContext) -> gcp.monitoring.AlertPolicy:
+        aggregation = gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
+            alignment_period=WINDOW, per_series_aligner=condition.aligner, cross_series_reducer=condition.reducer
+        )
+        ratio = condition.denominator is not None
         return gcp.monitoring.AlertPolicy(
             name,
             display_name=title,
@@ -102,15 +145,13 @@ class GcpMonitoring(pulumi.ComponentResource):
                 gcp.monitoring.AlertPolicyConditionArgs(
                     display_name=title,
                     condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-                        filter=metric_filter,
+                        filter=condition.filter,
                         comparison="COMPARISON_GT",
-                        threshold_value=threshold,
-                        duration=duration,
-                        aggregations=[
-                            gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-                                alignment_period=WINDOW, per_series_aligner=aligner, cross_series_reducer=reducer
-                            )
-                        ],
+                        threshold_value=condition.threshold,
+                        duration=condition.duration,
+                        aggregations=[aggregation],
+                        denominator_filter=condition.denominator,
+                        denominator_aggregations=[aggregation] if ratio else None,
                     ),
                 )
             ],

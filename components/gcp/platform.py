@@ -15,6 +15,7 @@ import pulumi_gcp as gcp
 from components.gcp.budget import GcpBudget, GcpBudgetArgs
 from components.gcp.cdn import GcpCdn, GcpCdnArgs
 from components.gcp.compute import HEALTH_CHECK_PORT, GcpCompute, GcpComputeArgs
+from components.gcp.dashboard import GcpDashboard, GcpDashboardArgs
 from components.gcp.functions import GcpFunctions, GcpFunctionsArgs
 from components.gcp.monitoring import GcpMonitoring, GcpMonitoringArgs
 from components.gcp.network import GcpNetwork, GcpNetworkArgs
@@ -35,6 +36,7 @@ class GcpPlatform(ProviderPlatform):
     cdn: GcpCdn | None
     budget: GcpBudget
     monitoring: GcpMonitoring
+    dashboard: GcpDashboard
 
     @property
     def _project(self) -> str:
@@ -121,11 +123,30 @@ class GcpPlatform(ProviderPlatform):
                 ctx,
                 child,
             )
+        self._compose_operations(name, project, project_number)
+
+    def _compose_operations(self, name: str, project: str, project_number: pulumi.Input[str]) -> None:
+        """Monitoring (channels and alert policies), the budget with its forecast alerts, the dashboard."""
+        gcp_config, ctx, child = self.config.gcp, self.ctx, self.child
+        functions = {n: f.name for n, f in self.functions.functions.items()}
         self.monitoring = GcpMonitoring(
             f"{name}-monitoring",
             GcpMonitoringArgs(
                 tiers=[t.value for t in self.compute.groups],
-                function_names={n: f.name for n, f in self.functions.functions.items()},
+                function_names=functions,
+                alerts=self.config.alerts,
+                url_map_name=self.cdn.url_map.name if self.cdn else None,
+            ),
+            ctx,
+            child,
+        )
+        self.dashboard = GcpDashboard(
+            f"{name}-dashboard",
+            GcpDashboardArgs(
+                tiers={t.value: g.name for t, g in self.compute.groups.items()},
+                functions=functions,
+                cdn=self.cdn.url_map.name if self.cdn else None,
+                project=project,
             ),
             ctx,
             child,
@@ -173,6 +194,8 @@ class GcpPlatform(ProviderPlatform):
             "buckets": {c.value: b.name for c, b in self.storage.buckets.items()},
             "functions": {n: f.name for n, f in self.functions.functions.items()},
             "instance_groups": {t.value: g.name for t, g in self.compute.groups.items()},
+            "predictive_scaling": {t.value: mode for t, mode in self.compute.predictive_modes.items()},
+            "dashboard": self.dashboard.dashboard.id,
         }
         if self.cdn is not None:
             outputs["cdn_address"] = self.cdn.address.address

@@ -15,6 +15,7 @@ Callers import the API from `infra.config`.
 
 from infra.config.base import (
     BUDGET_PROVIDERS,
+    Alerts,
     FUNCTIONS_DIR,
     NAMESPACE,
     ROOT,
@@ -27,6 +28,7 @@ from infra.config.base import (
     FlowLogs,
     FunctionDefaults,
     FunctionSpec,
+    PredictiveMode,
     Provider,
     ScaleSchedule,
     Tier,
@@ -63,6 +65,7 @@ __all__ = [
     "NAMESPACE",
     "ROOT",
     "SHIPPED_STACKS",
+    "Alerts",
     "AppSource",
     "BucketClass",
     "BucketClassSettings",
@@ -78,6 +81,7 @@ __all__ = [
     "FunctionSpec",
     "GcpMachine",
     "PlatformConfig",
+    "PredictiveMode",
     "Provider",
     "ScaleSchedule",
     "StackFile",

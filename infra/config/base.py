@@ -98,6 +98,14 @@ class Enforcement(StrEnum):
     mandatory = "mandatory"
 
 
+class PredictiveMode(StrEnum):
+    """Predictive scaling of a tier: none, forecasts only (to review), or forecasts that scale out ahead of load."""
+
+    off = "off"
+    forecast = "forecast"
+    scale = "scale"
+
+
 class Model(BaseModel):
     """Base of every config block: unknown keys are errors, values are immutable."""
 
@@ -206,6 +214,12 @@ class TierScaling(Model):
         default=None,
         description="For a tier with min 0: when it runs (its scale-from-zero signal); required then.",
     )
+    predictive: PredictiveMode = Field(
+        default=PredictiveMode.off,
+        description="Predictive scaling beside the CPU target: off, forecast (forecasts only, to review) or scale "
+        "(scale out ahead of forecast load; scale-in stays with the CPU target). Needs min >= 1: forecasts are "
+        "made from the tier's own CPU history.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -221,6 +235,12 @@ class TierScaling(Model):
             raise ValueError(
                 "schedule is only for a tier with min 0 (the signal that starts it from zero); with min >= 1 "
                 "set schedule: null (the environment profile gives one to its scale-to-zero tiers)"
+            )
+        if self.min == 0 and self.predictive is not PredictiveMode.off:
+            raise ValueError(
+                f"predictive: {self.predictive.value} needs min >= 1: forecasts are made from the tier's own CPU "
+                "history (AWS 24 h, GCP 3 days, Azure 7 days of it), which a tier that sits at zero does not have; "
+                "set predictive: off (the profile does for its scale-to-zero tiers) or min >= 1"
             )
         return self
 
@@ -316,6 +336,28 @@ class Tags(Model):
     """Cost center billed for the stack."""
     extra: dict[str, LabelValue] = Field(default_factory=dict)
     """More tags, on every taggable resource."""
+
+
+class Alerts(Model):
+    """Thresholds of the error-tracking alarms and the cost-anomaly alerts, the same on every cloud.
+
+    Each alarm notifies the stack's alert channel (budget.alert_emails: the AWS topic, GCP e-mail
+    channels, the Azure action group, Cloudflare notification e-mails, DigitalOcean app alerts).
+    Windows are 5 minutes.
+    """
+
+    function_error_rate_percent: float = Field(default=5, gt=0, le=100)
+    """Function errors as a share of invocations (AWS Lambda Errors/Invocations, GCP Cloud Run 5xx/requests)."""
+    function_errors_per_5_minutes: int = Field(default=5, ge=1)
+    """Where a cloud alerts on counts only: Azure function app Http5xx, DigitalOcean function errors (per minute x 5)."""
+    function_throttles_per_5_minutes: int = Field(default=1, ge=1)
+    """Throttled invocations (AWS Lambda Throttles, GCP Cloud Run 429 responses)."""
+    cdn_5xx_rate_percent: float = Field(default=5, gt=0, le=100)
+    """CDN responses with 5xx as a share of requests (CloudFront 5xxErrorRate, Cloud CDN, Front Door Percentage5XX)."""
+    origin_health_percent: float = Field(default=90, gt=0, le=100)
+    """Alert when a CDN's origins are healthy less than this share of probes (Front Door OriginHealthPercentage)."""
+    cost_anomaly_usd: float = Field(default=50, gt=0)
+    """AWS Cost Anomaly Detection: alert on anomalies whose total impact reaches this many dollars."""
 
 
 class FlowLogs(Model):

@@ -19,6 +19,7 @@ from pydantic_core import to_jsonable_python
 from infra.config import naming
 from infra.config.base import (
     BUDGET_PROVIDERS,
+    Alerts,
     FUNCTIONS_DIR,
     NAMESPACE,
     Autoscaling,
@@ -75,6 +76,8 @@ class PlatformConfig(Model):
     network: Network = Network()
     functions: FunctionDefaults = FunctionDefaults()
     usage: Usage = Usage()
+    alerts: Alerts = Alerts()
+    """Thresholds of the error-tracking alarms and cost-anomaly alerts (every cloud)."""
     pricing: Pricing = Pricing()
     """Prices you supply (negotiated rates, regions the catalog lacks); shown as user-supplied."""
     protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")

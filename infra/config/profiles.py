@@ -6,12 +6,14 @@ environments stays readable in one place.
 
 - dev: cheapest that still exercises every path. Spot everywhere, GPU and memory tiers
   scale to zero (started on a weekday schedule, the signal that exists at zero instances),
+  predictive scaling in forecast-only mode on the tiers that run (forecasts to review, no action),
   no NAT gateway, rejected-traffic flow logs sampled lightly, short log retention, nothing
   protected.
 - staging: prod's shape at minimum size; on-demand compute, GPU on spot from zero (on a
-  schedule).
-- prod: at least two instances per tier spread across zones, a NAT gateway per zone for
-  egress, all-traffic flow logs, stateful resources protected and retained on delete,
+  schedule), predictive scaling forecast-only like dev.
+- prod: at least two instances per tier spread across zones, predictive scaling that scales
+  out ahead of forecast load, CloudFront's additional metrics (cache hit rate), a NAT gateway
+  per zone for egress, all-traffic flow logs, stateful resources protected and retained on delete,
   budget policy mandatory.
 """
 
@@ -31,7 +33,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "log_retention_days": 7,
         "cdn_price_class": "minimal",
         "autoscaling": {
-            "compute": {"min": 1, "desired": 1, "max": 2, "capacity": "spot"},
+            "compute": {"min": 1, "desired": 1, "max": 2, "capacity": "spot", "predictive": "forecast"},
             "gpu": {"min": 0, "desired": 0, "max": 1, "capacity": "spot", "schedule": WEEKDAYS_2H},
             "memory": {"min": 0, "desired": 0, "max": 1, "capacity": "spot", "schedule": WEEKDAYS_4H},
         },
@@ -44,9 +46,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "log_retention_days": 14,
         "cdn_price_class": "minimal",
         "autoscaling": {
-            "compute": {"min": 1, "desired": 1, "max": 3, "capacity": "on-demand"},
+            "compute": {"min": 1, "desired": 1, "max": 3, "capacity": "on-demand", "predictive": "forecast"},
             "gpu": {"min": 0, "desired": 0, "max": 2, "capacity": "spot", "schedule": WEEKDAYS_4H},
-            "memory": {"min": 1, "desired": 1, "max": 2, "capacity": "on-demand"},
+            "memory": {"min": 1, "desired": 1, "max": 2, "capacity": "on-demand", "predictive": "forecast"},
         },
         "network": {"nat_gateway": False, "zones": 2, "flow_logs": LIGHT_FLOW_LOGS},
         "functions": {"min_instances": 0},
@@ -57,10 +59,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         "log_retention_days": 90,
         "cdn_price_class": "regional",
         "autoscaling": {
-            "compute": {"min": 2, "desired": 2, "max": 8, "capacity": "on-demand"},
-            "gpu": {"min": 2, "desired": 2, "max": 4, "capacity": "spot"},
-            "memory": {"min": 2, "desired": 2, "max": 4, "capacity": "on-demand"},
+            "compute": {"min": 2, "desired": 2, "max": 8, "capacity": "on-demand", "predictive": "scale"},
+            "gpu": {"min": 2, "desired": 2, "max": 4, "capacity": "spot", "predictive": "scale"},
+            "memory": {"min": 2, "desired": 2, "max": 4, "capacity": "on-demand", "predictive": "scale"},
         },
+        # CloudFront's cache hit rate is an additional (billed) metric: prod's dashboard shows it.
+        "aws": {"cloudfront": {"additional_metrics": True}},
         "network": {
             "nat_gateway": True,
             "zones": 3,

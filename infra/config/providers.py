@@ -93,7 +93,11 @@ class AwsNetwork(Model):
 
 
 class CloudFront(Cdn):
-    pass
+    additional_metrics: bool = Field(
+        default=False,
+        description="CloudFront's additional CloudWatch metrics (cache hit rate, origin latency, error rates by "
+        "status), billed as custom metrics per distribution; the dashboard's cache-hit panel needs them.",
+    )
 
 
 class Aws(ProviderBlock):

@@ -137,6 +137,18 @@ class Estimate:
         """(resource, line item, what is missing) for every charge without a price."""
         return [(r.name, i.label, i.unpriced) for r in self.resources for i in r.items if i.unpriced]
 
+    def band(self) -> tuple[float, float, float]:
+        """(low, expected, high) a month: every tier at its minimum, at its desired size, at its maximum
+        all month; every other charge as estimated (usage-driven ones at the configured usage)."""
+        items = [i for r in self.resources for i in r.items if not i.unpriced]
+        return sum(i.low_usd for i in items), self.total_usd, sum(i.high_usd for i in items)
+
+    def usage_driven(self) -> list[tuple[str, str, str, float]]:
+        """(resource, line item, usage assumption, monthly) for every charge computed from `usage`."""
+        return [
+            (r.name, i.label, i.usage, i.monthly_usd) for r in self.resources for i in r.items if i.usage and not i.unpriced
+        ]
+
     def options(self) -> list[tuple[str, str, Option]]:
         """(resource, line item, option) for every lever the stack could still pull."""
         return [(r.name, i.label, o) for r in self.resources for i in r.items for o in i.options]
@@ -172,6 +184,10 @@ class Estimate:
             "currency": "USD",
             "hoursPerMonth": self.hours_per_month,
             "monthlyTotal": round(self.total_usd, 2),
+            "band": dict(zip(("low", "expected", "high"), (round(v, 2) for v in self.band()), strict=True)),
+            "usageDriven": [
+                {"resource": n, "item": i, "usage": u, "monthly": round(v, 2)} for n, i, u, v in self.usage_driven()
+            ],
             "baselineTotal": round(self.baseline_usd, 2),
             "savingsPercent": round(self.savings_percent, 1),
             "levers": {lever.value: round(usd, 2) for lever, usd in self.by_lever().items()},

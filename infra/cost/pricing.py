@@ -98,6 +98,17 @@ class LineItem:
     unpriced: str | None = None  # why a charge known to exist has no price (then monthly_usd is 0, not a price)
     notes: tuple[str, ...] = ()  # e.g. "user-supplied price: ...", "no spot price: on-demand rate"
     options: tuple[Option, ...] = ()
+    # (low, high) a month where capacity varies: a tier at its minimum and at its maximum all month.
+    band: tuple[float, float] | None = None
+    usage: str | None = None  # the usage assumption (`usage.<key>`) the charge is computed from
+
+    @property
+    def low_usd(self) -> float:
+        return self.band[0] if self.band else self.monthly_usd
+
+    @property
+    def high_usd(self) -> float:
+        return self.band[1] if self.band else self.monthly_usd
 
     @property
     def baseline_usd(self) -> float:
@@ -113,6 +124,10 @@ class LineItem:
             data["notes"] = list(self.notes)
         if self.options:
             data["options"] = [o.to_json() for o in self.options]
+        if self.band and not self.unpriced:
+            data["band"] = {"low": round(self.band[0], 4), "high": round(self.band[1], 4)}
+        if self.usage:
+            data["usage"] = self.usage
         return data
 
 
@@ -178,20 +193,24 @@ class PricingContext:
             )
         return value
 
-    def charge(self, label: str, quantity: float, provider: str, service: str, sku: str) -> LineItem:
+    def charge(
+        self, label: str, quantity: float, provider: str, service: str, sku: str, *, usage: str | None = None
+    ) -> LineItem:
         """`quantity x unit price`, or an explicitly unpriced item naming what is missing: a catalog
         row without a price (its source says why) or no row for this region. A SKU that no row of
-        any region names is a bug in the rule: MissingPriceError."""
+        any region names is a bug in the rule: MissingPriceError. `usage` names the usage
+        assumption the quantity comes from (the report lists such usage-driven charges)."""
         row = self.row(provider, service, sku)
         if row is None:
             if not self.catalog.known_sku(provider, service, sku):
                 raise UnknownSkuError(f"no catalog row names {provider} {service} {sku!r} in any region")
             region = self.region(provider)
-            return unpriced_item(label, f"{provider} {service} {sku}: no price for {region} in the catalog")
-        if row.usd is None:
-            return unpriced_item(label, f"{provider} {service} {sku}: {row.source}")
-        item = per_unit(label, quantity, row.usd)
-        return _noted(item, row)
+            item = unpriced_item(label, f"{provider} {service} {sku}: no price for {region} in the catalog")
+        elif row.usd is None:
+            item = unpriced_item(label, f"{provider} {service} {sku}: {row.source}")
+        else:
+            item = _noted(per_unit(label, quantity, row.usd), row)
+        return replace(item, usage=usage) if usage else item
 
     def scaling(self, tier: str) -> TierScaling:
         return getattr(self.config.autoscaling, Tier(tier).value)  # type: ignore[no-any-return]
@@ -311,12 +330,13 @@ def tiered_storage(
     transitions: list[tuple[int, str]],
     expire_days: int | None,
     prefix: str = "",
+    usage: str = "usage.storage_gb",
 ) -> LineItem:
     """GB split across the tiers its lifecycle declares, priced per tier (see `tier_shares`)."""
     shares = tier_shares(transitions, expire_days, ctx.usage.storage_horizon_days)
     prices = {tier: ctx.price(provider, "storage", tier or first_tier) for tier in shares}
     split = ", ".join(f"{share:.0%} {tier or first_tier}" for tier, share in shares.items())
-    return stored_gb(f"{prefix}{gb:g} GB ({split})", gb, prices, shares)
+    return replace(stored_gb(f"{prefix}{gb:g} GB ({split})", gb, prices, shares), usage=usage)
 
 
 # --- the shared pricer: tiers, serverless functions, NAT -------------------------------
@@ -353,6 +373,7 @@ class TierReading:
     spot_fraction: float = 0.0
     disks: tuple[Disk, ...] = ()
     hour_cap: float | None = None
+    maximum: int | None = None  # the autoscaler's upper bound (the band's high end); None: desired
 
     @property
     def label(self) -> str:
@@ -383,6 +404,13 @@ def disk_charge(ctx: PricingContext, provider: str, disk: Disk, instance_hours: 
     return ctx.charge(f"{label}, billed as {tier}", months, provider, "disk", f"{disk.kind}-{tier}")
 
 
+def _banded(item: LineItem, hours: float, low_hours: float, high_hours: float) -> LineItem:
+    """A per-instance charge (a disk) scaled to the band's instance-hours."""
+    if item.unpriced or hours <= 0:
+        return item
+    return replace(item, band=(item.monthly_usd * low_hours / hours, item.monthly_usd * high_hours / hours))
+
+
 def hourly(ctx: PricingContext, provider: str, machine: TierMachine, *, spot: bool = False) -> float:
     """One instance-hour of `machine`: the size plus its accelerators."""
     price = ctx.price(provider, "instance", machine.size, spot=spot)
@@ -401,7 +429,15 @@ def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list
     count = f"{busy:g} busy h" if minimum == 0 else f"{desired} x {hours:g} h"
     kind = "spot" if spot_fraction == 1 else "on-demand" if not spot_fraction else f"{spot_fraction:.0%} spot"
     label = f"{reading.label} {kind}, {count}"
-    disks = [disk_charge(ctx, provider, d, instance_hours) for d in reading.disks if d.gb]
+    # The band: at the minimum (a tier at zero still runs its busy hours) and at the maximum all month.
+    low_hours = busy if minimum == 0 else minimum * hours
+    high_hours = max(reading.maximum if reading.maximum is not None else desired, minimum, desired) * hours
+    high_hours = max(high_hours, instance_hours)
+    disks = [
+        _banded(disk_charge(ctx, provider, d, instance_hours), instance_hours, low_hours, high_hours)
+        for d in reading.disks
+        if d.gb
+    ]
     try:
         on_demand = hourly(ctx, provider, reading.machine)
     except MissingPriceError as exc:
@@ -430,6 +466,8 @@ def price_tier(ctx: PricingContext, provider: str, reading: TierReading) -> list
     item = instance_group(
         label, prices, minimum=minimum, desired=desired, spot_fraction=spot_fraction, busy_hours=busy, hours=hours
     )
+    blended = on_demand * (1 - spot_fraction) + (spot if spot is not None else on_demand) * spot_fraction
+    item = replace(item, band=(blended * low_hours, blended * high_hours))
     parts = [ctx.row(provider, "instance", reading.machine.size)]
     parts += [ctx.row(provider, "accelerator", name) for name, _ in reading.machine.accelerators]
     item = _noted(replace(item, notes=tuple(notes)), *parts)
@@ -591,13 +629,25 @@ def price_function(ctx: PricingContext, provider: str, reading: FunctionReading)
     millions = function_requests_millions(ctx.usage, *reading.names)
     seconds = millions * 1e6 * ctx.usage.function_avg_duration_ms / 1000
     gb_seconds = seconds * reading.memory_gb
+    requests, duration = "usage.function_requests_millions", "usage.function_avg_duration_ms"
     items = [
-        ctx.charge(f"{millions:g} M {reading.request_noun}", millions, provider, "function", "requests"),
-        ctx.charge(f"{gb_seconds:,.0f} GB-s", gb_seconds, provider, "function", "gb-second"),
+        ctx.charge(f"{millions:g} M {reading.request_noun}", millions, provider, "function", "requests", usage=requests),
+        ctx.charge(
+            f"{gb_seconds:,.0f} GB-s", gb_seconds, provider, "function", "gb-second", usage=f"{requests}, {duration}"
+        ),
     ]
     if reading.vcpu is not None:
         vcpu_seconds = seconds * reading.vcpu
-        items.append(ctx.charge(f"{vcpu_seconds:,.0f} vCPU-s", vcpu_seconds, provider, "function", "vcpu-second"))
+        items.append(
+            ctx.charge(
+                f"{vcpu_seconds:,.0f} vCPU-s",
+                vcpu_seconds,
+                provider,
+                "function",
+                "vcpu-second",
+                usage=f"{requests}, {duration}",
+            )
+        )
     if reading.warm_instances:
         warm = reading.warm_instances * reading.memory_gb * ctx.hours * 3600
         label = f"{reading.warm_instances} warm instance(s) x {ctx.hours:g} h ({warm:,.0f} GB-s)"
@@ -610,5 +660,7 @@ def price_nat(ctx: PricingContext, provider: str, *, processed: bool = True) -> 
     items = [ctx.charge(f"{ctx.hours:g} gateway-hours", ctx.hours, provider, "nat", "gateway-hour")]
     if processed:
         gb = ctx.usage.nat_processed_gb
-        items.append(ctx.charge(f"{gb:g} GB processed", gb, provider, "nat", "data-processed"))
+        items.append(
+            ctx.charge(f"{gb:g} GB processed", gb, provider, "nat", "data-processed", usage="usage.nat_processed_gb")
+        )
     return items

@@ -31,8 +31,12 @@ def summary_lines(est: Estimate) -> list[str]:
             if allowance is not None
             else ", no allowance for them (budget.unpriced_allowance_usd): the budget rule cannot pass"
         )
+    low, expected, high = est.band()
     lines = [
         f"monthly cost: {at_least(est)}{usd(est.total_usd)} ({providers})",
+        f"band: low {usd(low)} (tiers at their minimum) / expected {usd(expected)} (desired) / high {usd(high)} "
+        f"(tiers at their maximum all month); usage-driven charges at the configured usage: "
+        f"{usd(sum(v for *_, v in est.usage_driven()))}",
         f"baseline (on-demand, always on, untiered): {usd(est.baseline_usd)}; "
         f"savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%)",
         f"budget: {usd(est.budget_usd)}; headroom {usd(headroom)} ({state}){missing}",
@@ -53,6 +57,7 @@ def render_text(est: Estimate, top: int = 10) -> str:
     for lever, value in est.by_lever().items():
         lines.append(f"  {usd(value):>12}  {lever.value}")
     lines += ["", *option_lines(est)]
+    lines += ["", *usage_lines(est)]
     lines += ["", f"top {top} resources:"]
     for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]:
         detail = "; ".join(f"{i.label} {item_usd(i)}" for i in r.items)
@@ -66,6 +71,16 @@ def render_text(est: Estimate, top: int = 10) -> str:
 def item_usd(item: LineItem) -> str:
     """A line item's monthly cost, or NOT PRICED (never $0 for a charge without a price)."""
     return "NOT PRICED" if item.unpriced else usd(item.monthly_usd)
+
+
+def usage_lines(est: Estimate) -> list[str]:
+    """The charges that move with traffic: priced at the `usage` assumptions, the same in every band."""
+    found = est.usage_driven()
+    if not found:
+        return ["usage-driven charges: none"]
+    lines = ["usage-driven charges (at the configured usage, the same in every band; change `usage` to move them):"]
+    lines += [f"  {usd(v):>12}  {name}: {label} ({key})" for name, label, key, v in found]
+    return lines
 
 
 def option_lines(est: Estimate) -> list[str]:
@@ -121,9 +136,11 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
         f"| `{r.name}` | `{r.type}` | {usd(r.monthly_usd)} |"
         for r in sorted(est.priced, key=lambda r: -r.monthly_usd)[:top]
     )
+    low, _, high = est.band()
     return (
         f"### Monthly cost: `{est.stack}`\n\n"
-        f"**{at_least(est)}{usd(est.total_usd)}** a month; budget {usd(est.budget_usd)}, "
+        f"**{at_least(est)}{usd(est.total_usd)}** a month (band {usd(low)} at the tiers' minimum to {usd(high)} at "
+        f"their maximum); budget {usd(est.budget_usd)}, "
         f"headroom {usd(est.headroom_usd)}. "
         f"Savings {usd(est.savings_usd)} ({est.savings_percent:.1f}%) against {usd(est.baseline_usd)} "
         f"on-demand, always on, untiered.\n\n"

@@ -72,6 +72,7 @@ def _auto_scaling_group(record: ResourceRecord, ctx: PricingContext) -> list[Lin
         desired=int(inputs.get("desiredCapacity", minimum)),
         spot_fraction=spot_fraction,
         disks=disks,
+        maximum=int(inputs["maxSize"]) if inputs.get("maxSize") is not None else None,
     )
     return price_tier(ctx, P, reading)
 
@@ -87,7 +88,8 @@ def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
                 continue
             transitions += [(int(t["days"]), str(t["storageClass"])) for t in rule.get("transitions") or []]
             expire = (rule.get("expiration") or {}).get("days") or expire
-    return [tiered_storage(ctx, P, gb, "STANDARD", transitions, expire)]
+    usage = "usage.storage_gb" if tag_value(record.inputs, "bucket-class") else "usage.log_storage_gb"
+    return [tiered_storage(ctx, P, gb, "STANDARD", transitions, expire, usage=usage)]
 
 
 def _nat_gateway(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -117,11 +119,31 @@ def _flow_log(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     gb = ctx.usage.flow_log_gb
     if record.inputs.get("logDestinationType", "cloud-watch-logs") != "s3":
         raise LookupError(f"{record.name}: only flow logs delivered to S3 are priced")
-    return [ctx.charge(f"{gb:g} GB of flow-log records delivered to S3", gb, P, "network", "flow-log-s3-gb")]
+    return [
+        ctx.charge(
+            f"{gb:g} GB of flow-log records delivered to S3", gb, P, "network", "flow-log-s3-gb", usage="usage.flow_log_gb"
+        )
+    ]
 
 
 def _metric_alarm(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    """Billed per alarm metric: an alarm on a metric-math expression counts each metric it reads
+    (e.g. an error rate of two metrics is two alarm metrics; code corpus id 71010141378)."""
+    metrics = sum(1 for q in record.inputs.get("metricQueries") or [] if q.get("metric"))
+    if metrics:
+        label = f"standard-resolution alarm on metric math, {metrics} alarm metrics"
+        return [ctx.charge(label, metrics, P, "monitoring", "standard-alarm")]
     return [ctx.charge("standard-resolution alarm", 1, P, "monitoring", "standard-alarm")]
+
+
+def _dashboard(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [ctx.charge("CloudWatch dashboard", 1, P, "monitoring", "dashboard-month")]
+
+
+def _monitoring_subscription(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [
+        ctx.charge("additional CloudFront metrics (one distribution)", 1, P, "monitoring", "cloudfront-additional-metrics")
+    ]
 
 
 def _lambda(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -132,7 +154,7 @@ def _lambda(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
 
 def _cloudfront(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     gb = ctx.usage.cdn_egress_gb
-    return [ctx.charge(f"{gb:g} GB egress", gb, P, "cdn", "egress-gb")]
+    return [ctx.charge(f"{gb:g} GB egress", gb, P, "cdn", "egress-gb", usage="usage.cdn_egress_gb")]
 
 
 RULES: dict[str, Rule] = {
@@ -146,6 +168,8 @@ RULES: dict[str, Rule] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "aws:lambda/function:Function": _lambda,
     "aws:cloudfront/distribution:Distribution": _cloudfront,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:cloudfront/monitoringSubscription:MonitoringSubscription": _monitoring_subscription,
 }
 
 _BUCKET_PART = "configures its bucket; storage is priced on the bucket"
@@ -154,7 +178,8 @@ _IAM = "IAM has no charge"
 
 FREE: dict[str, str] = {
     "aws:ec2/launchTemplate:LaunchTemplate": "priced on the auto scaling group that launches it",
-    "aws:autoscaling/policy:Policy": "scaling policies have no charge",
+    "aws:autoscaling/policy:Policy": "scaling policies (target tracking, predictive) have no charge; the instances "
+    "they launch are priced on the group",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _BUCKET_PART,
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _BUCKET_PART,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _BUCKET_PART,
@@ -185,5 +210,11 @@ FREE: dict[str, str] = {
     "aws:budgets/budget:Budget": "cost budgets without actions have no charge",
     "aws:sns/topic:Topic": "no charge per topic; e-mail notifications are within the free tier (not modelled)",
     "aws:sns/topicSubscription:TopicSubscription": "no charge per subscription",
+    "aws:sns/topicPolicy:TopicPolicy": "a topic's access policy has no charge",
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": "Cost Anomaly Detection has no charge (AWS's announcement, quoted "
+    "in hashicorp/terraform-provider-aws#16137: 'the service also comes at no cost'; itskarma.wtf: 'No charge for "
+    "Cost Anomaly Detection itself')",
+    "aws:costexplorer/anomalySubscription:AnomalySubscription": "Cost Anomaly Detection has no charge; its SNS "
+    "messages are within the free tier (not modelled)",
     "aws:cloudwatch/logGroup:LogGroup": "no charge per group; log ingestion per GB is not modelled",
 }

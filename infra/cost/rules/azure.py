@@ -56,21 +56,24 @@ PREMIUM_SSD_TIERS: tuple[tuple[float, str], ...] = (
 DISK_TIERS = {"Premium_LRS": PREMIUM_SSD_TIERS}  # zone-redundant (ZRS) tiers: no sourced prices yet
 
 
-def _minimum(record: ResourceRecord, ctx: PricingContext) -> int | None:
+def _capacity(record: ResourceRecord, ctx: PricingContext) -> tuple[int | None, int | None]:
+    """(minimum, maximum) of the scale set's default autoscale profile (the first), or (None, None)."""
     name = str(record.inputs.get("vmScaleSetName", ""))
     for setting in ctx.find("azure-native:monitor:AutoscaleSetting"):
         if str(setting.inputs.get("targetResourceUri", "")).endswith(f"/{name}"):
             profiles = setting.inputs.get("profiles") or []
             if profiles:
-                return int((profiles[0].get("capacity") or {}).get("minimum", 0))
-    return None
+                capacity = profiles[0].get("capacity") or {}
+                maximum = capacity.get("maximum")
+                return int(capacity.get("minimum", 0)), int(maximum) if maximum is not None else None
+    return None, None
 
 
 def _scale_set(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     sku = record.inputs.get("sku") or {}
     desired = int(sku.get("capacity", 0))
     profile = record.inputs.get("virtualMachineProfile") or {}
-    minimum = _minimum(record, ctx)
+    minimum, maximum = _capacity(record, ctx)
     os_disk = (profile.get("storageProfile") or {}).get("osDisk") or {}
     kind = str((os_disk.get("managedDisk") or {}).get("storageAccountType", "Premium_LRS"))
     reading = TierReading(
@@ -80,6 +83,7 @@ def _scale_set(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
         desired=desired,
         spot_fraction=1.0 if profile.get("priority") == "Spot" else 0.0,
         disks=(Disk(float(os_disk.get("diskSizeGB", 0) or 0), kind, "OS disk", DISK_TIERS.get(kind, ())),),
+        maximum=maximum,
     )
     return price_tier(ctx, P, reading)
 
@@ -132,7 +136,7 @@ def _front_door(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     gb = ctx.usage.cdn_egress_gb
     return [
         ctx.charge("Front Door Standard base fee", 1, P, "cdn", "frontdoor-standard-month"),
-        ctx.charge(f"{gb:g} GB egress", gb, P, "cdn", "egress-gb"),
+        ctx.charge(f"{gb:g} GB egress", gb, P, "cdn", "egress-gb", usage="usage.cdn_egress_gb"),
     ]
 
 
@@ -200,7 +204,11 @@ FREE: dict[str, str] = {
     "azure-native:network:VirtualNetwork": _NETWORK,
     "azure-native:network:Subnet": _NETWORK,
     "azure-native:network:NetworkSecurityGroup": _NETWORK,
-    "azure-native:monitor:AutoscaleSetting": "autoscale settings have no charge",
+    "azure-native:monitor:AutoscaleSetting": "autoscale settings (predictive autoscale included) have no charge; the "
+    "instances are priced on the scale set",
+    "azure-native:applicationinsights:Workbook": "workbooks have no charge; the metrics they read are Azure's platform "
+    "metrics (free)",
+    "azure-native:costmanagement:ScheduledActionByScope": "Cost Management's anomaly alerts have no charge",
     "azure-native:monitor:ActionGroup": "e-mail notifications are within the free allowance (not modelled)",
     "azure-native:consumption:Budget": "budgets have no charge",
     "azure-native:storage:BlobServiceProperties": _ACCOUNT_PART,

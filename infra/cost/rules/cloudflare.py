@@ -10,6 +10,8 @@ this stack. CDN bandwidth on Cloudflare is not metered.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from infra.cost.pricing import (
     LineItem,
     PricingContext,
@@ -49,10 +51,14 @@ def _workers_script(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
     scripts = len(ctx.find(record.type)) or 1
     millions = function_requests_millions(ctx.usage, record.name.removesuffix("-script"), record.name)
     cpu_ms_millions = millions * ctx.usage.function_avg_duration_ms
+    requests, duration = "usage.function_requests_millions", "usage.function_avg_duration_ms"
     return [
         per_unit(f"Workers Paid plan, 1/{scripts} of it", 1 / scripts, ctx.price(P, "platform", "workers-paid-plan")),
-        per_unit(f"{millions:g} M requests", millions, ctx.price(P, "function", "requests")),
-        per_unit(f"{cpu_ms_millions:g} M CPU-ms", cpu_ms_millions, ctx.price(P, "function", "cpu-ms")),
+        replace(per_unit(f"{millions:g} M requests", millions, ctx.price(P, "function", "requests")), usage=requests),
+        replace(
+            per_unit(f"{cpu_ms_millions:g} M CPU-ms", cpu_ms_millions, ctx.price(P, "function", "cpu-ms")),
+            usage=f"{requests}, {duration}",
+        ),
     ]
 
 
@@ -81,4 +87,5 @@ FREE: dict[str, str] = {
     "cloudflare:index/dnsRecord:DnsRecord": _ZONE,
     "cloudflare:index/tieredCache:TieredCache": "Tiered Cache is included in every plan",
     "cloudflare:index/argoTieredCaching:ArgoTieredCaching": "Tiered Cache is included in every plan",
+    "cloudflare:index/notificationPolicy:NotificationPolicy": "notifications are included in every Cloudflare plan",
 }

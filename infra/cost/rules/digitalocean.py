@@ -30,6 +30,7 @@ def _autoscale_pool(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
         minimum=minimum,
         desired=int(scaling.get("targetNumberInstances", minimum)),
         hour_cap=MONTHLY_CAP_HOURS,
+        maximum=int(scaling["maxInstances"]) if scaling.get("maxInstances") is not None else None,
     )
     return price_tier(ctx, P, reading)
 
@@ -44,7 +45,14 @@ def _spaces_bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem
         ctx.charge(
             f"Spaces subscription, 1/{len(buckets)} of it", 1 / len(buckets), P, "storage", "spaces-subscription"
         ),
-        ctx.charge(f"{extra:g} GB beyond the included {SPACES_INCLUDED_GB:g}", extra, P, "storage", "spaces-extra-gb"),
+        ctx.charge(
+            f"{extra:g} GB beyond the included {SPACES_INCLUDED_GB:g}",
+            extra,
+            P,
+            "storage",
+            "spaces-extra-gb",
+            usage="usage.storage_gb",
+        ),
     ]
 
 

@@ -93,6 +93,7 @@ def _instance_group(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
         desired=int(target if target is not None else minimum),
         spot_fraction=1.0 if spot else 0.0,
         disks=disks,
+        maximum=int(policy["maxReplicas"]) if policy.get("maxReplicas") is not None else None,  # type: ignore[call-overload]
     )
     return price_tier(ctx, P, reading)
 
@@ -111,7 +112,9 @@ def _bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
         elif action.get("type") == "Delete":
             expire = int(age)
     first = str(record.inputs.get("storageClass", "STANDARD"))
-    return [tiered_storage(ctx, P, gb, first, transitions, expire)]
+    labels = record.inputs.get("labels") or {}
+    usage = "usage.storage_gb" if labels.get("bucket-class") else "usage.log_storage_gb"
+    return [tiered_storage(ctx, P, gb, first, transitions, expire, usage=usage)]
 
 
 def _function(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -140,7 +143,7 @@ def _backend_bucket(record: ResourceRecord, ctx: PricingContext) -> list[LineIte
     if not record.inputs.get("enableCdn"):
         return []
     gb = ctx.usage.cdn_egress_gb
-    return [ctx.charge(f"{gb:g} GB Cloud CDN egress", gb, P, "cdn", "egress-gb")]
+    return [ctx.charge(f"{gb:g} GB Cloud CDN egress", gb, P, "cdn", "egress-gb", usage="usage.cdn_egress_gb")]
 
 
 def _alert_policy(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
@@ -153,8 +156,22 @@ def _subnetwork(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
         return []
     gb = ctx.usage.flow_log_gb
     return [
-        ctx.charge(f"{gb:g} GB of VPC flow logs generated (network telemetry)", gb, P, "network", "flow-log-gb"),
-        ctx.charge(f"{gb:g} GB of VPC flow logs stored in Cloud Logging", gb, P, "network", "flow-log-storage-gb"),
+        ctx.charge(
+            f"{gb:g} GB of VPC flow logs generated (network telemetry)",
+            gb,
+            P,
+            "network",
+            "flow-log-gb",
+            usage="usage.flow_log_gb",
+        ),
+        ctx.charge(
+            f"{gb:g} GB of VPC flow logs stored in Cloud Logging",
+            gb,
+            P,
+            "network",
+            "flow-log-storage-gb",
+            usage="usage.flow_log_gb",
+        ),
     ]
 
 
@@ -180,7 +197,8 @@ _LB_PART = "part of the load balancer; priced on its forwarding rules"
 
 FREE: dict[str, str] = {
     "gcp:compute/instanceTemplate:InstanceTemplate": "priced on the instance group that uses it",
-    "gcp:compute/regionAutoscaler:RegionAutoscaler": "autoscalers have no charge",
+    "gcp:compute/regionAutoscaler:RegionAutoscaler": "autoscalers have no charge ('Predictive autoscaling is free of "
+    "charge', cloud.google.com/compute/docs/autoscaler/predictive-autoscaling); the instances are priced on the group",
     "gcp:compute/healthCheck:HealthCheck": "health checks have no charge",
     "gcp:compute/network:Network": _NETWORK,
     "gcp:compute/firewall:Firewall": _NETWORK,
@@ -197,6 +215,8 @@ FREE: dict[str, str] = {
     "gcp:serviceaccount/account:Account": _IAM,
     "gcp:billing/budget:Budget": "budgets have no charge",
     "gcp:monitoring/notificationChannel:NotificationChannel": "notification channels have no charge",
+    "gcp:monitoring/dashboard:Dashboard": "Cloud Monitoring bills metric ingestion, API reads, alerting and uptime "
+    "checks, not dashboards; the dashboard reads Google Cloud's own metrics, which are free",
     "gcp:kms/keyRing:KeyRing": "key rings have no charge",
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": _IAM,
     "gcp:projects/serviceIdentity:ServiceIdentity": _IAM,
