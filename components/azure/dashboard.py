@@ -114,6 +114,7 @@ def serialized(tiles: list[Tile], found: dict[str, Any], title: str) -> str:
 
 class AzureDashboard(pulumi.ComponentResource):
     dashboard: applicationinsights.Workbook
+    workbook_name: str
     tiles: list[Tile]
 
     def __init__(
@@ -124,9 +125,10 @@ class AzureDashboard(pulumi.ComponentResource):
         self.tiles = layout(mapped, args)
         title = f"{ctx.prefix} operations"
         found = handles(args, **{f"autoscaler:{t}": i for t, i in args.autoscalers.items()})
+        self.workbook_name = workbook_name(args.subscription_id, ctx.prefix)
         self.dashboard = applicationinsights.Workbook(
             f"{name}-operations",
-            resource_name_=workbook_name(args.subscription_id, ctx.prefix),
+            resource_name_=self.workbook_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             kind="shared",
@@ -138,4 +140,4 @@ class AzureDashboard(pulumi.ComponentResource):
             tags=ctx.tags,
             opts=ctx.child(self),
         )
-        self.register_outputs({"workbook": self.dashboard.name})
+        self.register_outputs({"workbook": self.workbook_name})

@@ -207,7 +207,7 @@ class AzurePlatform(ProviderPlatform):
             "function_apps": {n: a.default_host_name for n, a in self.functions.functions.items()},
             "scale_sets": {t.value: s.name for t, s in self.compute.groups.items()},
             "predictive_scaling": {t.value: mode for t, mode in self.compute.predictive_modes.items()},
-            "workbook": self.dashboard.dashboard.name,
+            "workbook": self.dashboard.workbook_name,
         }
         if self.origin is not None:
             outputs["cdn_domain"] = self.origin

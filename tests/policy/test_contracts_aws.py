@@ -230,7 +230,7 @@ def test_an_on_demand_gpu_group_is_judged_by_its_instance_type(pack):
 
 def test_a_group_at_zero_needs_a_schedule_or_a_step_policy(pack):
     at_zero = group(minSize=0)
-    (found,) = violations(pack, [at_zero], "scale-from-zero-signal")
+    (found,) = violations(pack, [at_zero], "tier-scaling-can-act")
     assert found.startswith("gpu: min 0 with nothing that exists at zero instances")
     start = record(
         "aws:autoscaling/schedule:Schedule",
@@ -238,7 +238,7 @@ def test_a_group_at_zero_needs_a_schedule_or_a_step_policy(pack):
         {"autoscalingGroupName": "qmoi-dev-gpu", "minSize": 1, "desiredCapacity": 1, "recurrence": "0 9 * * MON-FRI"},
         autoscalingGroupName=[at_zero.urn],
     )
-    assert violations(pack, [at_zero, start], "scale-from-zero-signal") == []
+    assert violations(pack, [at_zero, start], "tier-scaling-can-act") == []
     cpu = record(
         "aws:autoscaling/policy:Policy",
         "gpu-cpu",
@@ -251,7 +251,7 @@ def test_a_group_at_zero_needs_a_schedule_or_a_step_policy(pack):
         },
         autoscalingGroupName=[at_zero.urn],
     )
-    assert violations(pack, [at_zero, cpu], "scale-from-zero-signal")  # CPU is not a signal at zero
+    assert violations(pack, [at_zero, cpu], "tier-scaling-can-act")  # CPU is not a signal at zero
 
 
 # --- network defaults ------------------------------------------------------------------------------

@@ -180,10 +180,10 @@ def autoscaler(**policy: Any) -> ResourceRecord:
 
 
 def test_a_gcp_autoscaler_at_zero_needs_a_scaling_schedule(pack):
-    (found,) = violations(pack, [autoscaler()], "scale-from-zero-signal")
+    (found,) = violations(pack, [autoscaler()], "tier-scaling-can-act")
     assert found.startswith("gpu-autoscaler: minReplicas 0 with only per-instance signals")
     schedule = {"name": "s", "schedule": "0 9 * * MON-FRI", "durationSec": 7200, "minRequiredReplicas": 1}
-    assert violations(pack, [autoscaler(scalingSchedules=[schedule])], "scale-from-zero-signal") == []
+    assert violations(pack, [autoscaler(scalingSchedules=[schedule])], "tier-scaling-can-act") == []
 
 
 def test_a_cdn_origin_must_be_versioned_and_protected_in_prod(pack):

@@ -50,7 +50,16 @@ ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
-SERVICE_POLICIES = (BUCKET_POLICY, "aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy")
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+ANOMALY_SUBSCRIPTION = "aws:costexplorer/anomalySubscription:AnomalySubscription"
+SERVICE_POLICIES = (BUCKET_POLICY, TOPIC_POLICY, "aws:sqs/queuePolicy:QueuePolicy")
+# Services that publish to SNS topics: the resource that makes them publish, and its properties naming the topic.
+TOPIC_PUBLISHERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cloudwatch.amazonaws.com": (ALARM, ("alarmActions", "okActions", "insufficientDataActions")),
+    "costalerts.amazonaws.com": (ANOMALY_SUBSCRIPTION, ("subscribers",)),
+}
+# Publishers the default topic policy lets in (it allows the account's principals, CloudWatch acting for them).
+DEFAULT_POLICY_PUBLISHERS = frozenset({"cloudwatch.amazonaws.com"})
 
 PLAINTEXT_PORTS = (21, 23, 80)
 OPEN = ("0.0.0.0/0", "::/0")
@@ -103,17 +112,45 @@ def _cloudfront_can_decrypt(stack: Stack, _config: Mapping[str, Any]) -> Iterato
                     )
 
 
+def _topic_publishers(stack: Stack, topic: Res) -> dict[str, list[Res]]:
+    """AWS service principal -> what makes it publish to `topic` (alarm actions, anomaly subscriptions, ...)."""
+    found: dict[str, list[Res]] = {}
+    for service, (token, props) in TOPIC_PUBLISHERS.items():
+        users = [r for r in stack.of(token) if any(r.depends_on(p, topic.urn) for p in props)]
+        if users:
+            found[service] = users
+    return found
+
+
 def _topic_key_usable(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
-    action_props = ("alarmActions", "okActions", "insufficientDataActions")
     for topic in stack.of(TOPIC):
-        alarms = [a for a in stack.of(ALARM) if any(a.depends_on(p, topic.urn) for p in action_props)]
+        publishers = _topic_publishers(stack, topic)
         key_id = topic.get("kmsMasterKeyId")
-        if not alarms or not key_id or not known(key_id):
+        if not publishers:
+            continue
+        policies = stack.attached(topic, TOPIC_POLICY, "arn")
+        documents = [statements(p.get("policy")) for p in policies]
+        readable = all(known(d) for d in documents)
+        for service, users in publishers.items():
+            what = f"{len(users)} {'publisher' if len(users) == 1 else 'publishers'} ({users[0].name}...)"
+            if service not in DEFAULT_POLICY_PUBLISHERS and not policies:
+                yield (
+                    f"{topic.name}: {service} publishes to it ({what}) but no topic policy lets it: the default "
+                    "policy allows the account's own principals only",
+                    topic.urn,
+                )
+            elif policies and readable and not any(allows(d, service, "SNS:Publish") for d in documents):
+                yield (
+                    f"{topic.name}: its topic policy replaces the default one and does not let {service} "
+                    f"SNS:Publish: the notifications of {what} are refused",
+                    topic.urn,
+                )
+        if not key_id or not known(key_id):
             continue
         if "alias/aws/" in str(key_id):
             yield (
-                f"{topic.name}: encrypted with the AWS-managed key {key_id}, whose policy cannot let CloudWatch "
-                f"use it: the actions of {len(alarms)} alarm(s) fail and nobody is notified",
+                f"{topic.name}: encrypted with the AWS-managed key {key_id}, whose policy cannot let "
+                f"{', '.join(sorted(publishers))} use it: what they publish is refused and nobody is notified",
                 topic.urn,
             )
             continue
@@ -121,12 +158,15 @@ def _topic_key_usable(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Find
         if key is None:
             continue
         found = key_statements(stack, key)
-        if known(found) and not allows(found, "cloudwatch.amazonaws.com", "kms:Decrypt", "kms:GenerateDataKey"):
-            yield (
-                f"{key.name}: the key of alarm topic {topic.name} does not let cloudwatch.amazonaws.com "
-                "kms:Decrypt and kms:GenerateDataKey*: alarm actions fail",
-                key.urn,
-            )
+        if not known(found):
+            continue
+        for service in publishers:
+            if not allows(found, service, "kms:Decrypt", "kms:GenerateDataKey"):
+                yield (
+                    f"{key.name}: the key of topic {topic.name} does not let {service} kms:Decrypt and "
+                    "kms:GenerateDataKey*: what it publishes is refused",
+                    key.urn,
+                )
 
 
 def _launch_versions(group: Res) -> list[Any]:
@@ -390,16 +430,20 @@ RULES: list[StackRule] = [
     StackRule(
         name="alarm-topic-key-usable",
         area=AREA,
-        description="An SNS topic that CloudWatch alarms notify is encrypted with a customer-managed key whose "
-        "policy lets cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*; never alias/aws/sns.",
+        description="An SNS topic that AWS services publish to (CloudWatch alarms, Cost Anomaly Detection) is "
+        "encrypted with a customer-managed key whose policy lets each of them kms:Decrypt and "
+        "kms:GenerateDataKey* (never alias/aws/sns), and its topic policy lets each of them publish: an explicit "
+        "policy replaces the default one, which lets in only the account's own principals.",
         severity=Severity.HIGH,
-        types=(TOPIC, ALARM, KMS_KEY, KMS_KEY_POLICY),
+        types=(TOPIC, TOPIC_POLICY, ALARM, ANOMALY_SUBSCRIPTION, KMS_KEY, KMS_KEY_POLICY),
         check=_topic_key_usable,
-        cannot_see="alarms of other stacks that notify the topic",
-        remediation="kms_master_key_id = a customer key with the CloudWatch grant (components/aws/monitoring.py).",
+        cannot_see="publishers in other stacks (alarms, subscriptions) that notify the topic",
+        remediation="The alert channel's publishers (components/aws/monitoring.py TopicPublisher): each gets a key "
+        "grant and a topic-policy statement.",
         docs=(
             "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services",
             "https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns",
+            "https://docs.aws.amazon.com/cost-management/latest/userguide/ad-SNS.html",
         ),
     ),
     StackRule(

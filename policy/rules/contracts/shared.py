@@ -1,6 +1,8 @@
-"""Deploy contracts that hold the same way on several clouds (AWS and Google Cloud today).
+"""Deploy contracts that hold the same way on several clouds.
 
-- a tier that can scale to zero needs a signal that exists at zero instances;
+- a tier's scaling can act within its range: with a maximum above its minimum it has a policy
+  that changes capacity, a tier that can scale to zero has a signal that exists at zero
+  instances, and predictive scaling runs only where there is a history to forecast from;
 - a bucket a CDN serves holds user content with no other copy (the CDN is a cache): it is
   versioned and, in prod, protected; and it is never moved to a colder class the CDN would
   keep reading back (retrieval fees, minimum storage durations).
@@ -23,6 +25,10 @@ from policy.rules.exposure import BACKEND_BUCKET
 SCHEDULE = "aws:autoscaling/schedule:Schedule"
 SCALING_POLICY = "aws:autoscaling/policy:Policy"
 GCP_AUTOSCALERS = ("gcp:compute/regionAutoscaler:RegionAutoscaler", "gcp:compute/autoscaler:Autoscaler")
+AZURE_AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
+# Policies that change a group's capacity (a ForecastOnly predictive policy only forecasts).
+DYNAMIC_POLICIES = ("TargetTrackingScaling", "StepScaling", "SimpleScaling")
+NO_POLICY = "no scaling policy"
 # Target tracking on a metric that is published with no instance running (the only such predefined one).
 ZERO_CAPABLE_METRICS = ("ALBRequestCountPerTarget",)
 COLD_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE", "NEARLINE", "COLDLINE", "ARCHIVE")
@@ -54,24 +60,93 @@ def _gcp_zero_signal(autoscaler: Res) -> bool:
     return any(get(m, "singleInstanceAssignment") for m in items(policy, "metrics"))
 
 
-def _scale_from_zero(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+def _aws_policies_act(stack: Stack, group: Res, low: int) -> Iterator[str]:
+    """What keeps an AWS group's policies from acting within its range (min `low` < max)."""
+    names = [group.get("name")]
+    policies = stack.attached(group, SCALING_POLICY, "autoscalingGroupName", names)
+    predictive = [p for p in policies if p.get("policyType") == "PredictiveScaling"]
+    scaling = [p for p in predictive if get(p.props, "predictiveScalingConfiguration", "mode") == "ForecastAndScale"]
+    dynamic = [p for p in policies if p.get("policyType", default="SimpleScaling") in DYNAMIC_POLICIES]
+    if not dynamic and not scaling and not stack.attached(group, SCHEDULE, "autoscalingGroupName", names):
+        yield f"{NO_POLICY} or schedule: the group stays at its desired size whatever the load"
+    if low == 0 and predictive:
+        yield "a predictive policy on a group that can sit at zero: there is no CPU history to forecast from"
+    if len(scaling) > 1:
+        yield f"{len(scaling)} ForecastAndScale predictive policies: only one may scale a group"
+
+
+def _gcp_policy_acts(policy: Any, low: int) -> Iterator[str]:
+    mode = get(policy, "mode", default="ON")
+    signals = [get(policy, "cpuUtilization", "target"), get(policy, "loadBalancingUtilization", "target")]
+    if mode in ("OFF", "ONLY_SCALE_IN") or not (
+        any(s for s in signals if known(s)) or items(policy, "metrics") or items(policy, "scalingSchedules")
+    ):
+        yield f"{NO_POLICY} that scales out (mode {mode}): the group stays at its size whatever the load"
+    if low == 0 and get(policy, "cpuUtilization", "predictiveMethod") == "OPTIMIZE_AVAILABILITY":
+        yield "predictive autoscaling on a group that can sit at zero: there is no CPU history to forecast from"
+
+
+def _azure_setting_acts(setting: Res) -> Iterator[str]:
+    profiles = items(setting.props, "profiles")
+    for profile in profiles:
+        low, high = get(profile, "capacity", "minimum"), get(profile, "capacity", "maximum")
+        try:
+            can_grow = known(low) and known(high) and int(high) > int(low)
+        except (TypeError, ValueError):
+            can_grow = False
+        rules = items(profile, "rules")
+        if can_grow and not any(get(r, "scaleAction", "direction") == "Increase" for r in rules):
+            yield f"profile {get(profile, 'name')} may grow to {high} but has no scale-out rule"
+    mode = get(setting.props, "predictiveAutoscalePolicy", "scaleMode", default="Disabled")
+    if mode in ("Enabled", "ForecastOnly"):
+        if any(str(get(p, "capacity", "minimum")) == "0" for p in profiles):
+            yield f"predictive autoscale ({mode}) on a tier that can sit at zero: there is no CPU history to forecast from"
+        cpu_out = [
+            r
+            for p in profiles
+            for r in items(p, "rules")
+            if get(r, "scaleAction", "direction") == "Increase"
+            and get(r, "metricTrigger", "metricName") == "Percentage CPU"
+        ]
+        if not cpu_out:
+            yield f"predictive autoscale ({mode}) without a 'Percentage CPU' scale-out rule, which Azure requires"
+
+
+def _scaling_can_act(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for group in stack.of(GROUP):
         low, high = group.get("minSize"), group.get("maxSize")
-        if known(low) and known(high) and low == 0 and (high or 0) > 0 and not _aws_zero_signal(stack, group):
+        if not known(low) or not known(high) or low is None or high is None:
+            continue
+        stuck_at_zero = low == 0 and high > 0 and not _aws_zero_signal(stack, group)
+        if stuck_at_zero:
             yield (
                 f"{group.name}: min 0 with nothing that exists at zero instances (CPU target tracking has no "
                 "datapoints then): the group never scales out; add a schedule or a step policy on a queue metric",
                 group.urn,
             )
+        if high > low:
+            for problem in _aws_policies_act(stack, group, low):
+                if not (stuck_at_zero and problem.startswith(NO_POLICY)):
+                    yield f"{group.name}: {problem}", group.urn
     for autoscaler in stack.of(*GCP_AUTOSCALERS):
         policy = autoscaler.get("autoscalingPolicy", default={})
         low, high = get(policy, "minReplicas"), get(policy, "maxReplicas")
-        if known(low) and known(high) and low == 0 and (high or 0) > 0 and not _gcp_zero_signal(autoscaler):
+        if not known(low) or not known(high) or low is None or high is None:
+            continue
+        stuck_at_zero = low == 0 and high > 0 and not _gcp_zero_signal(autoscaler)
+        if stuck_at_zero:
             yield (
                 f"{autoscaler.name}: minReplicas 0 with only per-instance signals (CPU has no data at zero "
                 "instances): the group never scales out; add a scaling schedule or a per-group metric",
                 autoscaler.urn,
             )
+        if high > low:
+            for problem in _gcp_policy_acts(policy, low):
+                if not (stuck_at_zero and problem.startswith(NO_POLICY)):
+                    yield f"{autoscaler.name}: {problem}", autoscaler.urn
+    for setting in stack.of(AZURE_AUTOSCALE):
+        for problem in _azure_setting_acts(setting):
+            yield f"{setting.name}: {problem}", setting.urn
 
 
 def cdn_origins(stack: Stack) -> list[Res]:
@@ -121,19 +196,25 @@ def _origin_not_cold(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findi
 
 RULES: list[StackRule] = [
     StackRule(
-        name="scale-from-zero-signal",
+        name="tier-scaling-can-act",
         area=AREA,
-        description="An autoscaling group (AWS) or managed instance group autoscaler (GCP) with a minimum of 0 "
-        "has a signal that exists at zero instances (a schedule, a queue metric): CPU target tracking has no "
-        "datapoints with no instance, so the group would never scale out.",
+        description="A tier's autoscaling (AWS group, GCP autoscaler, Azure autoscale setting) can act within its "
+        "range: with a maximum above its minimum it has a policy that changes capacity; with a minimum of 0 a "
+        "signal that exists at zero instances (CPU target tracking has no datapoints with no instance); "
+        "predictive scaling only where there is CPU history to forecast from, one scaling predictive policy per "
+        "group, and on Azure beside a 'Percentage CPU' scale-out rule.",
         severity=Severity.HIGH,
-        types=(GROUP, SCHEDULE, SCALING_POLICY, *GCP_AUTOSCALERS),
-        check=_scale_from_zero,
+        types=(GROUP, SCHEDULE, SCALING_POLICY, *GCP_AUTOSCALERS, AZURE_AUTOSCALE),
+        check=_scaling_can_act,
         cannot_see="alarms that drive a step policy from another stack",
-        remediation="autoscaling.<tier>.schedule (validation requires one for min 0).",
+        remediation="autoscaling.<tier> (components/<provider>/compute.py declare a CPU target, a schedule for "
+        "min 0, and predictive scaling only on tiers with min >= 1, which validation enforces).",
         docs=(
             "https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html",
             "https://cloud.google.com/compute/docs/autoscaler/scaling-schedules",
+            "https://docs.aws.amazon.com/autoscaling/ec2/userguide/predictive-scaling-create-policy.html",
+            "https://cloud.google.com/compute/docs/autoscaler/predictive-autoscaling",
+            "https://learn.microsoft.com/azure/azure-monitor/autoscale/autoscale-predictive",
         ),
     ),
     StackRule(
