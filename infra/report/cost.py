@@ -163,12 +163,13 @@ def render_markdown(est: Estimate, top: int = 10) -> str:
 def stacks_table(estimates: list[Estimate]) -> str:
     """The per-stack table of docs/cost.md (`python -m infra cost --all-stacks --format markdown`)."""
     lines = [
-        "| stack | monthly cost | baseline | savings | budget | headroom |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| stack | monthly cost | band (tiers at min - max) | baseline | savings | budget | headroom |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for est in estimates:
+        low, _, high = est.band()
         lines.append(
-            f"| {est.stack} | {usd(est.total_usd)} | {usd(est.baseline_usd)} | {est.savings_percent:.1f}% | "
-            f"{usd(est.budget_usd)} | {usd(est.headroom_usd)} |"
+            f"| {est.stack} | {usd(est.total_usd)} | {usd(low)} - {usd(high)} | {usd(est.baseline_usd)} | "
+            f"{est.savings_percent:.1f}% | {usd(est.budget_usd)} | {usd(est.headroom_usd)} |"
         )
     return "\n".join(lines) + "\n"

@@ -90,8 +90,10 @@ def test_budget_alerts_at_80_percent_forecast_and_100_percent_actual(dev_plan):
 
 def test_alarms_watch_every_group_cpu_and_every_function_errors(dev_plan):
     alarms = dev_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    cpu = [a for a in alarms if a.inputs["metricName"] == "CPUUtilization"]
-    errors = [a for a in alarms if a.inputs["metricName"] == "Errors"]
+    cpu = [a for a in alarms if a.inputs.get("metricName") == "CPUUtilization"]
+    errors = [
+        a for a in alarms if any(q.get("metric", {}).get("metricName") == "Errors" for q in a.inputs.get("metricQueries", []))
+    ]
     assert sorted(a.inputs["dimensions"]["AutoScalingGroupName"] for a in cpu) == [
         "qmoi-dev-compute",
         "qmoi-dev-gpu",
