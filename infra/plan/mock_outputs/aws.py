@@ -148,6 +148,23 @@ def _schedule(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, 
     }
 
 
+def _cost_explorer(kind: str) -> Any:
+    """Cost Explorer is global: `arn:aws:ce::<account>:<kind>/<uuid>`."""
+
+    def rule(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+        digits = ctx.short_id(name, 32)
+        resource_id = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+        arn = f"arn:aws:ce::{ctx.account_id}:{kind}/{resource_id}"
+        return {"__id": arn, "arn": arn}
+
+    return rule
+
+
+def _dashboard(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    dashboard = inputs.get("dashboardName") or name
+    return {"__id": dashboard, "dashboardArn": f"arn:aws:cloudwatch::{ctx.account_id}:dashboard/{dashboard}"}
+
+
 OUTPUTS = {
     "aws:s3/bucket:Bucket": _bucket,
     "aws:kms/key:Key": _kms_key,
@@ -178,6 +195,9 @@ OUTPUTS = {
     "aws:acm/certificate:Certificate": _certificate,
     "aws:acm/certificateValidation:CertificateValidation": lambda n, i, c: {"__id": i.get("certificateArn", n)},
     "aws:budgets/budget:Budget": _budget,
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": _cost_explorer("anomalymonitor"),
+    "aws:costexplorer/anomalySubscription:AnomalySubscription": _cost_explorer("anomalysubscription"),
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
 }
 
 

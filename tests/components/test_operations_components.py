@@ -1,0 +1,115 @@
+"""Operations components built alone with small configurations: thresholds from `qmoi-cloud:alerts`,
+an alert channel outside us-east-1, Azure and GCP alerts without a CDN."""
+
+from __future__ import annotations
+
+import json
+
+from components.aws.monitoring import CLOUDWATCH_ALARMS, AwsMonitoring, AwsMonitoringArgs
+from components.aws.policy_documents import AwsAccount
+from components.context import StackContext
+from components.gcp.monitoring import GcpMonitoring, GcpMonitoringArgs
+from infra.config import Alerts
+from tests.conftest import make_config
+
+ALERTS = Alerts(
+    function_error_rate_percent=2,
+    function_errors_per_5_minutes=9,
+    function_throttles_per_5_minutes=4,
+    cdn_5xx_rate_percent=1.5,
+    origin_health_percent=75,
+    cost_anomaly_usd=250,
+)
+
+
+def account(region: str) -> AwsAccount:
+    import pulumi
+
+    return AwsAccount(
+        id=pulumi.Output.from_input("123456789012"),
+        partition=pulumi.Output.from_input("aws"),
+        region=pulumi.Output.from_input(region),
+    )
+
+
+def test_the_alerts_block_sets_the_thresholds_and_is_validated_with_its_key_path():
+    config = make_config("dev", alerts={"function_error_rate_percent": 2, "cdn_5xx_rate_percent": 1.5})
+    assert (config.alerts.function_error_rate_percent, config.alerts.cdn_5xx_rate_percent) == (2, 1.5)
+    assert config.alerts.cost_anomaly_usd == 50  # the other leaves keep their defaults
+    import pytest
+
+    from infra.config import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        make_config("dev", alerts={"function_error_rate_percent": 0, "throttles": 3})
+    problems = "\n".join(raised.value.problems)
+    assert "alerts.function_error_rate_percent" in problems and "alerts.throttles: unknown key" in problems
+
+
+def test_aws_alarms_take_their_thresholds_from_the_alerts_block(record_component):
+    ctx = StackContext.from_config(make_config("dev"))
+
+    def program() -> None:
+        AwsMonitoring(
+            "mon",
+            AwsMonitoringArgs(
+                group_names={},
+                function_names={"fn": "qmoi-dev-fn"},
+                account=account("us-east-1"),
+                alerts=ALERTS,
+                distribution_ids={"media": "E123"},
+            ),
+            ctx,
+        )
+
+    plan = record_component(program)
+    assert plan.named("mon-fn-error-rate").inputs["threshold"] == 2
+    assert plan.named("mon-fn-throttles").inputs["threshold"] == 4
+    assert plan.named("mon-media-5xx-rate").inputs["threshold"] == 1.5
+
+
+def test_a_stack_outside_us_east_1_gets_a_second_alert_channel_there_for_its_cloudfront_alarm(record_component):
+    ctx = StackContext.from_config(make_config("dev"))
+
+    def program() -> None:
+        AwsMonitoring(
+            "mon",
+            AwsMonitoringArgs(
+                group_names={},
+                function_names={},
+                account=account("eu-west-1"),
+                region="eu-west-1",
+                distribution_ids={"media": "E123"},
+                publishers=(CLOUDWATCH_ALARMS,),
+            ),
+            ctx,
+        )
+
+    plan = record_component(program)
+    topics = {t.name: t.inputs for t in plan.of_type("aws:sns/topic:Topic")}
+    assert topics["mon-alerts"].get("region") is None  # the stack's region (its provider)
+    assert topics["mon-global-alerts"]["region"] == "us-east-1"
+    assert plan.named("mon-global-alerts-key").inputs["region"] == "us-east-1"  # a key serves its own region
+    alarm = plan.named("mon-media-5xx-rate")
+    assert alarm.inputs["region"] == "us-east-1"
+    assert plan.named("mon-global-alerts").urn in alarm.property_dependencies["alarmActions"]
+    policy = json.loads(plan.named("mon-global-alerts-key").inputs["policy"])
+    (grant,) = [s for s in policy["Statement"] if s.get("Principal", {}).get("Service")]
+    assert grant["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"
+    subscriptions = plan.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert sorted(s.name for s in subscriptions) == ["mon-alerts-email-0", "mon-global-alerts-email-0"]
+
+
+def test_gcp_alerts_take_their_thresholds_and_need_no_cdn(record_component):
+    ctx = StackContext.from_config(make_config("dev"))
+
+    def program() -> None:
+        GcpMonitoring("mon", GcpMonitoringArgs(tiers=["compute"], function_names={"fn": "svc"}, alerts=ALERTS), ctx)
+
+    plan = record_component(program)
+    names = sorted(p.name for p in plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy"))
+    assert names == ["mon-compute-cpu", "mon-fn-error-rate", "mon-fn-throttles"]  # no CDN, no CDN alert
+    rate = plan.named("mon-fn-error-rate").inputs["conditions"][0]["conditionThreshold"]
+    assert rate["thresholdValue"] == 0.02
+    throttles = plan.named("mon-fn-throttles").inputs["conditions"][0]["conditionThreshold"]
+    assert throttles["thresholdValue"] == 3  # 4 or more in 5 minutes: above 3
