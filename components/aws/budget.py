@@ -103,7 +103,9 @@ class AwsBudget(pulumi.ComponentResource):
                 name=f"{ctx.prefix}-spend-anomalies",
                 frequency="IMMEDIATE",
                 monitor_arn_lists=[self.anomaly_monitor.arn],
-                subscribers=[aws.costexplorer.AnomalySubscriptionSubscriberArgs(type="SNS", address=args.alert_topic_arn)],
+                subscribers=[
+                    aws.costexplorer.AnomalySubscriptionSubscriberArgs(type="SNS", address=args.alert_topic_arn)
+                ],
                 threshold_expression=aws.costexplorer.AnomalySubscriptionThresholdExpressionArgs(
                     dimension=aws.costexplorer.AnomalySubscriptionThresholdExpressionDimensionArgs(
                         key="ANOMALY_TOTAL_IMPACT_ABSOLUTE",

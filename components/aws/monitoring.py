@@ -120,7 +120,12 @@ class AwsMonitoring(pulumi.ComponentResource):
         if args.distribution_ids and args.region != GLOBAL_METRICS_REGION:
             global_account = replace(account, region=pulumi.Output.from_input(GLOBAL_METRICS_REGION))
             self.channels[GLOBAL_METRICS_REGION] = self._channel(
-                f"{name}-global", GLOBAL_METRICS_REGION, GLOBAL_METRICS_REGION, global_account, (CLOUDWATCH_ALARMS,), ctx
+                f"{name}-global",
+                GLOBAL_METRICS_REGION,
+                GLOBAL_METRICS_REGION,
+                global_account,
+                (CLOUDWATCH_ALARMS,),
+                ctx,
             )
         alerts = args.alerts
         self.alarms = [
@@ -160,7 +165,12 @@ class AwsMonitoring(pulumi.ComponentResource):
                     f"{name}-{cdn}-5xx-rate",
                     f"{cdn} CloudFront 5xx responses above {alerts.cdn_5xx_rate_percent:g}% of requests",
                     ctx,
-                    metric=("AWS/CloudFront", "5xxErrorRate", "Average", {"DistributionId": distribution, "Region": "Global"}),
+                    metric=(
+                        "AWS/CloudFront",
+                        "5xxErrorRate",
+                        "Average",
+                        {"DistributionId": distribution, "Region": "Global"},
+                    ),
                     threshold=alerts.cdn_5xx_rate_percent,
                     channel=edge,
                     region=GLOBAL_METRICS_REGION,

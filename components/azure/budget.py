@@ -27,7 +27,6 @@ import pulumi_azure_native.costmanagement as costmanagement
 from components.context import StackContext
 from components.specs import BudgetArgs
 
-
 ANOMALY_ALERT_YEARS = 5
 ANOMALY_VIEW = "ms:DailyAnomalyByResourceGroup"
 

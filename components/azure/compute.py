@@ -275,7 +275,9 @@ class AzureCompute(pulumi.ComponentResource):
             profiles=profiles,
             predictive_autoscale_policy=monitor.PredictiveAutoscalePolicyArgs(
                 scale_mode=PREDICTIVE_MODES[spec.predictive],
-                scale_look_ahead_time=f"PT{PREDICTIVE_LEAD_MINUTES}M" if spec.predictive is not PredictiveMode.off else None,
+                scale_look_ahead_time=f"PT{PREDICTIVE_LEAD_MINUTES}M"
+                if spec.predictive is not PredictiveMode.off
+                else None,
             ),
             tags=ctx.tags_with(tier=tier),
             opts=ctx.child(self),

@@ -95,7 +95,11 @@ def item(tile: Tile, metric: AzureMetric, found: dict[str, Any]) -> dict[str, An
             "resourceIds": ids,
             "timeContext": {"durationMs": DAY_MS},
             "metrics": [
-                {"namespace": metric.namespace, "metric": f"{metric.namespace}--{metric.name}", "aggregation": metric.aggregation}
+                {
+                    "namespace": metric.namespace,
+                    "metric": f"{metric.namespace}--{metric.name}",
+                    "aggregation": metric.aggregation,
+                }
             ],
             "title": tile.panel.title,
             "gridSettings": {"rowLimit": 10000},
@@ -104,7 +108,11 @@ def item(tile: Tile, metric: AzureMetric, found: dict[str, Any]) -> dict[str, An
 
 
 def serialized(tiles: list[Tile], found: dict[str, Any], title: str) -> str:
-    header = {"type": 1, "name": "title", "content": {"json": f"# {title}\n\nTiers, functions and the CDN of the stack."}}
+    header = {
+        "type": 1,
+        "name": "title",
+        "content": {"json": f"# {title}\n\nTiers, functions and the CDN of the stack."},
+    }
     items = [item(t, m, found) for t in tiles if (m := METRICS[t.panel.role]) is not None]
     return json.dumps(
         {"version": NOTEBOOK_VERSION, "items": [header, *items], "isLocked": False, "fallbackResourceIds": []},

@@ -26,7 +26,10 @@ from components.dashboards import DashboardArgs, Role, Tile, handles, layout
 
 SCALE = 2  # the neutral grid (24 columns) on Cloud Monitoring's 48-column mosaic
 ALIGNMENT = "60s"
-_RUN = 'metric.type="run.googleapis.com/{metric}" resource.type="cloud_run_revision" resource.label.service_name="{handle}"'
+_RUN = (
+    'metric.type="run.googleapis.com/{metric}" resource.type="cloud_run_revision" '
+    'resource.label.service_name="{handle}"'
+)
 _LB = (
     'metric.type="loadbalancing.googleapis.com/https/request_count" resource.type="https_lb_rule" '
     'resource.label.url_map_name="{handle}"'
@@ -61,7 +64,9 @@ METRICS: dict[Role, GcpMetric | None] = {
     Role.function_errors: GcpMetric(
         _RUN.replace("{metric}", "request_count") + ' metric.label.response_code_class="5xx"'
     ),
-    Role.function_duration: GcpMetric(_RUN.replace("{metric}", "request_latencies"), "ALIGN_DELTA", "REDUCE_PERCENTILE_95"),
+    Role.function_duration: GcpMetric(
+        _RUN.replace("{metric}", "request_latencies"), "ALIGN_DELTA", "REDUCE_PERCENTILE_95"
+    ),
     Role.function_throttles: GcpMetric(_RUN.replace("{metric}", "request_count") + ' metric.label.response_code="429"'),
     Role.cdn_requests: GcpMetric(_LB),
     Role.cdn_cache_hit_ratio: GcpMetric(_LB, numerator=' metric.label.cache_result="HIT"'),

@@ -79,7 +79,8 @@ class GcpMonitoring(pulumi.ComponentResource):
                 f"{name}-{tier}-cpu",
                 f"qmoi {ctx.environment} {tier} tier CPU above {CPU_ALERT_PERCENT}%",
                 Condition(
-                    'resource.type = "gce_instance" AND metric.type = "compute.googleapis.com/instance/cpu/utilization" '
+                    'resource.type = "gce_instance" '
+                    'AND metric.type = "compute.googleapis.com/instance/cpu/utilization" '
                     f'AND metadata.user_labels."tier" = "{tier}" '
                     f'AND metadata.user_labels."environment" = "{ctx.environment}"',
                     CPU_ALERT_PERCENT / 100,
@@ -96,7 +97,8 @@ class GcpMonitoring(pulumi.ComponentResource):
             self.alarms += [
                 self._policy(
                     f"{name}-{slug}-error-rate",
-                    f"qmoi {ctx.environment} {fn} function 5xx above {alerts.function_error_rate_percent:g}% of requests",
+                    f"qmoi {ctx.environment} {fn} function 5xx above "
+                    f"{alerts.function_error_rate_percent:g}% of requests",
                     Condition(
                         service_filter(RUN_REQUESTS, service, ' AND metric.labels.response_code_class = "5xx"'),
                         alerts.function_error_rate_percent / 100,

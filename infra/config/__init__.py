@@ -15,10 +15,10 @@ Callers import the API from `infra.config`.
 
 from infra.config.base import (
     BUDGET_PROVIDERS,
-    Alerts,
     FUNCTIONS_DIR,
     NAMESPACE,
     ROOT,
+    Alerts,
     BucketClass,
     BucketClassSettings,
     Capacity,

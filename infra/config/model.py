@@ -19,9 +19,9 @@ from pydantic_core import to_jsonable_python
 from infra.config import naming
 from infra.config.base import (
     BUDGET_PROVIDERS,
-    Alerts,
     FUNCTIONS_DIR,
     NAMESPACE,
+    Alerts,
     Autoscaling,
     BucketClass,
     Budget,

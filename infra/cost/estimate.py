@@ -146,7 +146,10 @@ class Estimate:
     def usage_driven(self) -> list[tuple[str, str, str, float]]:
         """(resource, line item, usage assumption, monthly) for every charge computed from `usage`."""
         return [
-            (r.name, i.label, i.usage, i.monthly_usd) for r in self.resources for i in r.items if i.usage and not i.unpriced
+            (r.name, i.label, i.usage, i.monthly_usd)
+            for r in self.resources
+            for i in r.items
+            if i.usage and not i.unpriced
         ]
 
     def options(self) -> list[tuple[str, str, Option]]:

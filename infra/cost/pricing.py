@@ -631,7 +631,9 @@ def price_function(ctx: PricingContext, provider: str, reading: FunctionReading)
     gb_seconds = seconds * reading.memory_gb
     requests, duration = "usage.function_requests_millions", "usage.function_avg_duration_ms"
     items = [
-        ctx.charge(f"{millions:g} M {reading.request_noun}", millions, provider, "function", "requests", usage=requests),
+        ctx.charge(
+            f"{millions:g} M {reading.request_noun}", millions, provider, "function", "requests", usage=requests
+        ),
         ctx.charge(
             f"{gb_seconds:,.0f} GB-s", gb_seconds, provider, "function", "gb-second", usage=f"{requests}, {duration}"
         ),

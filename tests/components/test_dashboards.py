@@ -91,7 +91,10 @@ def test_the_gcp_dashboard_covers_every_tier_function_and_the_cdn(prod_plan):
     tiles = {t["widget"]["title"]: t["widget"]["xyChart"]["dataSets"] for t in document["mosaicLayout"]["tiles"]}
     functions = sorted(prod_plan.config.gcp.cloud_functions)
     assert [d["legendTemplate"] for d in tiles["Instances per tier"]] == TIERS
-    assert 'instance_group_name="qmoi-prod-gpu"' in tiles["Instances per tier"][1]["timeSeriesQuery"]["timeSeriesFilter"]["filter"]
+    assert (
+        'instance_group_name="qmoi-prod-gpu"'
+        in tiles["Instances per tier"][1]["timeSeriesQuery"]["timeSeriesFilter"]["filter"]
+    )
     for title in ("Function invocations", "Function errors", "Function duration", "Function throttles"):
         assert sorted(d["legendTemplate"] for d in tiles[title]) == functions
     ratio = tiles["CDN cache hit ratio (%)"][0]["timeSeriesQuery"]["timeSeriesFilterRatio"]

@@ -106,7 +106,9 @@ def test_aws_watches_the_stack_tag_for_anomalies_and_alerts_the_topic_immediatel
     (subscription,) = prod_plan.of_type("aws:costexplorer/anomalySubscription:AnomalySubscription")
     topic = prod_plan.named("qmoi-aws-monitoring-alerts")
     assert subscription.inputs["frequency"] == "IMMEDIATE"  # the only frequency SNS subscribers take
-    assert subscription.inputs["subscribers"] == [{"type": "SNS", "address": "arn:aws:sns:us-east-1:123456789012:qmoi-prod-alerts"}]
+    assert subscription.inputs["subscribers"] == [
+        {"type": "SNS", "address": "arn:aws:sns:us-east-1:123456789012:qmoi-prod-alerts"}
+    ]
     assert topic.urn in subscription.property_dependencies["subscribers"]
     assert subscription.property_dependencies["monitorArnLists"] == [monitor.urn]
     assert subscription.inputs["monitorArnLists"][0].startswith("arn:aws:ce::123456789012:anomalymonitor/")
@@ -186,7 +188,11 @@ def test_every_lambda_alarms_on_its_error_rate_and_throttles_at_the_configured_t
 def test_the_cloudfront_5xx_alarm_watches_us_east_1_where_cloudfront_publishes(prod_plan):
     alarm = alarms(prod_plan)["qmoi-aws-monitoring-media-5xx-rate"]
     assert alarm["region"] == "us-east-1"
-    assert (alarm["namespace"], alarm["metricName"], alarm["statistic"]) == ("AWS/CloudFront", "5xxErrorRate", "Average")
+    assert (alarm["namespace"], alarm["metricName"], alarm["statistic"]) == (
+        "AWS/CloudFront",
+        "5xxErrorRate",
+        "Average",
+    )
     assert alarm["dimensions"]["Region"] == "Global"
     assert alarm["threshold"] == 5
 
@@ -198,7 +204,10 @@ def test_aws_groups_publish_the_metrics_the_capacity_panel_reads(prod_plan):
 
 
 def test_gcp_function_and_cdn_alerts_are_ratios_of_errors_to_requests(prod_plan):
-    policies = {p.name: p.inputs["conditions"][0]["conditionThreshold"] for p in prod_plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy")}
+    policies = {
+        p.name: p.inputs["conditions"][0]["conditionThreshold"]
+        for p in prod_plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy")
+    }
     rate = policies["qmoi-gcp-monitoring-error-handling-error-rate"]
     assert 'response_code_class = "5xx"' in rate["filter"] and "5xx" not in rate["denominatorFilter"]
     assert 'service_name = "qmoi-prod-error-handling"' in rate["denominatorFilter"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pulumi
+import pytest
+
 from components.aws.monitoring import CLOUDWATCH_ALARMS, AwsMonitoring, AwsMonitoringArgs
 from components.aws.policy_documents import AwsAccount
 from components.context import StackContext
 from components.gcp.monitoring import GcpMonitoring, GcpMonitoringArgs
-from infra.config import Alerts
+from infra.config import Alerts, ConfigError
 from tests.conftest import make_config
 
 ALERTS = Alerts(
@@ -23,8 +26,6 @@ ALERTS = Alerts(
 
 
 def account(region: str) -> AwsAccount:
-    import pulumi
-
     return AwsAccount(
         id=pulumi.Output.from_input("123456789012"),
         partition=pulumi.Output.from_input("aws"),
@@ -36,10 +37,6 @@ def test_the_alerts_block_sets_the_thresholds_and_is_validated_with_its_key_path
     config = make_config("dev", alerts={"function_error_rate_percent": 2, "cdn_5xx_rate_percent": 1.5})
     assert (config.alerts.function_error_rate_percent, config.alerts.cdn_5xx_rate_percent) == (2, 1.5)
     assert config.alerts.cost_anomaly_usd == 50  # the other leaves keep their defaults
-    import pytest
-
-    from infra.config import ConfigError
-
     with pytest.raises(ConfigError) as raised:
         make_config("dev", alerts={"function_error_rate_percent": 0, "throttles": 3})
     problems = "\n".join(raised.value.problems)

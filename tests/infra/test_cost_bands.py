@@ -35,7 +35,10 @@ def test_the_cost_report_of_prod_shows_the_band_and_the_usage_driven_charges(pro
     assert low == pytest.approx(expected)  # prod runs at its minimum
     assert high > expected + 1000  # and may grow to 8 compute and 4 gpu and memory instances per cloud
     text = render_text(est)
-    assert f"band: low ${low:,.2f} (tiers at their minimum) / expected ${expected:,.2f} (desired) / high ${high:,.2f}" in text
+    assert (
+        f"band: low ${low:,.2f} (tiers at their minimum) / expected ${expected:,.2f} (desired) / high ${high:,.2f}"
+        in text
+    )
     assert "usage-driven charges (at the configured usage" in text
     assert "qmoi-aws-cdn-distribution: 100 GB egress (usage.cdn_egress_gb)" in text
     assert summary_lines(est)[1].startswith("band: low")
@@ -52,7 +55,11 @@ def test_dashboards_alarms_and_subscriptions_are_priced_or_named_unpriced(prod_p
     assert rate.monthly_usd == pytest.approx(0.2) and "2 alarm metrics" in rate.label  # errors and invocations
     (metrics,) = by_name["qmoi-aws-cdn-additional-metrics"].items
     assert metrics.unpriced and "how many metrics" in metrics.unpriced
-    for name in ("qmoi-aws-budget-anomaly-monitor", "qmoi-aws-budget-anomaly-alerts", "qmoi-azure-budget-anomaly-alert"):
+    for name in (
+        "qmoi-aws-budget-anomaly-monitor",
+        "qmoi-aws-budget-anomaly-alerts",
+        "qmoi-azure-budget-anomaly-alert",
+    ):
         assert by_name[name].monthly_usd == 0 and by_name[name].free_reason
     assert "no charge" in by_name["qmoi-aws-budget-anomaly-monitor"].free_reason
     (workbook,) = [r for r in est.resources if r.type == "azure-native:applicationinsights:Workbook"]

@@ -121,7 +121,12 @@ def _flow_log(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
         raise LookupError(f"{record.name}: only flow logs delivered to S3 are priced")
     return [
         ctx.charge(
-            f"{gb:g} GB of flow-log records delivered to S3", gb, P, "network", "flow-log-s3-gb", usage="usage.flow_log_gb"
+            f"{gb:g} GB of flow-log records delivered to S3",
+            gb,
+            P,
+            "network",
+            "flow-log-s3-gb",
+            usage="usage.flow_log_gb",
         )
     ]
 
@@ -142,7 +147,9 @@ def _dashboard(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
 
 def _monitoring_subscription(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [
-        ctx.charge("additional CloudFront metrics (one distribution)", 1, P, "monitoring", "cloudfront-additional-metrics")
+        ctx.charge(
+            "additional CloudFront metrics (one distribution)", 1, P, "monitoring", "cloudfront-additional-metrics"
+        )
     ]
 
 
@@ -211,9 +218,9 @@ FREE: dict[str, str] = {
     "aws:sns/topic:Topic": "no charge per topic; e-mail notifications are within the free tier (not modelled)",
     "aws:sns/topicSubscription:TopicSubscription": "no charge per subscription",
     "aws:sns/topicPolicy:TopicPolicy": "a topic's access policy has no charge",
-    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": "Cost Anomaly Detection has no charge (AWS's announcement, quoted "
-    "in hashicorp/terraform-provider-aws#16137: 'the service also comes at no cost'; itskarma.wtf: 'No charge for "
-    "Cost Anomaly Detection itself')",
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": "Cost Anomaly Detection has no charge (AWS's announcement, "
+    "quoted in hashicorp/terraform-provider-aws#16137: 'the service also comes at no cost'; itskarma.wtf: 'No "
+    "charge for Cost Anomaly Detection itself')",
     "aws:costexplorer/anomalySubscription:AnomalySubscription": "Cost Anomaly Detection has no charge; its SNS "
     "messages are within the free tier (not modelled)",
     "aws:cloudwatch/logGroup:LogGroup": "no charge per group; log ingestion per GB is not modelled",

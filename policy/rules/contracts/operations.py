@@ -42,7 +42,10 @@ AZURE_FRONT_DOOR = "azure-native:cdn:Profile"
 AZURE_ALERT = "azure-native:monitor:MetricAlert"
 AZURE_ACTION_GROUP = "azure-native:monitor:ActionGroup"
 AZURE_WORKBOOK = "azure-native:applicationinsights:Workbook"
-AZURE_SCHEDULED_ACTIONS = ("azure-native:costmanagement:ScheduledActionByScope", "azure-native:costmanagement:ScheduledAction")
+AZURE_SCHEDULED_ACTIONS = (
+    "azure-native:costmanagement:ScheduledActionByScope",
+    "azure-native:costmanagement:ScheduledAction",
+)
 DO_APP = "digitalocean:index/app:App"
 CF_POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 CF_NOTIFICATION = "cloudflare:index/notificationPolicy:NotificationPolicy"
@@ -51,7 +54,16 @@ GLOBAL_REGION = "us-east-1"
 GLOBAL_NAMESPACES = ("AWS/CloudFront", "AWS/Billing")
 # Published only with the distribution's monitoring subscription (CloudFront's "additional metrics").
 CLOUDFRONT_ADDITIONAL = frozenset(
-    {"CacheHitRate", "OriginLatency", "401ErrorRate", "403ErrorRate", "404ErrorRate", "502ErrorRate", "503ErrorRate", "504ErrorRate"}
+    {
+        "CacheHitRate",
+        "OriginLatency",
+        "401ErrorRate",
+        "403ErrorRate",
+        "404ErrorRate",
+        "502ErrorRate",
+        "503ErrorRate",
+        "504ErrorRate",
+    }
 )
 AZURE_RECEIVERS = ("emailReceivers", "smsReceivers", "webhookReceivers", "azureAppPushReceivers", "voiceReceivers")
 
@@ -96,7 +108,8 @@ def _aws_errors(stack: Stack) -> Iterator[Finding]:
         watching = [
             a
             for a in alarms
-            if any(ns == "AWS/Lambda" and m == "Errors" for ns, m, _ in _aws_metrics(a)) and _names(function, a, "FunctionName")
+            if any(ns == "AWS/Lambda" and m == "Errors" for ns, m, _ in _aws_metrics(a))
+            and _names(function, a, "FunctionName")
         ]
         yield from _verdict(function, "function errors", watching, [a for a in watching if _delivers(stack, a)])
     for distribution in stack.of(DISTRIBUTION):
@@ -197,7 +210,9 @@ def _digitalocean_errors(stack: Stack) -> Iterator[Finding]:
             ]
             if not alerts:
                 yield f"{app.name}: function {get(function, 'name')} has no error alert: failures go unnoticed", app.urn
-            elif not any(items(a, "destinations", "emails") or items(a, "destinations", "slackWebhooks") for a in alerts):
+            elif not any(
+                items(a, "destinations", "emails") or items(a, "destinations", "slackWebhooks") for a in alerts
+            ):
                 yield f"{app.name}: function {get(function, 'name')}'s error alert has no destination", app.urn
 
 
@@ -235,7 +250,10 @@ def _subscribed(stack: Stack) -> tuple[set[str], set[str]]:
     urns, ids = set(), set()
     for sub in stack.of(MONITORING_SUBSCRIPTION):
         status = get(
-            sub.props, "monitoringSubscription", "realtimeMetricsSubscriptionConfig", "realtimeMetricsSubscriptionStatus"
+            sub.props,
+            "monitoringSubscription",
+            "realtimeMetricsSubscriptionConfig",
+            "realtimeMetricsSubscriptionStatus",
         )
         if status == "Disabled":
             continue
@@ -327,7 +345,10 @@ def _workbook_guid(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding
         try:
             uuid.UUID(str(name))
         except ValueError:
-            yield f"{workbook.name}: resource name {name!r} is not a GUID, which Azure requires of a workbook", workbook.urn
+            yield (
+                f"{workbook.name}: resource name {name!r} is not a GUID, which Azure requires of a workbook",
+                workbook.urn,
+            )
 
 
 def _anomaly_alert_scope(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:

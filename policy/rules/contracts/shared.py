@@ -100,7 +100,7 @@ def _azure_setting_acts(setting: Res) -> Iterator[str]:
     mode = get(setting.props, "predictiveAutoscalePolicy", "scaleMode", default="Disabled")
     if mode in ("Enabled", "ForecastOnly"):
         if any(str(get(p, "capacity", "minimum")) == "0" for p in profiles):
-            yield f"predictive autoscale ({mode}) on a tier that can sit at zero: there is no CPU history to forecast from"
+            yield f"predictive autoscale ({mode}) on a tier that can sit at zero: no CPU history to forecast from"
         cpu_out = [
             r
             for p in profiles

@@ -117,7 +117,9 @@ def test_dev_scales_gpu_to_zero_on_spot_and_prod_runs_two_per_tier(dev, prod):
 
 
 def test_groups_track_cpu_and_refresh_instances_on_template_change(dev):
-    policies = [p for p in dev.of_type("aws:autoscaling/policy:Policy") if p.inputs["policyType"] != "PredictiveScaling"]
+    policies = [
+        p for p in dev.of_type("aws:autoscaling/policy:Policy") if p.inputs["policyType"] != "PredictiveScaling"
+    ]
     assert len(policies) == 3
     for policy in policies:
         config = policy.inputs["targetTrackingConfiguration"]

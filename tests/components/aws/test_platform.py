@@ -92,7 +92,9 @@ def test_alarms_watch_every_group_cpu_and_every_function_errors(dev_plan):
     alarms = dev_plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     cpu = [a for a in alarms if a.inputs.get("metricName") == "CPUUtilization"]
     errors = [
-        a for a in alarms if any(q.get("metric", {}).get("metricName") == "Errors" for q in a.inputs.get("metricQueries", []))
+        a
+        for a in alarms
+        if any(q.get("metric", {}).get("metricName") == "Errors" for q in a.inputs.get("metricQueries", []))
     ]
     assert sorted(a.inputs["dimensions"]["AutoScalingGroupName"] for a in cpu) == [
         "qmoi-dev-compute",
