@@ -20,6 +20,7 @@ NEUTRAL_ATTRIBUTES = {
     "storage": ("buckets",),
     "compute": ("groups",),
     "monitoring": ("alarms",),
+    "dashboard": ("dashboard", "tiles"),
 }
 
 
