@@ -56,12 +56,12 @@ ON_DEMAND_CAPACITY_WAIT = "15m"
 PREDICTIVE_MODES = {PredictiveMode.forecast: "ForecastOnly", PredictiveMode.scale: "ForecastAndScale"}
 # Published every minute once enabled (AWS/AutoScaling); the capacity panel and alarms read them.
 GROUP_METRICS = (
-    "GroupMinSize",
-    "GroupMaxSize",
-    "GroupDesiredCapacity",
-    "GroupInServiceInstances",
-    "GroupPendingInstances",
-    "GroupTotalInstances",
+    aws.autoscaling.Metric.GROUP_MIN_SIZE,
+    aws.autoscaling.Metric.GROUP_MAX_SIZE,
+    aws.autoscaling.Metric.GROUP_DESIRED_CAPACITY,
+    aws.autoscaling.Metric.GROUP_IN_SERVICE_INSTANCES,
+    aws.autoscaling.Metric.GROUP_PENDING_INSTANCES,
+    aws.autoscaling.Metric.GROUP_TOTAL_INSTANCES,
 )
 
 

@@ -22,6 +22,7 @@ traffic is no error):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -78,13 +79,13 @@ COST_ANOMALY_DETECTION = TopicPublisher("CostAnomalyDetection", "costalerts.amaz
 
 @dataclass(frozen=True)
 class AwsMonitoringArgs:
-    group_names: dict[str, pulumi.Input[str]]
-    function_names: dict[str, pulumi.Input[str]]
+    group_names: Mapping[str, pulumi.Input[str]]
+    function_names: Mapping[str, pulumi.Input[str]]
     account: AwsAccount | None = None
     alerts: Alerts = field(default_factory=Alerts)
     region: str = GLOBAL_METRICS_REGION
     """The stack's region, where the alert topic lives."""
-    distribution_ids: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    distribution_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """CloudFront distributions (name -> id) whose 5xx rate is alarmed, in us-east-1."""
     publishers: tuple[TopicPublisher, ...] = (CLOUDWATCH_ALARMS,)
     """Services that publish to the alert topic (its key and topic policy grant each)."""

@@ -13,6 +13,7 @@ Alerts auto-resolve, so the action group also hears when a condition clears.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -26,8 +27,8 @@ from infra.config import Alerts
 @dataclass(frozen=True)
 class AzureMonitoringArgs:
     resource_group_name: pulumi.Input[str]
-    scale_set_ids: dict[str, pulumi.Input[str]]
-    function_app_ids: dict[str, pulumi.Input[str]]
+    scale_set_ids: Mapping[str, pulumi.Input[str]]
+    function_app_ids: Mapping[str, pulumi.Input[str]]
     alerts: Alerts = field(default_factory=Alerts)
     front_door_id: pulumi.Input[str] | None = None
     """The Front Door profile whose 5xx rate and origin health are alarmed; None without one."""

@@ -14,6 +14,7 @@ fires. Windows are 5 minutes; incidents close themselves 30 minutes after the co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -32,7 +33,7 @@ LB_REQUESTS = 'resource.type = "https_lb_rule" AND metric.type = "loadbalancing.
 @dataclass(frozen=True)
 class GcpMonitoringArgs:
     tiers: list[str]
-    function_names: dict[str, pulumi.Input[str]]
+    function_names: Mapping[str, pulumi.Input[str]]
     alerts: Alerts = field(default_factory=Alerts)
     url_map_name: pulumi.Input[str] | None = None
     """The CDN's load balancer (URL map) whose 5xx rate is alarmed; None without a CDN."""
@@ -153,7 +154,15 @@ class GcpMonitoring(pulumi.ComponentResource):
                         duration=condition.duration,
                         aggregations=[aggregation],
                         denominator_filter=condition.denominator,
-                        denominator_aggregations=[aggregation] if ratio else None,
+                        denominator_aggregations=[
+                            gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
+                                alignment_period=WINDOW,
+                                per_series_aligner=condition.aligner,
+                                cross_series_reducer=condition.reducer,
+                            )
+                        ]
+                        if ratio
+                        else None,
                     ),
                 )
             ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,11 @@ from components.gcp import dashboard as gcp_dashboard
 from infra.plan import Plan
 
 TIERS = ["compute", "gpu", "memory"]
-PROVIDER_METRICS = {"aws": aws_dashboard.METRICS, "gcp": gcp_dashboard.METRICS, "azure": azure_dashboard.METRICS}
+PROVIDER_METRICS: dict[str, dict[Role, Any]] = {
+    "aws": aws_dashboard.METRICS,
+    "gcp": gcp_dashboard.METRICS,
+    "azure": azure_dashboard.METRICS,
+}
 
 
 @pytest.mark.parametrize("provider", PROVIDER_METRICS)
@@ -40,13 +45,13 @@ def test_the_layout_leaves_out_panels_the_stack_cannot_draw():
     assert Subject.function not in subjects and Subject.cdn not in subjects  # nothing to draw them for
 
 
-def aws_widgets(plan: Plan) -> dict[str, dict[str, object]]:
+def aws_widgets(plan: Plan) -> dict[str, dict[str, Any]]:
     (dashboard,) = plan.of_type("aws:cloudwatch/dashboard:Dashboard")
     return {w["properties"]["title"]: w["properties"] for w in json.loads(dashboard.inputs["dashboardBody"])["widgets"]}
 
 
-def labels(widget: dict[str, object]) -> list[str]:
-    return [row[-1]["label"] for row in widget["metrics"]]  # type: ignore[attr-defined]
+def labels(widget: dict[str, Any]) -> list[str]:
+    return [row[-1]["label"] for row in widget["metrics"]]
 
 
 def test_the_aws_dashboard_covers_every_tier_and_function_and_reads_cloudfront_in_us_east_1(prod_plan):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from components.azure.dashboard import workbook_name
 from infra.plan import Plan
@@ -16,7 +17,7 @@ TIERS = ("compute", "gpu", "memory")
 ASG_POLICY = "aws:autoscaling/policy:Policy"
 
 
-def predictive(plan: Plan) -> dict[str, dict[str, object]]:
+def predictive(plan: Plan) -> dict[str, dict[str, Any]]:
     """AWS predictive policies by group name."""
     return {
         p.inputs["autoscalingGroupName"]: p.inputs["predictiveScalingConfiguration"]
@@ -163,7 +164,7 @@ def test_gcp_budget_alerts_on_the_forecast_as_its_anomaly_warning(prod_plan):
 # --- error tracking ---------------------------------------------------------------------------
 
 
-def alarms(plan: Plan) -> dict[str, dict[str, object]]:
+def alarms(plan: Plan) -> dict[str, dict[str, Any]]:
     return {a.name: a.inputs for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
 
 

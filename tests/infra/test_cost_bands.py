@@ -61,6 +61,6 @@ def test_dashboards_alarms_and_subscriptions_are_priced_or_named_unpriced(prod_p
         "qmoi-azure-budget-anomaly-alert",
     ):
         assert by_name[name].monthly_usd == 0 and by_name[name].free_reason
-    assert "no charge" in by_name["qmoi-aws-budget-anomaly-monitor"].free_reason
+    assert "no charge" in str(by_name["qmoi-aws-budget-anomaly-monitor"].free_reason)
     (workbook,) = [r for r in est.resources if r.type == "azure-native:applicationinsights:Workbook"]
     assert workbook.free_reason

@@ -25,6 +25,7 @@ TEST_CONFIG: dict[str, dict[str, Any]] = {
 # For single resources: stack-level rules that judge the whole stack (budgets, prod protection) off.
 RESOURCE_CONFIG = {
     "prod-stateful-protected": {"environment": "dev"},
+    "errors-alarmed": {"enforcementLevel": "disabled"},
     "budget-per-provider": {"enforcementLevel": "disabled"},
     "budget-limits-within-stack-budget": {"enforcementLevel": "disabled"},
     "estimated-cost-within-budget": {"enforcementLevel": "disabled"},

@@ -158,8 +158,9 @@ def test_an_azure_setting_needs_a_scale_out_rule_and_predictive_needs_a_cpu_one(
     (found,) = violations(pack, [azure_setting([memory_out])], "tier-scaling-can-act")
     assert "without a 'Percentage CPU' scale-out rule" in found
     scale_in_only = {"metricTrigger": {"metricName": "Percentage CPU"}, "scaleAction": {"direction": "Decrease"}}
-    found = violations(pack, [azure_setting([scale_in_only], mode="Disabled")], "tier-scaling-can-act")
-    assert found == ["compute-autoscale: profile compute-cpu may grow to 8 but has no scale-out rule"]
+    assert violations(pack, [azure_setting([scale_in_only], mode="Disabled")], "tier-scaling-can-act") == [
+        "compute-autoscale: profile compute-cpu may grow to 8 but has no scale-out rule"
+    ]
 
 
 # --- errors-alarmed ------------------------------------------------------------------------------------
