@@ -131,6 +131,11 @@ def layout(mapped: Collection[Role], args: DashboardArgs, panels: Sequence[Panel
     return tiles
 
 
+def tiles_for(metrics: Mapping[Role, object | None], args: DashboardArgs) -> list[Tile]:
+    """The layout of the panels a provider maps to a metric (`metrics`: role -> its metric, or None)."""
+    return layout({role for role, metric in metrics.items() if metric is not None}, args)
+
+
 def handles(args: DashboardArgs, **extra: pulumi.Input[Any]) -> pulumi.Output[dict[str, Any]]:
     """Every handle the dashboard names, resolved: {"tier:<name>": ..., "function:<name>": ..., "cdn": ...}."""
     found: dict[str, pulumi.Input[Any]] = {f"tier:{t}": h for t, h in args.tiers.items()}

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import StackContext
-from components.dashboards import DashboardArgs, Role, Tile, handles, layout
+from components.dashboards import DashboardArgs, Role, Tile, handles, tiles_for
 
 GLOBAL_REGION = "us-east-1"
 
@@ -114,8 +114,7 @@ class AwsDashboard(pulumi.ComponentResource):
         self, name: str, args: AwsDashboardArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:aws:Dashboard", name, None, opts)
-        mapped = {role for role, metric in METRICS.items() if metric is not None}
-        self.tiles = layout(mapped, args)
+        self.tiles = tiles_for(METRICS, args)
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-operations",
             dashboard_name=f"{ctx.prefix}-operations",

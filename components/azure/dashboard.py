@@ -26,7 +26,7 @@ import pulumi
 import pulumi_azure_native.applicationinsights as applicationinsights
 
 from components.context import StackContext
-from components.dashboards import DashboardArgs, Role, Tile, handles, layout
+from components.dashboards import DashboardArgs, Role, Tile, handles, tiles_for
 
 NOTEBOOK_VERSION = "Notebook/1.0"
 DAY_MS = 86_400_000
@@ -129,8 +129,7 @@ class AzureDashboard(pulumi.ComponentResource):
         self, name: str, args: AzureDashboardArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:azure:Dashboard", name, None, opts)
-        mapped = {role for role, metric in METRICS.items() if metric is not None}
-        self.tiles = layout(mapped, args)
+        self.tiles = tiles_for(METRICS, args)
         title = f"{ctx.prefix} operations"
         found = handles(args, **{f"autoscaler:{t}": i for t, i in args.autoscalers.items()})
         self.workbook_name = workbook_name(args.subscription_id, ctx.prefix)

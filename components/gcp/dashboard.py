@@ -22,7 +22,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.context import StackContext
-from components.dashboards import DashboardArgs, Role, Tile, handles, layout
+from components.dashboards import DashboardArgs, Role, Tile, handles, tiles_for
 
 SCALE = 2  # the neutral grid (24 columns) on Cloud Monitoring's 48-column mosaic
 ALIGNMENT = "60s"
@@ -130,8 +130,7 @@ class GcpDashboard(pulumi.ComponentResource):
         self, name: str, args: GcpDashboardArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("qmoi:gcp:Dashboard", name, None, opts)
-        mapped = {role for role, metric in METRICS.items() if metric is not None}
-        self.tiles = layout(mapped, args)
+        self.tiles = tiles_for(METRICS, args)
         title = f"{ctx.prefix} operations"
         self.dashboard = gcp.monitoring.Dashboard(
             f"{name}-operations",

@@ -4,6 +4,7 @@ an alert channel outside us-east-1, Azure and GCP alerts without a CDN."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pulumi
 import pytest
@@ -43,46 +44,28 @@ def test_the_alerts_block_sets_the_thresholds_and_is_validated_with_its_key_path
     assert "alerts.function_error_rate_percent" in problems and "alerts.throttles: unknown key" in problems
 
 
-def test_aws_alarms_take_their_thresholds_from_the_alerts_block(record_component):
+def monitoring(record_component, region: str, **args: Any):
+    """The plan of one AwsMonitoring in `region` with a CloudFront distribution to alarm on."""
     ctx = StackContext.from_config(make_config("dev"))
 
-    def program() -> None:
-        AwsMonitoring(
-            "mon",
-            AwsMonitoringArgs(
-                group_names={},
-                function_names={"fn": "qmoi-dev-fn"},
-                account=account("us-east-1"),
-                alerts=ALERTS,
-                distribution_ids={"media": "E123"},
-            ),
-            ctx,
+    def program() -> None:  # Outputs (the account) exist only inside the program's run
+        monitoring_args = AwsMonitoringArgs(
+            group_names={}, account=account(region), region=region, distribution_ids={"media": "E123"}, **args
         )
+        AwsMonitoring("mon", monitoring_args, ctx)
 
-    plan = record_component(program)
+    return record_component(program)
+
+
+def test_aws_alarms_take_their_thresholds_from_the_alerts_block(record_component):
+    plan = monitoring(record_component, "us-east-1", function_names={"fn": "qmoi-dev-fn"}, alerts=ALERTS)
     assert plan.named("mon-fn-error-rate").inputs["threshold"] == 2
     assert plan.named("mon-fn-throttles").inputs["threshold"] == 4
     assert plan.named("mon-media-5xx-rate").inputs["threshold"] == 1.5
 
 
 def test_a_stack_outside_us_east_1_gets_a_second_alert_channel_there_for_its_cloudfront_alarm(record_component):
-    ctx = StackContext.from_config(make_config("dev"))
-
-    def program() -> None:
-        AwsMonitoring(
-            "mon",
-            AwsMonitoringArgs(
-                group_names={},
-                function_names={},
-                account=account("eu-west-1"),
-                region="eu-west-1",
-                distribution_ids={"media": "E123"},
-                publishers=(CLOUDWATCH_ALARMS,),
-            ),
-            ctx,
-        )
-
-    plan = record_component(program)
+    plan = monitoring(record_component, "eu-west-1", function_names={}, publishers=(CLOUDWATCH_ALARMS,))
     topics = {t.name: t.inputs for t in plan.of_type("aws:sns/topic:Topic")}
     assert topics["mon-alerts"].get("region") is None  # the stack's region (its provider)
     assert topics["mon-global-alerts"]["region"] == "us-east-1"

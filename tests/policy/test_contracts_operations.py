@@ -14,25 +14,8 @@ from typing import Any
 import pytest
 
 from infra.plan.records import ResourceRecord
-from tests.policy.conftest import TAGS, check, record, with_change
-
-ACCOUNT = "123456789012"
-CONFIG: dict[str, dict[str, Any]] = {
-    "prod-stateful-protected": {"environment": "dev"},
-    "cdn-origin-is-stateful": {"environment": "dev"},
-    "budget-per-provider": {"enforcementLevel": "disabled"},
-    "budget-limits-within-stack-budget": {"enforcementLevel": "disabled"},
-    "estimated-cost-within-budget": {"enforcementLevel": "disabled"},
-}
-
-
-def violations(pack, records: list[ResourceRecord], rule: str) -> list[str]:
-    report = check(pack, *records, config=CONFIG)
-    return [v.detail for v in report.violations if v.policy == rule]
-
-
-def doc(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+from tests.policy.conftest import TAGS, record, with_change
+from tests.policy.test_contracts_aws import ACCOUNT, ROOT, doc, violations
 
 
 def changed(res: ResourceRecord, path: tuple[str | int, ...], value: Any) -> ResourceRecord:
@@ -230,23 +213,22 @@ def test_a_lambda_without_a_deliverable_error_alarm_fails(pack, omit, expected):
     assert expected in found
 
 
+def cloudfront_5xx_alarm(topic: ResourceRecord, region: str = "us-east-1", **deps: list[str]) -> ResourceRecord:
+    inputs = {
+        "namespace": "AWS/CloudFront",
+        "metricName": "5xxErrorRate",
+        "dimensions": {"DistributionId": "E1"},
+        "region": region,
+        "alarmActions": ["t"],
+        "tags": TAGS,
+    }
+    return record("aws:cloudwatch/metricAlarm:MetricAlarm", "dist-5xx", inputs, alarmActions=[topic.urn], **deps)
+
+
 def test_a_cloudfront_distribution_needs_a_5xx_alarm(pack):
     distribution = record("aws:cloudfront/distribution:Distribution", "dist", {"tags": TAGS})
     topic, subscription = aws_channel()
-    alarm = record(
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "dist-5xx",
-        {
-            "namespace": "AWS/CloudFront",
-            "metricName": "5xxErrorRate",
-            "dimensions": {"DistributionId": "E1"},
-            "region": "us-east-1",
-            "alarmActions": ["t"],
-            "tags": TAGS,
-        },
-        dimensions=[distribution.urn],
-        alarmActions=[topic.urn],
-    )
+    alarm = cloudfront_5xx_alarm(topic, dimensions=[distribution.urn])
     assert violations(pack, [distribution, topic, subscription, alarm], "errors-alarmed") == []
     (found,) = violations(pack, [distribution, topic, subscription], "errors-alarmed")
     assert found.startswith("dist: no alarm on its CDN 5xx rate")
@@ -343,20 +325,7 @@ def test_every_edge_pool_needs_a_health_notification_with_a_mechanism(pack):
 
 def cloudfront_alarm(region: str, topic_region: str = "us-east-1") -> list[ResourceRecord]:
     topic = record("aws:sns/topic:Topic", "edge-alerts", {"name": "t", "region": topic_region, "tags": TAGS})
-    alarm = record(
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "dist-5xx",
-        {
-            "namespace": "AWS/CloudFront",
-            "metricName": "5xxErrorRate",
-            "dimensions": {"DistributionId": "E1"},
-            "region": region,
-            "alarmActions": ["t"],
-            "tags": TAGS,
-        },
-        alarmActions=[topic.urn],
-    )
-    return [topic, alarm]
+    return [topic, cloudfront_5xx_alarm(topic, region)]
 
 
 def test_a_cloudfront_alarm_in_us_east_1_notifying_a_topic_there_passes(pack):
@@ -410,15 +379,6 @@ def test_a_capacity_panel_needs_the_group_to_enable_its_group_metrics(pack):
 
 
 # --- alarm-topic-key-usable: every publisher ---------------------------------------------------------------
-
-
-ROOT = {
-    "Sid": "Admin",
-    "Effect": "Allow",
-    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-    "Action": "kms:*",
-    "Resource": "*",
-}
 
 
 def grant(service: str, actions: Any) -> dict[str, Any]:
