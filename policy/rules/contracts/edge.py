@@ -78,6 +78,8 @@ UNIQUE_NAMES: tuple[UniqueName, ...] = (
     UniqueName("digitalocean:index/app:App", ("spec", "name"), "account"),
     UniqueName("digitalocean:index/certificate:Certificate", ("name",), "account"),
     UniqueName("digitalocean:index/dropletAutoscale:DropletAutoscale", ("name",), "account"),
+    UniqueName("aws:cloudwatch/dashboard:Dashboard", ("dashboardName",), "account"),
+    UniqueName("azure-native:costmanagement:ScheduledActionByScope", ("name",), "account"),
     # one per zone
     UniqueName("cloudflare:index/dnsRecord:DnsRecord", ("name",), "zone"),
     UniqueName("cloudflare:index/loadBalancer:LoadBalancer", ("name",), "zone"),
