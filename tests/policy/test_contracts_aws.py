@@ -371,7 +371,7 @@ def test_a_key_without_an_explicit_policy_or_with_two_writers_fails(pack):
     assert "2 writers of one key policy" in violations(pack, [key, second], "kms-key-policy-explicit")[0]
 
 
-def log_stack(service: str) -> list[ResourceRecord]:
+def log_stack(service: str, group_name: str = "/aws/lambda/qmoi-dev-fn") -> list[ResourceRecord]:
     grant = {
         "Effect": "Allow",
         "Principal": {"Service": service},
@@ -387,7 +387,7 @@ def log_stack(service: str) -> list[ResourceRecord]:
     group = record(
         "aws:cloudwatch/logGroup:LogGroup",
         "fn-logs",
-        {"name": "/aws/lambda/qmoi-dev-fn", "kmsKeyId": "arn", "tags": TAGS},
+        {"name": group_name, "kmsKeyId": "arn", "tags": TAGS},
         kmsKeyId=[key.urn],
     )
     return [key, group]
@@ -397,6 +397,14 @@ def test_a_log_group_key_must_grant_the_regional_logs_principal(pack):
     assert violations(pack, log_stack("logs.us-east-1.amazonaws.com"), "log-group-key-usable") == []
     (found,) = violations(pack, log_stack("logs.amazonaws.com"), "log-group-key-usable")
     assert found.startswith("fn-logs: its key logs-key does not let logs.?*.amazonaws.com")
+
+
+def test_a_log_group_key_must_grant_logs_for_that_group_s_name(pack):
+    # a review stack's groups carry its own token; a grant written for the environment's names does not cover them
+    service = "logs.us-east-1.amazonaws.com"
+    (found,) = violations(pack, log_stack(service, "/aws/lambda/qmoi-pr-42-f390bb-fn"), "log-group-key-usable")
+    assert found.startswith("fn-logs: its key logs-key lets logs.?*.amazonaws.com use it only for log groups ")
+    assert "/aws/lambda/qmoi-dev-*" in found and "/aws/lambda/qmoi-pr-42-f390bb-fn" in found
 
 
 def test_a_service_grant_without_a_source_condition_fails(pack):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from pulumi_policy import Severity
@@ -290,6 +291,30 @@ def _region(res: Res) -> Any:
     return res.get("region") or res.provider_props.get("region")
 
 
+LOGS_ARN_CONTEXT = "kms:encryptioncontext:aws:logs:arn"
+ARN_OPERATORS = ("arnlike", "arnequals", "stringlike", "stringequals")
+
+
+def _log_group_patterns(statement: Mapping[str, Any]) -> list[str] | None:
+    """The log-group names (globs) a grant's kms:EncryptionContext:aws:logs:arn condition allows; None when
+    the grant has no such condition (any log group) or a value is unknown."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return None
+    found: list[str] = []
+    for operator, block in condition.items():
+        if str(operator).lower().removeprefix("forallvalues:").removeprefix("foranyvalue:") not in ARN_OPERATORS:
+            continue
+        for key, values in block.items() if isinstance(block, Mapping) else ():
+            if str(key).lower() != LOGS_ARN_CONTEXT:
+                continue
+            for value in values if isinstance(values, list) else [values]:
+                if not known(value) or not isinstance(value, str) or ":log-group:" not in value:
+                    return None  # unknown, or a pattern wider than log groups (not judged)
+                found.append(value.split(":log-group:", 1)[1])
+    return found or None
+
+
 def _log_group_key(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for group in stack.of(LOG_GROUP):
         key = key_of(stack, group, "kmsKeyId", group.get("kmsKeyId"))
@@ -300,10 +325,24 @@ def _log_group_key(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding
             continue
         region = _region(group) or _region(key)
         service = f"logs.{region}.amazonaws.com" if known(region) and region else "logs.?*.amazonaws.com"
-        if not allows(found, service, "kms:Decrypt", "kms:GenerateDataKey"):
+        grants = allows(found, service, "kms:Decrypt", "kms:GenerateDataKey")
+        if not grants:
             yield (
                 f"{group.name}: its key {key.name} does not let {service} (the regional CloudWatch Logs principal) "
                 "kms:Decrypt and kms:GenerateDataKey*: `pulumi up` fails creating the log group",
+                group.urn,
+            )
+            continue
+        name = group.get("name")
+        patterns = [_log_group_patterns(g) for g in grants]
+        if not known(name) or not name or any(p is None for p in patterns):
+            continue  # a grant for every log group, or a name unknown at preview
+        listed = sorted({p for found_patterns in patterns if found_patterns for p in found_patterns})
+        if not any(fnmatchcase(str(name), p) for p in listed):
+            yield (
+                f"{group.name}: its key {key.name} lets {service} use it only for log groups "
+                f"{', '.join(listed)} (kms:EncryptionContext:aws:logs:arn), and this group is {name}: "
+                "`pulumi up` fails creating it (derive the grant's names from the stack, like the group's)",
                 group.urn,
             )
 
@@ -508,12 +547,15 @@ RULES: list[StackRule] = [
         name="log-group-key-usable",
         area=AREA,
         description="A CloudWatch log group encrypted with a customer key: the key policy lets the regional "
-        "logs.<region>.amazonaws.com principal use it, or creating the log group fails.",
+        "logs.<region>.amazonaws.com principal use it for that group (its kms:EncryptionContext:aws:logs:arn "
+        "condition, if any, matches the group's name), or creating the log group fails.",
         severity=Severity.HIGH,
         types=(LOG_GROUP, KMS_KEY, KMS_KEY_POLICY),
         check=_log_group_key,
-        cannot_see="the region when neither the resource nor its provider states it (any logs.*.amazonaws.com passes)",
-        remediation="Grant logs.<region>.amazonaws.com with a kms:EncryptionContext:aws:logs:arn condition.",
+        cannot_see="the region when neither the resource nor its provider states it (any logs.*.amazonaws.com "
+        "passes); group names unknown at preview",
+        remediation="Grant logs.<region>.amazonaws.com with a kms:EncryptionContext:aws:logs:arn condition on the "
+        "stack's own names (components/aws/functions.py log_group_prefix(ctx.prefix)).",
         docs=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",),
     ),
     StackRule(

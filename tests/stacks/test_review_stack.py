@@ -1,0 +1,41 @@
+"""A review stack (a copy of dev saved as Pulumi.pr-42.yaml) deploys and stays its own: what the review
+before the first `pulumi up` found broken or shared only in stacks that are not named after their environment."""
+
+from __future__ import annotations
+
+import json
+from fnmatch import fnmatchcase
+
+from infra.plan import Plan
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KMS_KEY = "aws:kms/key:Key"
+
+
+def log_key_patterns(plan: Plan, group_urn_key: str) -> list[str]:
+    """The log-group ARN patterns the function-logs key lets CloudWatch Logs use it for."""
+    key = next(k for k in plan.of_type(KMS_KEY) if k.urn == group_urn_key)
+    statements = json.loads(key.inputs["policy"])["Statement"]
+    return [
+        s["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+        for s in statements
+        if "logs." in str(s.get("Principal", {}).get("Service", ""))
+    ]
+
+
+def test_a_review_stack_s_function_log_groups_are_usable_with_its_log_key(review_plan):
+    groups = review_plan.of_type(LOG_GROUP)
+    assert groups
+    for group in groups:
+        assert group.inputs["name"].startswith(f"/aws/lambda/qmoi-{review_plan.config.names.token}-")
+        (key_urn,) = group.property_dependencies["kmsKeyId"]
+        (pattern,) = log_key_patterns(review_plan, key_urn)
+        arn = pattern.split(":log-group:", 1)[0] + f":log-group:{group.inputs['name']}"
+        assert fnmatchcase(arn, pattern), f"{group.inputs['name']} is not covered by the key grant {pattern}"
+
+
+def test_the_primary_stack_keeps_its_log_key_grant_on_its_own_names(dev_plan):
+    (group, *_) = dev_plan.of_type(LOG_GROUP)
+    (key_urn,) = group.property_dependencies["kmsKeyId"]
+    (pattern,) = log_key_patterns(dev_plan, key_urn)
+    assert pattern.endswith(":log-group:/aws/lambda/qmoi-dev-*")
