@@ -15,6 +15,8 @@ import pulumi
 from infra.config import PlatformConfig
 from infra.config.naming import StackNames
 
+STACK_TAG = "stack"  # the tag (label) whose value tells this stack's resources from its siblings'
+
 
 @dataclass(frozen=True)
 class StackContext:
@@ -50,6 +52,11 @@ class StackContext:
     def prefix(self) -> str:
         """`qmoi-<token>`: the start of every physical name this stack declares."""
         return self.stack_names.prefix
+
+    @property
+    def stack_tag(self) -> str:
+        """The value of the `stack` tag: what budgets and alerts select this stack's resources by."""
+        return self.tags.get(STACK_TAG, self.stack_names.token)
 
     def tags_with(self, **extra: str) -> dict[str, str]:
         return {**self.tags, **extra}

@@ -1,8 +1,11 @@
-"""AWS budget: a monthly cost budget scoped to the stack by its `environment` tag.
+"""AWS budget: a monthly cost budget scoped to the stack by its `stack` tag.
 
-Notifications go by e-mail at the forecast threshold (80% by default) and the actual
-threshold (100%). The tag filter needs `environment` activated as a cost allocation tag
-in the billing console; until then the budget tracks no spend (see README).
+`stack` (the stack's name token, `StackContext.stack_tag`) rather than `environment`: stacks side by
+side share an environment (a review copy of dev is `environment: dev`), and a budget filtered on
+the environment would count every one of them. Notifications go by e-mail at the forecast
+threshold (80% by default) and the actual threshold (100%). The tag filter needs `stack`
+activated as a cost allocation tag in the billing console; until then the budget tracks no spend
+(docs/deploying.md).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.context import StackContext
+from components.context import STACK_TAG, StackContext
 from components.specs import BudgetArgs
 
 
@@ -29,7 +32,7 @@ class AwsBudget(pulumi.ComponentResource):
             limit_amount=f"{args.limit_usd:.2f}",
             limit_unit="USD",
             cost_filters=[
-                aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:environment${ctx.environment}"])
+                aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:{STACK_TAG}${ctx.stack_tag}"])
             ],
             notifications=[
                 aws.budgets.BudgetNotificationArgs(

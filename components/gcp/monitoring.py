@@ -2,7 +2,8 @@
 
 - one e-mail channel per `budget.alert_emails` entry (the budget notifies them too);
 - per tier, mean CPU utilization of the tier's instances (selected by the `tier` and
-  `environment` labels the instance template sets) above 85% for 15 minutes;
+  `stack` labels the instance template sets: stacks side by side share an environment and a
+  project, never a `stack` label) above 85% for 15 minutes;
 - per function, any 5xx response of the Cloud Run service behind the 2nd-gen function in
   a 5-minute window.
 Incidents close themselves 30 minutes after the condition clears.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import StackContext
+from components.context import STACK_TAG, StackContext
 from components.specs import CPU_ALERT_PERCENT
 
 WINDOW = "300s"
@@ -53,7 +54,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                 f"qmoi {ctx.environment} {tier} tier CPU above {CPU_ALERT_PERCENT}%",
                 'resource.type = "gce_instance" AND metric.type = "compute.googleapis.com/instance/cpu/utilization" '
                 f'AND metadata.user_labels."tier" = "{tier}" '
-                f'AND metadata.user_labels."environment" = "{ctx.environment}"',
+                f'AND metadata.user_labels."{STACK_TAG}" = "{ctx.stack_tag}"',
                 "ALIGN_MEAN",
                 "REDUCE_MEAN",
                 CPU_ALERT_PERCENT / 100,

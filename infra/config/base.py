@@ -307,15 +307,28 @@ class Budget(Model):
     )
 
 
+DERIVED_TAGS = ("environment", "stack", "project")  # tags every resource gets from the stack, not the stack file
+
+
 class Tags(Model):
-    """Required tags; `environment` and `project` are added from the stack."""
+    """Required tags; `environment`, `stack` (the stack's name token) and `project` are added from the stack."""
 
     owner: LabelValue
     """Team that owns the stack (a valid GCP label value)."""
     cost_center: LabelValue = Field(alias="cost-center")
     """Cost center billed for the stack."""
     extra: dict[str, LabelValue] = Field(default_factory=dict)
-    """More tags, on every taggable resource."""
+    """More tags, on every taggable resource (not the ones the stack sets: environment, stack, project)."""
+
+    @model_validator(mode="after")
+    def _not_derived(self) -> Self:
+        taken = sorted(set(self.extra) & {*DERIVED_TAGS, "owner", "cost-center"})
+        if taken:
+            raise ValueError(
+                f"extra may not set {', '.join(taken)}: environment, stack and project come from the stack, "
+                "owner and cost-center are keys of their own"
+            )
+        return self
 
 
 class FlowLogs(Model):

@@ -114,6 +114,13 @@ class PlatformConfig(Model):
                         f"pool: the API needs min_instances >= {DIGITALOCEAN_MIN_POOL_INSTANCES}); set it to "
                         f"{DIGITALOCEAN_MIN_POOL_INSTANCES} to run the tier there"
                     )
+        if self.gcp.enabled and not self.names.primary:
+            found.append(
+                f"gcp.project_id: {self.gcp.project_id!r}: a Cloud Billing budget counts the whole project (a label "
+                f"filter would miss unlabelled spend), so if the {self.environment.value} stack (or another stack) "
+                "uses this project too, both budgets count both stacks' spend; give this stack a project of its own "
+                "to separate them"
+            )
         return found
 
     def tier_machines(self, provider: Provider | str) -> dict[Tier, TierMachine]:
@@ -137,12 +144,15 @@ class PlatformConfig(Model):
         return set_limits, [p for p in providers if p not in set_limits]
 
     def tags_for(self, project: str = NAMESPACE) -> dict[str, str]:
+        """The tags every taggable resource carries. `stack` (the stack's name token, label-safe) tells the
+        resources of stacks with one environment apart: budgets and alerts select their own stack by it."""
         return {
+            **self.tags.extra,
             "environment": self.environment.value,
+            "stack": self.names.token,
             "project": project,
             "owner": self.tags.owner,
             "cost-center": self.tags.cost_center,
-            **self.tags.extra,
         }
 
 

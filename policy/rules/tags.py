@@ -14,7 +14,7 @@ from pulumi_policy import Severity
 
 from policy.rules.base import Res, ResourceRule, get, known, provider_of, tag_map
 
-REQUIRED_TAGS = ("environment", "project", "owner", "cost-center")
+REQUIRED_TAGS = ("environment", "stack", "project", "owner", "cost-center")
 
 TAGGABLE: frozenset[str] = frozenset(
     {

@@ -136,13 +136,19 @@ def test_budget_is_split_among_enabled_budget_providers_and_explicit_limits_must
     assert problem.startswith("budget.provider_limits: the provider limits add up to 5000.00 USD")
 
 
-def test_tags_are_the_required_four_on_every_provider():
+def test_tags_are_the_required_five_on_every_provider():
     assert make_config().tags_for() == {
         "environment": "dev",
+        "stack": "dev",
         "project": "qmoi-cloud",
         "owner": "platform-team",
         "cost-center": "cc-1042",
     }
+
+
+def test_extra_tags_cannot_override_the_tags_the_stack_sets():
+    (problem,) = problems(tags={"owner": "platform-team", "cost-center": "cc", "extra": {"stack": "dev", "team": "x"}})
+    assert problem.startswith("tags: extra may not set stack:")
 
 
 def test_an_unknown_environment_lists_the_allowed_ones():

@@ -495,3 +495,27 @@ def test_the_shipped_media_key_without_the_cdn_grant_breaks_the_cloudfront_contr
     policy.inputs["policy"] = doc(*[s for s in statements if s["Principal"] != {"Service": "cloudfront.amazonaws.com"}])
     (found,) = violations(pack, records, "cloudfront-can-decrypt-origin")
     assert found.startswith("qmoi-aws-storage-media-key: the key of qmoi-aws-storage-media does not let cloudfront")
+
+
+# --- aws-budget-scoped-to-stack ----------------------------------------------------------------
+
+
+def budget(*values: str, stack_tag: str = "prod") -> ResourceRecord:
+    return record(
+        "aws:budgets/budget:Budget",
+        "monthly",
+        {
+            "budgetType": "COST",
+            "limitAmount": "500.00",
+            "costFilters": [{"name": "TagKeyValue", "values": list(values)}],
+            "tags": TAGS | {"stack": stack_tag},
+        },
+    )
+
+
+def test_an_aws_budget_filters_on_its_own_stack_tag_never_on_the_shared_environment(pack):
+    assert violations(pack, [budget("user:stack$prod")], "aws-budget-scoped-to-stack") == []
+    (shared,) = violations(pack, [budget("user:environment$prod")], "aws-budget-scoped-to-stack")
+    assert shared.startswith("monthly: filters on the tag 'environment' (user:environment$prod), which stacks side")
+    (other,) = violations(pack, [budget("user:stack$dev")], "aws-budget-scoped-to-stack")
+    assert "selects stack='dev', but this stack's resources are tagged stack='prod'" in other

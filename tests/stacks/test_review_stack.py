@@ -39,3 +39,35 @@ def test_the_primary_stack_keeps_its_log_key_grant_on_its_own_names(dev_plan):
     (key_urn,) = group.property_dependencies["kmsKeyId"]
     (pattern,) = log_key_patterns(dev_plan, key_urn)
     assert pattern.endswith(":log-group:/aws/lambda/qmoi-dev-*")
+
+
+def test_every_resource_of_a_review_stack_carries_its_stack_tag(review_plan):
+    token = review_plan.config.names.token
+    assert review_plan.config.tags_for()["stack"] == token != "dev"
+    groups = review_plan.of_type("aws:autoscaling/group:Group")
+    assert groups and all({"key": "stack", "value": token, "propagateAtLaunch": True} in g.inputs["tags"] for g in groups)
+    templates = review_plan.of_type("gcp:compute/instanceTemplate:InstanceTemplate")
+    assert templates and all(t.inputs["labels"]["stack"] == token for t in templates)
+
+
+def test_a_review_stack_s_aws_budget_counts_its_own_stack_not_dev(review_plan, dev_plan):
+    (budget,) = review_plan.of_type("aws:budgets/budget:Budget")
+    token = review_plan.config.names.token
+    assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": [f"user:stack${token}"]}]
+    (dev_budget,) = dev_plan.of_type("aws:budgets/budget:Budget")
+    assert dev_budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:stack$dev"]}]
+
+
+def test_a_review_stack_s_gcp_cpu_alerts_average_only_its_own_instances(review_plan):
+    token = review_plan.config.names.token
+    cpu = [p for p in review_plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy") if "cpu" in p.name]
+    assert len(cpu) == 3
+    for policy in cpu:
+        (condition,) = policy.inputs["conditions"]
+        query = condition["conditionThreshold"]["filter"]
+        assert f'metadata.user_labels."stack" = "{token}"' in query and '"environment"' not in query
+
+
+def test_a_review_stack_sharing_the_dev_project_is_told_its_gcp_budget_counts_the_whole_project(review_plan):
+    (notice,) = [n for n in review_plan.config.notices() if n.startswith("gcp.project_id")]
+    assert "qmoi-enhanced-dev" in notice and "counts the whole project" in notice

@@ -51,6 +51,8 @@ ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+BUDGET = "aws:budgets/budget:Budget"
+STACK_TAG = "stack"
 SERVICE_POLICIES = (BUCKET_POLICY, "aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy")
 
 PLAINTEXT_PORTS = (21, 23, 80)
@@ -408,6 +410,31 @@ def _availability_zones(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
             )
 
 
+def _budget_scope(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for budget in stack.of(BUDGET):
+        own = get(budget.props, "tags", STACK_TAG)
+        for cost_filter in items(budget.props, "costFilters"):
+            if get(cost_filter, "name") != "TagKeyValue":
+                continue
+            for value in items(cost_filter, "values"):
+                if not known(value) or not isinstance(value, str):
+                    continue
+                key, _, tag_value = value.removeprefix("user:").partition("$")
+                if key != STACK_TAG:
+                    yield (
+                        f"{budget.name}: filters on the tag {key!r} ({value}), which stacks side by side share (a "
+                        "review copy of dev is environment dev too): the budget counts all of them; filter on "
+                        f"user:{STACK_TAG}$<this stack's {STACK_TAG} tag>",
+                        budget.urn,
+                    )
+                elif known(own) and own and tag_value != own:
+                    yield (
+                        f"{budget.name}: selects {STACK_TAG}={tag_value!r}, but this stack's resources are tagged "
+                        f"{STACK_TAG}={own!r}: the budget counts another stack's spend",
+                        budget.urn,
+                    )
+
+
 ENVIRONMENT_SCHEMA = {"environment": {"type": "string", "enum": ["dev", "staging", "prod"]}}
 
 RULES: list[StackRule] = [
@@ -584,6 +611,22 @@ RULES: list[StackRule] = [
         cannot_see="zone names unknown at preview (looked up at deploy time)",
         remediation="aws.network.nat_per_zone: true (the default).",
         docs=("https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html",),
+    ),
+    StackRule(
+        name="aws-budget-scoped-to-stack",
+        area=AREA,
+        description="An AWS budget that filters by tag selects this stack's own `stack` tag: stacks side by side "
+        "share their environment (and account), so a budget on the environment tag counts every one of them.",
+        severity=Severity.MEDIUM,
+        types=(BUDGET,),
+        check=_budget_scope,
+        cannot_see="whether `stack` is activated as a cost allocation tag (until it is, the budget tracks no spend)",
+        remediation="cost_filters TagKeyValue user:stack$<token> (components/aws/budget.py; the tag comes from "
+        "PlatformConfig.tags_for).",
+        docs=(
+            "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-create-filters.html",
+            "https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html",
+        ),
     ),
     StackRule(
         name="subnets-in-availability-zones",

@@ -85,7 +85,7 @@ def test_budget_alerts_at_80_percent_forecast_and_100_percent_actual(dev_plan):
     assert kinds == {("FORECASTED", 80), ("ACTUAL", 100)}
     for n in budget.inputs["notifications"]:
         assert n["subscriberEmailAddresses"] == ["platform-alerts@qmoi.ai"]
-    assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:environment$dev"]}]
+    assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:stack$dev"]}]
 
 
 def test_alarms_watch_every_group_cpu_and_every_function_errors(dev_plan):
