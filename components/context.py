@@ -32,6 +32,8 @@ class StackContext:
     log_retention_days: int
     alert_emails: tuple[str, ...]
     names: StackNames | None = None
+    force_destroy_buckets: bool = False
+    """Destroying a bucket deletes its objects first (dev profile; never prod)."""
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> StackContext:
@@ -42,6 +44,7 @@ class StackContext:
             log_retention_days=config.log_retention_days,
             alert_emails=tuple(config.budget.alert_emails),
             names=config.names,
+            force_destroy_buckets=config.force_destroy_buckets,
         )
 
     @property
@@ -57,6 +60,10 @@ class StackContext:
     def stack_tag(self) -> str:
         """The value of the `stack` tag: what budgets and alerts select this stack's resources by."""
         return self.tags.get(STACK_TAG, self.stack_names.token)
+
+    def force_destroy(self, disposable: bool = False) -> bool:
+        """Whether destroying a bucket deletes its objects: always for disposable ones (caches), else by stack."""
+        return disposable or self.force_destroy_buckets
 
     def tags_with(self, **extra: str) -> dict[str, str]:
         return {**self.tags, **extra}

@@ -78,6 +78,10 @@ class PlatformConfig(Model):
     pricing: Pricing = Pricing()
     """Prices you supply (negotiated rates, regions the catalog lacks); shown as user-supplied."""
     protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")
+    force_destroy_buckets: bool = Field(
+        description="Destroying a bucket deletes its objects first (profile: dev only; never allowed in prod). "
+        "Without it, `pulumi destroy` stops at every bucket that still holds objects (logs, versions)."
+    )
     log_retention_days: int = Field(ge=1, le=3653)
     """Retention of function and platform logs (profile)."""
     cdn_price_class: CdnPriceClass
@@ -178,6 +182,11 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
         problems.append(
             f"log_retention_days: {config.log_retention_days} is not a CloudWatch Logs retention (allowed when aws "
             f"is enabled: {', '.join(map(str, CLOUDWATCH_RETENTION_DAYS))})"
+        )
+    if config.force_destroy_buckets and config.environment is Environment.prod:
+        problems.append(
+            "force_destroy_buckets: true is not allowed in prod (destroying a bucket would delete its data; prod "
+            "buckets are protected and retained)"
         )
     problems += _usage_problems(config)
     problems += _budget_problems(config)

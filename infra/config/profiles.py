@@ -7,7 +7,8 @@ environments stays readable in one place.
 - dev: cheapest that still exercises every path. Spot everywhere, GPU and memory tiers
   scale to zero (started on a weekday schedule, the signal that exists at zero instances),
   no NAT gateway, rejected-traffic flow logs sampled lightly, short log retention, nothing
-  protected.
+  protected, and buckets destroyed with their objects (`pulumi destroy` of a dev or review stack
+  must not stop at a non-empty log or media bucket).
 - staging: prod's shape at minimum size; on-demand compute, GPU on spot from zero (on a
   schedule).
 - prod: at least two instances per tier spread across zones, a NAT gateway per zone for
@@ -28,6 +29,7 @@ LIGHT_FLOW_LOGS = {"all_traffic": False, "interval_minutes": 10, "sampling": 0.1
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
         "protect_stateful": False,
+        "force_destroy_buckets": True,
         "log_retention_days": 7,
         "cdn_price_class": "minimal",
         "autoscaling": {
@@ -41,6 +43,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
     "staging": {
         "protect_stateful": False,
+        "force_destroy_buckets": False,
         "log_retention_days": 14,
         "cdn_price_class": "minimal",
         "autoscaling": {
@@ -54,6 +57,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
     "prod": {
         "protect_stateful": True,
+        "force_destroy_buckets": False,
         "log_retention_days": 90,
         "cdn_price_class": "regional",
         "autoscaling": {

@@ -151,6 +151,13 @@ def test_extra_tags_cannot_override_the_tags_the_stack_sets():
     assert problem.startswith("tags: extra may not set stack:")
 
 
+def test_buckets_are_destroyed_with_their_objects_in_dev_only_and_never_in_prod():
+    assert make_config("dev").force_destroy_buckets and not make_config("staging").force_destroy_buckets
+    assert not make_config("prod").force_destroy_buckets
+    (problem,) = problems("prod", force_destroy_buckets=True)
+    assert problem.startswith("force_destroy_buckets: true is not allowed in prod")
+
+
 def test_an_unknown_environment_lists_the_allowed_ones():
     found = problems("qa", environment="qa")
     assert any(p.startswith("environment: 'qa' is not allowed") and "dev" in p for p in found)

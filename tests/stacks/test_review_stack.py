@@ -71,3 +71,19 @@ def test_a_review_stack_s_gcp_cpu_alerts_average_only_its_own_instances(review_p
 def test_a_review_stack_sharing_the_dev_project_is_told_its_gcp_budget_counts_the_whole_project(review_plan):
     (notice,) = [n for n in review_plan.config.notices() if n.startswith("gcp.project_id")]
     assert "qmoi-enhanced-dev" in notice and "counts the whole project" in notice
+
+
+BUCKETS = ("aws:s3/bucket:Bucket", "gcp:storage/bucket:Bucket", "digitalocean:index/spacesBucket:SpacesBucket")
+
+
+def test_a_review_stack_is_destroyed_with_the_objects_of_every_bucket(review_plan):
+    buckets = [b for t in BUCKETS for b in review_plan.of_type(t)]
+    assert len(buckets) >= 12
+    assert [b.name for b in buckets if b.inputs.get("forceDestroy") is not True] == []
+
+
+def test_prod_keeps_the_objects_of_every_bucket_but_caches_on_destroy(prod_plan):
+    forced = {b.name for t in BUCKETS for b in prod_plan.of_type(t) if b.inputs.get("forceDestroy")}
+    assert forced and all(name.endswith("-caches") for name in forced)
+    logs = [b for t in BUCKETS for b in prod_plan.of_type(t) if b.name.endswith("-logs")]
+    assert logs and not any(b.inputs.get("forceDestroy") for b in logs)
