@@ -45,7 +45,9 @@ def test_every_resource_of_a_review_stack_carries_its_stack_tag(review_plan):
     token = review_plan.config.names.token
     assert review_plan.config.tags_for()["stack"] == token != "dev"
     groups = review_plan.of_type("aws:autoscaling/group:Group")
-    assert groups and all({"key": "stack", "value": token, "propagateAtLaunch": True} in g.inputs["tags"] for g in groups)
+    assert groups and all(
+        {"key": "stack", "value": token, "propagateAtLaunch": True} in g.inputs["tags"] for g in groups
+    )
     templates = review_plan.of_type("gcp:compute/instanceTemplate:InstanceTemplate")
     assert templates and all(t.inputs["labels"]["stack"] == token for t in templates)
 

@@ -95,7 +95,8 @@ def test_front_door_probes_a_real_blob_that_the_stack_uploads_without_keys(dev_p
     assert group.inputs["healthProbeSettings"]["probePath"] == f"/{container}/healthz.txt"
     upload = dev_plan.named("qmoi-azure-cdn-health-blob").inputs
     assert "--auth-mode login" in upload["create"]
-    assert upload["environment"] == {"ACCOUNT": "qmoistoragedevmed", "CONTAINER": container, "BLOB": "healthz.txt"}
+    where = {k: upload["environment"][k] for k in ("ACCOUNT", "CONTAINER", "BLOB")}
+    assert where == {"ACCOUNT": "qmoistoragedevmed", "CONTAINER": container, "BLOB": "healthz.txt"}
     assert dev_plan.outputs is not None
 
 
@@ -145,25 +146,43 @@ def test_no_identity_holds_an_account_wide_data_role_on_an_account_with_data(sta
             assert not grant.inputs["roleDefinitionId"].endswith((OWNER, CONTRIBUTOR)), grant.name
 
 
-def test_function_data_access_is_granted_on_each_named_container_only(record_component):
+@pytest.fixture(scope="module")
+def data_access_plan(record_component):
     from components.azure.platform import AzurePlatform
 
     config = make_config(
         "dev", azure={**AZURE, "function_data_access": {"platform_sync": {"artifacts": "read", "caches": "write"}}}
     )
-    plan = record_component(lambda: AzurePlatform("az", config), stack="dev")
+    return record_component(lambda: AzurePlatform("az", config), stack="dev")
+
+
+def app_settings(plan, app: str) -> dict:
+    return {s["name"]: s["value"] for s in plan.named(app).inputs["siteConfig"]["appSettings"]}
+
+
+def test_function_data_access_is_granted_on_each_named_container_only(data_access_plan):
+    plan = data_access_plan
     read = plan.named("az-functions-platform-sync-artifacts-read").inputs
     write = plan.named("az-functions-platform-sync-caches-write").inputs
     assert read["roleDefinitionId"].endswith(READER) and write["roleDefinitionId"].endswith(CONTRIBUTOR)
     assert read["scope"].endswith("/storageAccounts/qmoistoragedev/blobServices/default/containers/qmoi-artifacts")
     assert write["scope"].endswith("/containers/caches")
-    settings = {
-        s["name"]: s["value"] for s in plan.named("az-functions-platform-sync-app").inputs["siteConfig"]["appSettings"]
-    }
+    settings = app_settings(plan, "az-functions-platform-sync-app")
     assert settings["DATA_STORAGE__blobServiceUri"] == "https://qmoistoragedev.blob.core.windows.net"
     assert not [
         r for r in plan.of_type("azure-native:authorization:RoleAssignment") if "revenue-generation-artifacts" in r.name
     ]
+
+
+def test_data_access_uses_the_app_s_user_assigned_identity_not_a_system_one_it_lacks(data_access_plan):
+    settings = app_settings(data_access_plan, "az-functions-platform-sync-app")
+    assert settings["DATA_STORAGE__credential"] == "managedidentity"
+    # the one identity of the app (the host storage connection names it too), never a system-assigned one
+    assert settings["DATA_STORAGE__clientId"] == settings["AzureWebJobsStorage__clientId"]
+    (app,) = [a for a in data_access_plan.of_type(APP) if a.name == "az-functions-platform-sync-app"]
+    assert app.inputs["identity"]["type"] == "UserAssigned"
+    others = app_settings(data_access_plan, "az-functions-revenue-generation-app")
+    assert not [name for name in others if name.startswith("DATA_STORAGE")]
 
 
 def test_function_data_access_must_name_a_configured_function():
