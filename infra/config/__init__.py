@@ -36,6 +36,7 @@ from infra.config.base import (
 )
 from infra.config.model import PlatformConfig, origin_providers, validate
 from infra.config.providers import (
+    AZURE_TIME_ZONES,
     DIGITALOCEAN_GPU_REGIONS,
     DIGITALOCEAN_MIN_POOL_INSTANCES,
     AppSource,
@@ -56,6 +57,7 @@ from infra.config.reading import (
 from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
 
 __all__ = [
+    "AZURE_TIME_ZONES",
     "BUDGET_PROVIDERS",
     "DIGITALOCEAN_GPU_REGIONS",
     "DIGITALOCEAN_MIN_POOL_INSTANCES",

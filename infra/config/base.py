@@ -170,13 +170,19 @@ class ScaleSchedule(Model):
         return self
 
     @property
-    def days_per_week(self) -> int:
+    def weekdays(self) -> tuple[str, ...]:
+        """The days the window opens on, MON..SUN order (`FRI-MON` wraps over the weekend): what providers
+        that take a list of days (Azure autoscale) are given; cron-based ones take `days` as written."""
         days: set[str] = set()
         for part in self.days.split(","):
             first, _, last = part.partition("-")
             start, end = _WEEK.index(first), _WEEK.index(last or first)
             days |= {_WEEK[i % 7] for i in range(start, end + 1 if end >= start else end + 8)}
-        return len(days)
+        return tuple(d for d in _WEEK if d in days)
+
+    @property
+    def days_per_week(self) -> int:
+        return len(self.weekdays)
 
     @property
     def hours_per_month(self) -> float:
@@ -216,6 +222,11 @@ class TierScaling(Model):
                 "min 0 needs a signal that exists with no instance running: CPU target tracking has no "
                 "datapoints at zero instances, so the tier would never start. Set schedule: {days: MON-FRI, "
                 "start_hour: 9, end_hour: 11, time_zone: UTC} (when it runs), or min >= 1"
+            )
+        if self.schedule is not None and self.schedule.instances > self.max:
+            raise ValueError(
+                f"schedule.instances {self.schedule.instances} is more than max {self.max}: the window would ask "
+                "for more instances than the group may hold; lower instances or raise max"
             )
         if self.min > 0 and self.schedule is not None:
             raise ValueError(

@@ -42,9 +42,11 @@ from infra.config.base import (
 )
 from infra.config.profiles import deep_merge, profile
 from infra.config.providers import (
+    AZURE_TIME_ZONES,
     CLOUDFLARE_LB_REGIONS,
     CLOUDWATCH_RETENTION_DAYS,
     DIGITALOCEAN_MIN_POOL_INSTANCES,
+    GCP_BUDGET_CHANNELS_MAX,
     GCS_SOFT_DELETE_DAYS,
     ORIGIN_PROVIDERS,
     Aws,
@@ -190,6 +192,12 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
         )
     problems += _usage_problems(config)
     problems += _budget_problems(config)
+    if config.gcp.enabled and len(config.budget.alert_emails) > GCP_BUDGET_CHANNELS_MAX:
+        problems.append(
+            f"budget.alert_emails: {len(config.budget.alert_emails)} addresses, and a Cloud Billing budget notifies "
+            f"at most {GCP_BUDGET_CHANNELS_MAX} notification channels (one per address) when gcp is enabled: use a "
+            "mailing list"
+        )
     if config.gcp.enabled:
         name = names.bucket(config.gcp.storage_bucket, BucketClass.artifacts)
         if r := naming.gcs_bucket_problem(name):
@@ -202,6 +210,14 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
                     f"(allowed {GCS_SOFT_DELETE_DAYS[0]}-{GCS_SOFT_DELETE_DAYS[1]} days when gcp is enabled)"
                 )
     if config.azure.enabled:
+        for tier in Tier:
+            window = getattr(config.autoscaling, tier.value).schedule
+            if window is not None and window.time_zone not in AZURE_TIME_ZONES:
+                problems.append(
+                    f"autoscaling.{tier.value}.schedule.time_zone: {shown(window.time_zone)} has no Windows time zone "
+                    f"id here, which Azure autoscale needs (allowed when azure is enabled: "
+                    f"{', '.join(sorted(AZURE_TIME_ZONES))})"
+                )
         for role in naming.AZURE_ACCOUNT_ROLES.values():
             name = names.storage_account(config.azure.storage_account, role)
             if r := naming.azure_storage_account_problem(name):

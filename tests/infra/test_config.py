@@ -158,6 +158,31 @@ def test_buckets_are_destroyed_with_their_objects_in_dev_only_and_never_in_prod(
     assert problem.startswith("force_destroy_buckets: true is not allowed in prod")
 
 
+def test_a_schedule_may_not_ask_for_more_instances_than_the_tier_s_max():
+    window = {"days": "MON-FRI", "start_hour": 9, "end_hour": 11, "instances": 3}
+    (problem,) = problems(autoscaling={"gpu": {"min": 0, "desired": 0, "max": 2, "schedule": window}})
+    assert problem.startswith("autoscaling.gpu: schedule.instances 3 is more than max 2")
+
+
+def test_a_gcp_stack_names_at_most_five_alert_emails_the_budget_can_notify():
+    emails = [f"ops{i}@example.com" for i in range(6)]
+    gcp = {"enabled": True, "project_id": "qmoi-test-dev", "billing_account": "01ABCD-23EF45-6789AB"}
+    (problem,) = problems(budget={"monthly_usd": 100, "alert_emails": emails}, gcp=gcp)
+    assert problem.startswith("budget.alert_emails: 6 addresses, and a Cloud Billing budget notifies at most 5")
+    make_config(budget={"monthly_usd": 100, "alert_emails": emails})  # no GCP budget, no limit
+
+
+def test_an_azure_schedule_needs_a_time_zone_azure_autoscale_knows():
+    from tests.components.azure.conftest import AZURE
+
+    azure = {**AZURE, "functions": {}}
+    window = {"days": "MON-FRI", "start_hour": 9, "end_hour": 11, "time_zone": "Asia/Kathmandu"}
+    found = problems(azure=azure, autoscaling={"gpu": {"min": 0, "desired": 0, "max": 1, "schedule": window}})
+    assert any(
+        p.startswith("autoscaling.gpu.schedule.time_zone: 'Asia/Kathmandu' has no Windows time zone") for p in found
+    )
+
+
 def test_an_unknown_environment_lists_the_allowed_ones():
     found = problems("qa", environment="qa")
     assert any(p.startswith("environment: 'qa' is not allowed") and "dev" in p for p in found)

@@ -128,10 +128,57 @@ def test_an_azure_tier_at_zero_has_a_weekly_schedule_that_wakes_it(stack_plan, s
         assert busy["days"] == idle["days"] and idle["hours"][0] > busy["hours"][0]
 
 
-def test_the_busy_schedule_holds_the_hours_the_cost_model_prices():
-    from components.azure.compute import busy_hours_per_day
+def windows(setting) -> dict[str, tuple]:
+    """label -> (minimum, days, hour, time zone) of an autoscale setting's recurring profiles."""
+    return {
+        p["name"].rsplit("-", 1)[-1]: (
+            p["capacity"]["minimum"],
+            p["recurrence"]["schedule"]["days"],
+            p["recurrence"]["schedule"]["hours"],
+            p["recurrence"]["schedule"]["timeZone"],
+        )
+        for p in setting.inputs["profiles"]
+        if "recurrence" in p
+    }
 
-    assert busy_hours_per_day(40) == 2 and busy_hours_per_day(80) == 4 and busy_hours_per_day(0) == 1
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_an_azure_tier_at_zero_runs_in_the_window_its_schedule_names_like_aws_and_gcp(stack_plan, stack):
+    plan = stack_plan(stack)
+    weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+    for tier in ("gpu", "memory"):
+        schedule = getattr(plan.config.autoscaling, tier).schedule
+        if schedule is None:
+            continue
+        setting = plan.named(f"qmoi-azure-compute-{tier}-autoscale")
+        assert windows(setting) == {
+            "busy": (str(schedule.instances), weekdays, [schedule.start_hour], "UTC"),
+            "idle": ("0", weekdays, [schedule.end_hour], "UTC"),
+        }
+        # the AWS group of the same tier starts and stops at the same hours
+        aws = {
+            r.inputs["recurrence"] for r in plan.of_type("aws:autoscaling/schedule:Schedule") if f"-{tier}-" in r.name
+        }
+        assert aws == {schedule.cron(schedule.start_hour), schedule.cron(schedule.end_hour)}
+    dev_gpu = windows(stack_plan("dev").named("qmoi-azure-compute-gpu-autoscale"))
+    assert (dev_gpu["busy"][2], dev_gpu["idle"][2]) == ([14], [16])  # dev profile: MON-FRI 14-16 UTC
+
+
+def test_the_azure_schedule_takes_its_days_instances_and_time_zone_from_the_config(record_component):
+    from components.azure.platform import AzurePlatform
+
+    window = {"days": "SAT-MON", "start_hour": 6, "end_hour": 23, "time_zone": "Europe/Berlin", "instances": 2}
+    config = make_config(
+        "dev",
+        azure={**AZURE, "functions": {}, "cdn": {"enabled": False}},
+        autoscaling={"gpu": {"min": 0, "desired": 0, "max": 3, "schedule": window}},
+    )
+    plan = record_component(lambda: AzurePlatform("az", config), stack="dev")
+    days = ["Monday", "Saturday", "Sunday"]
+    assert windows(plan.named("az-compute-gpu-autoscale")) == {
+        "busy": ("2", days, [6], "W. Europe Standard Time"),
+        "idle": ("0", days, [23], "W. Europe Standard Time"),
+    }
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
