@@ -398,6 +398,12 @@ class LoadBalancer(Model):
     """How the load balancer picks a pool."""
     geo: dict[str, list[Provider]] = Field(default_factory=dict, description="Region code -> pools, for geo steering.")
     health_path: str = Field(default="/", pattern=r"^/[A-Za-z0-9._~/-]*$", description="HTTPS health check path.")
+    check_regions: list[Literal[CLOUDFLARE_LB_REGIONS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["ENAM"],
+        min_length=1,
+        description="Cloudflare regions the pools' monitors probe from (each region probes from 3 data centres; "
+        "unset would mean every data centre, an Enterprise option). Default: ENAM, where the origins are.",
+    )
     expected_codes: str = Field(default="2xx", pattern=r"^[1-5]([0-9]{2}|xx)$", description="e.g. 200 or 2xx.")
 
 

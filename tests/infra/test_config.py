@@ -183,6 +183,14 @@ def test_an_azure_schedule_needs_a_time_zone_azure_autoscale_knows():
     )
 
 
+def test_load_balancer_check_regions_are_cloudflare_regions_and_never_empty():
+    assert make_config().cloudflare.load_balancer.check_regions == ["ENAM"]
+    (unknown,) = problems(cloudflare={"load_balancer": {"check_regions": ["MARS"]}})
+    assert unknown.startswith("cloudflare.load_balancer.check_regions.0: 'MARS' is not allowed")
+    (empty,) = problems(cloudflare={"load_balancer": {"check_regions": []}})
+    assert empty.startswith("cloudflare.load_balancer.check_regions:")
+
+
 def test_an_unknown_environment_lists_the_allowed_ones():
     found = problems("qa", environment="qa")
     assert any(p.startswith("environment: 'qa' is not allowed") and "dev" in p for p in found)

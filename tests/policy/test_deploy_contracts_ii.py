@@ -304,6 +304,16 @@ def test_dns_record_tags_need_a_paid_zone_plan(pack):
     assert "quota is 0" in message
 
 
+def test_a_pool_names_the_regions_its_monitor_probes_from(pack):
+    def pool(**props: Any) -> ResourceRecord:
+        return record("cloudflare:index/loadBalancerPool:LoadBalancerPool", "pool", {"name": "p"} | props)
+
+    assert verdicts(pack, [pool(checkRegions=["ENAM"])], "cloudflare-pool-check-regions") == []
+    (unset,) = verdicts(pack, [pool()], "cloudflare-pool-check-regions")
+    assert "no check regions (unset): its monitor probes from every Cloudflare data centre" in unset
+    assert verdicts(pack, [pool(checkRegions=["ALL_REGIONS"])], "cloudflare-pool-check-regions")
+
+
 # --- digitalocean ----------------------------------------------------------------------
 
 

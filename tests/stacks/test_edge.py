@@ -165,3 +165,10 @@ def test_every_cloud_s_health_object_tells_the_cdn_in_front_of_it_not_to_cache_i
     assert objects == {provider: [HEALTH_CACHE_CONTROL] for provider in objects}
     (upload,) = [c for c in plan.of_type("command:local:Command") if "BLOB" in c.inputs.get("environment", {})]
     assert '--content-cache-control "$CACHE_CONTROL"' in upload.inputs["create"]
+
+
+def test_every_pool_probes_from_the_configured_regions_never_from_every_data_centre(prod_plan):
+    pools = prod_plan.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool")
+    assert len(pools) == 4
+    assert all(p.inputs["checkRegions"] == ["ENAM"] for p in pools)
+    assert prod_plan.config.cloudflare.load_balancer.check_regions == ["ENAM"]
