@@ -43,7 +43,7 @@ class AwsPlatform(ProviderPlatform):
     def _compose(self, name: str) -> None:
         aws_config, ctx, child = self.config.aws, self.ctx, self.child
         cdn_enabled = aws_config.cloudfront.enabled
-        account = AwsAccount.lookup(self, aws_config.region)
+        account = AwsAccount.lookup(self, aws_config.region, self.provider)
         self.storage = AwsStorage(
             f"{name}-storage",
             AwsStorageArgs(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from infra.plan.mocks import PlatformMocks
+from tests.conftest import make_config
+
 
 def test_each_enabled_lambda_has_tracing_memory_timeout_and_its_own_log_group(dev_plan):
     functions = {r.inputs["name"]: r for r in dev_plan.of_type("aws:lambda/function:Function")}
@@ -123,3 +126,30 @@ def test_prod_protects_and_retains_every_stateful_aws_resource(prod_plan, dev_pl
     assert len(stateful) == 4 + 4  # storage, media, alerts and log keys; artifacts, backups, media, logs buckets
     assert all(r.protect and r.retain_on_delete for r in stateful)
     assert not any(r.protect for r in dev_plan.resources)
+
+
+class InvokeRecorder(PlatformMocks):
+    """Mocks that also note which provider each invoke went to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.invokes: list[tuple[str, str]] = []
+
+    def call(self, args):
+        self.invokes.append((args.token, args.provider or ""))
+        return super().call(args)
+
+
+def test_the_account_lookups_use_the_stack_s_aws_provider_not_the_ambient_default(record_component):
+    from components.aws.platform import AwsPlatform
+
+    mocks = InvokeRecorder()
+    config = make_config("dev", aws={"enabled": True, "region": "us-east-1", "s3_bucket": "qmoi-test"})
+    record_component(lambda: AwsPlatform("aws", config), stack="dev", mocks=mocks)
+    lookups = [
+        (t, p)
+        for t, p in mocks.invokes
+        if t in ("aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition")
+    ]
+    assert lookups
+    assert all("pulumi:providers:aws::aws-provider" in provider for _, provider in lookups), lookups
