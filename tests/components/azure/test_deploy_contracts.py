@@ -237,3 +237,13 @@ def test_function_data_access_must_name_a_configured_function():
 
     with pytest.raises(ConfigError, match="function_data_access: 'nope' is not in functions"):
         make_config("dev", azure={**AZURE, "function_data_access": {"nope": {"artifacts": "read"}}})
+
+
+def test_container_scoped_role_assignments_and_the_health_upload_wait_for_their_container(dev_plan):
+    containers = {c.inputs["containerName"]: c for c in dev_plan.of_type("azure-native:storage:BlobContainer")}
+    for name in ("qmoi-azure-cdn-media-reader", "qmoi-azure-cdn-deployer-media-writer"):
+        grant = dev_plan.named(name)
+        container = containers[grant.inputs["scope"].rsplit("/", 1)[-1]]
+        assert container.urn in grant.property_dependencies["scope"], name
+    writer = dev_plan.named("qmoi-azure-cdn-deployer-media-writer")
+    assert writer.urn in dev_plan.named("qmoi-azure-cdn-health-blob").dependencies
