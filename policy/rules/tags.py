@@ -128,7 +128,7 @@ RULES = [
     ResourceRule(
         name="required-tags",
         area="tags",
-        description="Every taggable resource carries environment, project, owner and cost-center tags/labels.",
+        description="Every taggable resource carries environment, stack, project, owner and cost-center tags/labels.",
         severity=Severity.LOW,
         types=_taggable_types(),
         any_type=True,

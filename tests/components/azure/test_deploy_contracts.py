@@ -247,3 +247,23 @@ def test_container_scoped_role_assignments_and_the_health_upload_wait_for_their_
         assert container.urn in grant.property_dependencies["scope"], name
     writer = dev_plan.named("qmoi-azure-cdn-deployer-media-writer")
     assert writer.urn in dev_plan.named("qmoi-azure-cdn-health-blob").dependencies
+
+
+def test_the_deploy_identity_docs_let_it_assign_exactly_the_roles_the_stack_grants(dev_plan):
+    from tests.conftest import ROOT
+
+    granted = {
+        r.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+        for r in dev_plan.of_type("azure-native:authorization:RoleAssignment")
+    }
+    assert granted == {OWNER, CONTRIBUTOR, READER}
+    deploying = (ROOT / "docs" / "deploying.md").read_text()
+    section = deploying.split("### Azure: the deploy identity", 1)[1].split("\n### ", 1)[0]
+    (roles_line,) = [line for line in section.splitlines() if line.startswith("roles='")]
+    assert set(roles_line.removeprefix("roles='").rstrip("'").split(", ")) == granted
+    assert "Role Based Access Control Administrator" in section and "--condition" in section
+    # the CI recipe and the provider page say the same: Contributor alone cannot create role assignments
+    oidc = deploying.split("**Azure.** An app registration", 1)[1].split("**Cloudflare and DigitalOcean**", 1)[0]
+    assert '--role "Role Based Access Control Administrator"' in oidc
+    azure = (ROOT / "docs" / "azure.md").read_text()
+    assert "Role Based Access Control" in azure and "Owner (role assignments are created)" not in azure
