@@ -44,6 +44,9 @@ DEFAULT_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kerne
 ROOT_VOLUME_GB = {Tier.compute: 30, Tier.memory: 30, Tier.gpu: 100}
 SSM_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ON_DEMAND_CAPACITY_WAIT = "15m"
+# Group metrics (free): a spot or GPU group that never reaches its size does not fail `up`, so its in-service
+# count is what the monitoring's capacity alarm watches.
+GROUP_METRICS = ("GroupDesiredCapacity", "GroupInServiceInstances")
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ class AwsCompute(pulumi.ComponentResource):
             opts=ctx.child(self, ignore_changes=["desiredCapacity", *(["minSize"] if scaling.schedule else [])]),
             mixed_instances_policy=mixed_instances_policy,
             capacity_rebalance=True if spec.spot else None,
+            enabled_metrics=list(GROUP_METRICS),
             launch_template=None
             if spec.spot
             else aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version=version),

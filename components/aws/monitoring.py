@@ -1,5 +1,7 @@
 """AWS monitoring: an encrypted SNS topic with e-mail subscriptions, and CloudWatch alarms on
-each group's CPU and each function's errors.
+each group's CPU and each function's errors, and on a group whose in-service instances stay
+below its minimum (spot and GPU groups never fail `pulumi up` for missing capacity or quota, so
+without it a tier running 0 of 2 instances pages nobody).
 
 The topic is encrypted with a customer-managed key of this component whose policy lets
 CloudWatch (`cloudwatch.amazonaws.com`, for this account's alarms only) use it. With the
@@ -9,7 +11,7 @@ every alarm action fails and nobody is paged, while `pulumi up` succeeds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -27,6 +29,8 @@ class AwsMonitoringArgs:
     group_names: dict[str, pulumi.Input[str]]
     function_names: dict[str, pulumi.Input[str]]
     account: AwsAccount | None = None
+    group_minimums: dict[str, int] = field(default_factory=dict)
+    """Tier -> its minimum: a group below it for 15 minutes raises the capacity alarm (tiers at 0 have none)."""
 
 
 class AwsMonitoring(pulumi.ComponentResource):
@@ -76,7 +80,34 @@ class AwsMonitoring(pulumi.ComponentResource):
             )
             for fn, function in args.function_names.items()
         ]
+        self.alarms += [
+            self._capacity_alarm(f"{name}-{tier}-capacity", tier, args.group_names[tier], minimum, ctx)
+            for tier, minimum in args.group_minimums.items()
+            if minimum > 0 and tier in args.group_names
+        ]
         self.register_outputs({"topic_arn": self.topic.arn})
+
+    def _capacity_alarm(
+        self, name: str, tier: str, group: pulumi.Input[str], minimum: int, ctx: StackContext
+    ) -> aws.cloudwatch.MetricAlarm:
+        """In-service instances below the tier's minimum for three periods (the group publishes the metric)."""
+        return aws.cloudwatch.MetricAlarm(
+            name,
+            alarm_description=f"{tier} tier: fewer than {minimum} instances in service (capacity, quota or launches)",
+            namespace="AWS/AutoScaling",
+            metric_name="GroupInServiceInstances",
+            statistic="Minimum",
+            period=PERIOD_S,
+            evaluation_periods=3,
+            threshold=minimum,
+            comparison_operator="LessThanThreshold",
+            dimensions={"AutoScalingGroupName": group},
+            treat_missing_data="missing",
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+            tags=ctx.tags,
+            opts=ctx.child(self),
+        )
 
     def _key(self, name: str, account: AwsAccount, ctx: StackContext) -> aws.kms.Key:
         """The topic's key: CloudWatch alarms of this account may encrypt what they publish."""

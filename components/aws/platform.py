@@ -113,6 +113,7 @@ class AwsPlatform(ProviderPlatform):
                 group_names={t.value: g.name for t, g in self.compute.groups.items()},
                 function_names={n: f.name for n, f in self.functions.functions.items()},
                 account=account,
+                group_minimums={t.value: getattr(self.config.autoscaling, t.value).min for t in self.compute.groups},
             ),
             ctx,
             child,

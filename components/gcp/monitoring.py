@@ -5,13 +5,16 @@
   `stack` labels the instance template sets: stacks side by side share an environment and a
   project, never a `stack` label) above 85% for 15 minutes;
 - per function, any 5xx response of the Cloud Run service behind the 2nd-gen function in
-  a 5-minute window.
+  a 5-minute window;
+- per tier with a minimum, its managed instance group's size below that minimum for 15
+  minutes (spot capacity or a GPU quota missing never fails `pulumi up`: the group just stays
+  short).
 Incidents close themselves 30 minutes after the condition clears.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -27,6 +30,8 @@ AUTO_CLOSE = "1800s"
 class GcpMonitoringArgs:
     tiers: list[str]
     function_names: dict[str, pulumi.Input[str]]
+    group_minimums: dict[str, tuple[pulumi.Input[str], int]] = field(default_factory=dict)
+    """Tier -> (its instance group's name, its minimum): the group below it raises the capacity alert."""
 
 
 class GcpMonitoring(pulumi.ComponentResource):
@@ -81,7 +86,27 @@ class GcpMonitoring(pulumi.ComponentResource):
             )
             for fn, function in args.function_names.items()
         ]
-        self.alarms = cpu + errors
+        capacity = [
+            self._policy(
+                f"{name}-{tier}-capacity",
+                f"qmoi {ctx.environment} {tier} tier below {minimum} instances",
+                pulumi.Output.concat(
+                    'resource.type = "instance_group" AND metric.type = "compute.googleapis.com/instance_group/size" '
+                    'AND resource.labels.instance_group_name = "',
+                    group,
+                    '"',
+                ),
+                "ALIGN_MIN",
+                "REDUCE_MIN",
+                minimum,
+                "900s",
+                ctx,
+                comparison="COMPARISON_LT",
+            )
+            for tier, (group, minimum) in args.group_minimums.items()
+            if minimum > 0
+        ]
+        self.alarms = cpu + errors + capacity
         self.register_outputs({"channels": [c.name for c in self.channels]})
 
     def _policy(
@@ -94,6 +119,7 @@ class GcpMonitoring(pulumi.ComponentResource):
         threshold: float,
         duration: str,
         ctx: StackContext,
+        comparison: str = "COMPARISON_GT",
     ) -> gcp.monitoring.AlertPolicy:
         return gcp.monitoring.AlertPolicy(
             name,
@@ -104,7 +130,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                     display_name=title,
                     condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
                         filter=metric_filter,
-                        comparison="COMPARISON_GT",
+                        comparison=comparison,
                         threshold_value=threshold,
                         duration=duration,
                         aggregations=[

@@ -126,6 +126,10 @@ class GcpPlatform(ProviderPlatform):
             GcpMonitoringArgs(
                 tiers=[t.value for t in self.compute.groups],
                 function_names={n: f.name for n, f in self.functions.functions.items()},
+                group_minimums={
+                    t.value: (g.name, getattr(self.config.autoscaling, t.value).min)
+                    for t, g in self.compute.groups.items()
+                },
             ),
             ctx,
             child,
