@@ -78,11 +78,14 @@ def change_path(change: PropertyChange) -> str:
 
 
 def money(charges: Charges | None, missing: bool = False) -> str:
-    """A resource's monthly cost: `$1.00`, `$1.00 + NOT PRICED`, `NOT PRICED`, `-` (absent), never $0 for no price."""
+    """A resource's monthly cost: `$1.00`, `$1.00 + NOT PRICED`, `NOT PRICED`, `free` (no charge of its own, with
+    its reason in the plan), `-` (absent); never $0 for a charge without a price."""
     if missing:
         return "unknown"
     if charges is None:
         return "-"
+    if charges.free and not charges.lines:
+        return "free"
     if charges.unpriced:
         return f"{usd(charges.monthly)} + NOT PRICED" if charges.monthly >= 0.005 else "NOT PRICED"
     return usd(charges.monthly)
