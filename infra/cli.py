@@ -168,7 +168,11 @@ def _parser() -> argparse.ArgumentParser:
         )
     policies = commands.add_parser("policies", help="the policy pack's rules; write policy/config/<stack>.json")
     policies.add_argument("--format", choices=FORMATS, default="text")
-    policies.add_argument("--write-config", action="store_true", help="regenerate policy/config/<stack>.json")
+    policies.add_argument(
+        "--write-config",
+        action="store_true",
+        help="regenerate the pack's generated files: policy/config/<stack>.json and policy/vendor/",
+    )
     docs = commands.add_parser("docs", help="rewrite the generated sections of README.md and docs/")
     docs.add_argument("--check", action="store_true", help="only report stale sections (exit 1 if any)")
     return parser
@@ -464,9 +468,10 @@ def policies_command(fmt: str, write_config: bool) -> int:
     """`python -m infra policies`: the rules table; with --write-config, the pack config files."""
     if write_config:
         from infra.check.pack_config import write_pack_configs
+        from infra.check.pack_vendor import write_vendor
 
         try:
-            written = write_pack_configs()
+            written = write_pack_configs() + write_vendor()
         except ConfigError as exc:
             print(f"python -m infra policies: {exc}", file=sys.stderr)
             return EXIT_CONFIG

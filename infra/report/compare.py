@@ -50,7 +50,9 @@ def _cut(text: str, width: int) -> str:
 
 def excerpt(before: str, after: str, width: int) -> tuple[str, str]:
     """Two long strings shown around their first difference (the same window in both), `…` where cut."""
-    common = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), min(len(before), len(after)))
+    common = next(
+        (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), min(len(before), len(after))
+    )
     start = max(0, common - width // 4)
 
     def window(text: str) -> str:
@@ -305,10 +307,7 @@ def render_compare_text(diff: PlanDiff) -> str:
         lines.append(f"  ({INFERRED})")
     lines += [f"  note: {note}" for note in diff.notes]
     for change in [c for kind in ORDER for c in diff.of_kind(kind)] + diff.provider_changes:
-        if diff.cost_missing:
-            cost = "cost unknown"
-        else:
-            cost = f"{money(change.before)} -> {money(change.after)}"
+        cost = "cost unknown" if diff.cost_missing else f"{money(change.before)} -> {money(change.after)}"
         lines.append(f"  {change.symbol:<2} {change.name} ({change.type}) {change.kind}, {cost}")
         lines += [f"       replaced: {r.what} [{r.source}]" for r in change.reasons]
         lines += [f"       note: {note}" for note in change.notes]
@@ -323,9 +322,8 @@ def render_compare_text(diff: PlanDiff) -> str:
     else:
         lines += [f"  {p}: {usd(b)} -> {usd(a)} ({usd(a - b, signed=True)})" for p, b, a in diff.providers()]
         for detail in diff.cost_changes():
-            lines.append(
-                f"  cost {usd(detail.delta, signed=True)}: {detail.name} {money(detail.before)} -> {money(detail.after)}"
-            )
+            change = f"{money(detail.before)} -> {money(detail.after)}"
+            lines.append(f"  cost {usd(detail.delta, signed=True)}: {detail.name} {change}")
         if diff.not_priced:
             lines.append(f"  NOT PRICED ({len(diff.not_priced)}; not in the totals):")
             lines += [f"    {e['resource']}: {e['item']}: {e['why']}" for e in diff.not_priced]

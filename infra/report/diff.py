@@ -389,9 +389,10 @@ def _list_changes(
         for index, (old_item, new_item) in enumerate(zip(before, after, strict=True)):
             yield from value_changes(old_item, new_item, f"{path}[{index}]", document, _label(new_item) or label)
         return
-    canonical = [json.dumps(v, sort_keys=True, default=str) for v in before], [
-        json.dumps(v, sort_keys=True, default=str) for v in after
-    ]
+    canonical = (
+        [json.dumps(v, sort_keys=True, default=str) for v in before],
+        [json.dumps(v, sort_keys=True, default=str) for v in after],
+    )
     matcher = difflib.SequenceMatcher(a=canonical[0], b=canonical[1], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -417,7 +418,9 @@ def property_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tup
     Inputs under the head's `ignoreChanges` are left out, as the engine leaves them.
     """
     ignore = list(after.get("ignoreChanges") or [])
-    found = [c for c in value_changes(before.get("props") or {}, after.get("props") or {}) if not _ignored(c.path, ignore)]
+    found = [
+        c for c in value_changes(before.get("props") or {}, after.get("props") or {}) if not _ignored(c.path, ignore)
+    ]
     for option in OPTIONS:
         if before.get(option) != after.get(option) and (option in before or option in after):
             found.append(PropertyChange(f"[{option}]", before.get(option), after.get(option)))
@@ -533,7 +536,7 @@ def _direct_reasons(pair: _Pair) -> list[Reason]:
 
 
 def _provider_move(pair: _Pair, old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> None:
-    """A resource that moves to another provider object: replaced when the two configurations differ where it matters."""
+    """A resource that moves to another provider object: replaced when the configurations differ where it matters."""
     before, after = _provider_urn(pair.before), _provider_urn(pair.after)
     if before == after or before is None or after is None:
         return

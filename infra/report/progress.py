@@ -21,7 +21,7 @@ ERASE = "\r\x1b[K"
 
 
 class Progress:
-    """One status line on `stream` (stderr), only when it is a terminal; thread-safe (registrations arrive on threads)."""
+    """One status line on `stream` (stderr), only on a terminal; thread-safe (registrations arrive on threads)."""
 
     def __init__(self, label: str, stream: TextIO | None = None, interval_s: float = 0.1) -> None:
         self.label = label

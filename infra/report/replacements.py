@@ -30,7 +30,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TF_GOOGLE = "https://github.com/hashicorp/terraform-provider-google/blob/e03b7622a26cf4e878f90bdccaca6aa3d03a7999/google/"
+TF_GOOGLE = (
+    "https://github.com/hashicorp/terraform-provider-google/blob/e03b7622a26cf4e878f90bdccaca6aa3d03a7999/google/"
+)
 TF_CLOUDFLARE = (
     "https://github.com/cloudflare/terraform-provider-cloudflare/blob/a2efdc5786ae9726d56928dbfe91933bd92404ca/"
     "internal/services/"
@@ -218,9 +220,13 @@ FORCES: dict[str, Forces] = {
         "sourceIpRanges",
         "subnetwork",
     ),
-    "gcp:compute/healthCheck:HealthCheck": _google("services/compute/resource_compute_health_check.go", "name", "project"),
+    "gcp:compute/healthCheck:HealthCheck": _google(
+        "services/compute/resource_compute_health_check.go", "name", "project"
+    ),
     # Instance templates are immutable: any change is a new template (the group then rolls to it).
-    "gcp:compute/instanceTemplate:InstanceTemplate": _google("services/compute/resource_compute_instance_template.go", "*"),
+    "gcp:compute/instanceTemplate:InstanceTemplate": _google(
+        "services/compute/resource_compute_instance_template.go", "*"
+    ),
     "gcp:compute/managedSslCertificate:ManagedSslCertificate": _google(
         "services/compute/resource_compute_managed_ssl_certificate.go", "*"
     ),
@@ -239,11 +245,15 @@ FORCES: dict[str, Forces] = {
         "region",
         "project",
     ),
-    "gcp:compute/router:Router": _google("services/compute/resource_compute_router.go", "name", "network", "region", "project"),
+    "gcp:compute/router:Router": _google(
+        "services/compute/resource_compute_router.go", "name", "network", "region", "project"
+    ),
     "gcp:compute/routerNat:RouterNat": _google(
         "services/compute/resource_compute_router_nat.go", "name", "router", "region", "project", "type"
     ),
-    "gcp:compute/sSLPolicy:SSLPolicy": _google("services/compute/resource_compute_ssl_policy.go", "name", "description", "project"),
+    "gcp:compute/sSLPolicy:SSLPolicy": _google(
+        "services/compute/resource_compute_ssl_policy.go", "name", "description", "project"
+    ),
     "gcp:compute/subnetwork:Subnetwork": _google(
         "services/compute/resource_compute_subnetwork.go",
         "name",
@@ -262,7 +272,9 @@ FORCES: dict[str, Forces] = {
         "services/compute/resource_compute_target_https_proxy.go", "name", "description", "project"
     ),
     "gcp:compute/uRLMap:URLMap": _google("services/compute/resource_compute_url_map.go", "name", "project"),
-    "gcp:monitoring/alertPolicy:AlertPolicy": _google("services/monitoring/resource_monitoring_alert_policy.go", "project"),
+    "gcp:monitoring/alertPolicy:AlertPolicy": _google(
+        "services/monitoring/resource_monitoring_alert_policy.go", "project"
+    ),
     "gcp:monitoring/notificationChannel:NotificationChannel": _google(
         "services/monitoring/resource_monitoring_notification_channel.go", "project"
     ),
@@ -312,8 +324,8 @@ FORCES: dict[str, Forces] = {
     "azure-native:compute:VirtualMachineScaleSet": _azure(
         "vmScaleSetName",
         extra=("orchestrationMode",),
-        source="https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-orchestration-modes "
-        "(the orchestration mode is set at creation)",
+        source="https://learn.microsoft.com/azure/virtual-machine-scale-sets/"
+        "virtual-machine-scale-sets-orchestration-modes (the orchestration mode is set at creation)",
     ),
     "azure-native:consumption:Budget": Forces(("scope", "budgetName"), AZURE_PATH),
     "azure-native:managedidentity:UserAssignedIdentity": _azure("resourceName"),
@@ -353,7 +365,9 @@ FORCES: dict[str, Forces] = {
         "location",
         conditions={"location": (_configured, "when set (RequiresReplaceIfConfigured)")},
     ),
-    "cloudflare:index/r2BucketLifecycle:R2BucketLifecycle": _cloudflare("r2_bucket_lifecycle", "accountId", "bucketName"),
+    "cloudflare:index/r2BucketLifecycle:R2BucketLifecycle": _cloudflare(
+        "r2_bucket_lifecycle", "accountId", "bucketName"
+    ),
     "cloudflare:index/r2BucketLock:R2BucketLock": _cloudflare("r2_bucket_lock", "accountId", "bucketName"),
     "cloudflare:index/ruleset:Ruleset": _cloudflare("ruleset", "accountId", "zoneId", "kind", "name", "phase"),
     "cloudflare:index/tieredCache:TieredCache": _cloudflare("tiered_cache", "zoneId"),
@@ -434,9 +448,7 @@ class Forced:
     source: str
 
 
-def forced_by(
-    type_token: str, path: str, before: Any, after: Any, inputs: Mapping[str, Any]
-) -> Forced | None:
+def forced_by(type_token: str, path: str, before: Any, after: Any, inputs: Mapping[str, Any]) -> Forced | None:
     """Whether a change of `path` forces a new resource of this type (None: an update, or not in the table)."""
     forces = forces_for(type_token)
     if forces is None or any(matches(p, path) for p in forces.except_):

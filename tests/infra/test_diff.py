@@ -119,14 +119,22 @@ def test_a_resource_whose_forcing_input_comes_from_a_replaced_resource_is_replac
     """The dependent's recorded value may not change offline (mock ids); Pulumi sees it unknown and replaces."""
     vpc = resource("vpc", {"cidrBlock": "10.0.0.0/16"}, "aws:ec2/vpc:Vpc")
     subnet = resource(
-        "subnet", {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/20"}, "aws:ec2/subnet:Subnet",
+        "subnet",
+        {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/20"},
+        "aws:ec2/subnet:Subnet",
         propertyDependencies={"vpcId": [vpc["urn"]]},
     )
     table = resource(
-        "rt", {"vpcId": "vpc-1", "tags": {}}, "aws:ec2/routeTable:RouteTable", propertyDependencies={"vpcId": [vpc["urn"]]}
+        "rt",
+        {"vpcId": "vpc-1", "tags": {}},
+        "aws:ec2/routeTable:RouteTable",
+        propertyDependencies={"vpcId": [vpc["urn"]]},
     )
     flow = resource(
-        "igw", {"vpcId": "vpc-1"}, "aws:ec2/internetGateway:InternetGateway", propertyDependencies={"vpcId": [vpc["urn"]]}
+        "igw",
+        {"vpcId": "vpc-1"},
+        "aws:ec2/internetGateway:InternetGateway",
+        propertyDependencies={"vpcId": [vpc["urn"]]},
     )
     base = document([vpc, subnet, table, flow])
     head = copy.deepcopy(base)
@@ -170,14 +178,27 @@ def test_an_alias_keeps_a_renamed_resource_and_a_new_urn_without_one_is_create_a
 
 def test_a_policy_document_change_shows_the_statement_that_changed_not_two_long_strings() -> None:
     statements = [
-        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        {"Sid": "AllowCloudFrontRead", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
-         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
-         "Condition": {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::1:distribution/A"}}},
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "AllowCloudFrontRead",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+            "Condition": {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::1:distribution/A"}},
+        },
     ]
     policy = {"Version": "2012-10-17", "Statement": statements}
-    base = document([resource("policy", {"bucket": "b", "policy": json.dumps(policy)}, "aws:s3/bucketPolicy:BucketPolicy")])
+    base = document(
+        [resource("policy", {"bucket": "b", "policy": json.dumps(policy)}, "aws:s3/bucketPolicy:BucketPolicy")]
+    )
     head = copy.deepcopy(base)
     changed = copy.deepcopy(policy)
     changed["Statement"][1]["Condition"]["StringEquals"]["AWS:SourceArn"] = "arn:aws:cloudfront::1:distribution/B"
@@ -190,15 +211,21 @@ def test_a_policy_document_change_shows_the_statement_that_changed_not_two_long_
         "policy",
         'Sid "AllowCloudFrontRead"',
     )
-    assert change_path(prop) == 'policy (JSON) Statement[1].Condition.StringEquals.AWS:SourceArn [Sid "AllowCloudFrontRead"]'
+    assert (
+        change_path(prop)
+        == 'policy (JSON) Statement[1].Condition.StringEquals.AWS:SourceArn [Sid "AllowCloudFrontRead"]'
+    )
     # Statements matched by Sid: one added in front shifts nothing else.
     changed["Statement"].insert(0, {"Sid": "DenyDelete", "Effect": "Deny", "Action": "s3:DeleteBucket"})
     head["resources"][0]["props"]["policy"] = json.dumps(changed)
     props = diff_documents(base, head).changes[0].properties
     assert [(p.path, p.label, p.before) for p in props] == [
         ("policy.Statement[0]", 'Sid "DenyDelete"', None),
-        ("policy.Statement[2].Condition.StringEquals.AWS:SourceArn", 'Sid "AllowCloudFrontRead"',
-         "arn:aws:cloudfront::1:distribution/A"),
+        (
+            "policy.Statement[2].Condition.StringEquals.AWS:SourceArn",
+            'Sid "AllowCloudFrontRead"',
+            "arn:aws:cloudfront::1:distribution/A",
+        ),
     ]
 
 
@@ -251,8 +278,10 @@ def test_the_pr_comment_says_not_priced_per_resource_and_lists_cost_details_neve
 
 def test_the_pr_comment_of_a_huge_diff_fits_the_limit_and_keeps_the_headline_and_summary() -> None:
     props = {f"setting{i}": "x" * 200 for i in range(40)}
-    head = document([resource(f"r{i:05d}", props | {"namePrefix": "r"}) for i in range(3000)],
-                    {f"r{i:05d}": 10.0 for i in range(3000)})
+    head = document(
+        [resource(f"r{i:05d}", props | {"namePrefix": "r"}) for i in range(3000)],
+        {f"r{i:05d}": 10.0 for i in range(3000)},
+    )
     diff = diff_documents(BASE, head)
     for limit in (COMMENT_LIMIT, 20_000, 3_000):
         text = render_compare_markdown(diff, limit)

@@ -75,7 +75,9 @@ def test_a_bucket_policy_change_shows_the_changed_statement(base_document) -> No
     head = copy.deepcopy(base_document)
     policy_resource = next(r for r in head["resources"] if r["type"] == "aws:s3/bucketPolicy:BucketPolicy")
     policy = json.loads(policy_resource["props"]["policy"])
-    index, statement = next((i, s) for i, s in enumerate(policy["Statement"]) if s.get("Sid") == "DenyInsecureTransport")
+    index, statement = next(
+        (i, s) for i, s in enumerate(policy["Statement"]) if s.get("Sid") == "DenyInsecureTransport"
+    )
     statement["Effect"] = "Allow"
     policy_resource["props"]["policy"] = json.dumps(policy)
     (change,) = diff_documents(base_document, head).changes
