@@ -41,7 +41,11 @@ def _tree_lines(plan: Plan) -> list[str]:
         lines.append(f"{'  ' * depth}{record.name} ({record.type}){flags}")
         for type_token, count in sorted(custom.items()):
             lines.append(f"{'  ' * (depth + 1)}{count:>3} x {type_token}")
-        lines.extend(f"{'  ' * (depth + 1)}provider {k.name} ({k.type}; not counted)" for k in kids if k.custom and not k.is_resource)
+        lines.extend(
+            f"{'  ' * (depth + 1)}provider {k.name} ({k.type}; not counted)"
+            for k in kids
+            if k.custom and not k.is_resource
+        )
         for kid in kids:
             walk(kid, depth + 1)
 

@@ -172,7 +172,7 @@ FORCES: dict[str, Forces] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _aws("iam_role_policy_attachment", "role", "policyArn"),
     "aws:kms/alias:Alias": _aws("kms_alias", "name", "namePrefix"),
     "aws:kms/key:Key": _aws(
-        "kms_key", "customerMasterKeySpec", "customKeyStoreId", "keySpec", "keyUsage", "multiRegion", "xksKeyId"
+        "kms_key", "customerMasterKeySpec", "customKeyStoreId", "keyUsage", "multiRegion", "xksKeyId"
     ),
     "aws:kms/keyPolicy:KeyPolicy": _aws("kms_key_policy", "keyId"),
     "aws:lambda/function:Function": _aws("lambda_function", "name", "packageType"),
@@ -184,7 +184,7 @@ FORCES: dict[str, Forces] = {
     "aws:s3/bucketObjectv2:BucketObjectv2": _aws("s3_object", "bucket", "key"),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _aws("s3_bucket_ownership_controls", "bucket"),
     "aws:s3/bucketPolicy:BucketPolicy": _aws("s3_bucket_policy", "bucket"),
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _aws("s3_bucket_public_access_block", *_S3_CHILD),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _aws("s3_bucket_public_access_block", "bucket"),
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _aws(
         "s3_bucket_server_side_encryption_configuration", *_S3_CHILD
     ),
