@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.check import PolicyPackServer, evaluate_records, pack_config
+from infra.check import PolicyPackServer, PolicyReport, evaluate_records, pack_config
 from infra.check.pack_vendor import VENDOR_DIR, stale_files, vendored_files
 from infra.config import load_stack_file
 from infra.cost import estimate
@@ -38,15 +38,26 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTHONPATH", raising=False)
 
 
-def _evaluate(pack_dir: Path, plan: Plan, budget_usd: float | None = None) -> object:
-    stack_file = load_stack_file(plan.stack)
+@pytest.fixture(scope="module")
+def copied_pack(pack_copy: Path, dev_plan: Plan) -> Iterator[PolicyPackServer]:
+    """The copy started the way the CLI starts a pack, for the dev stack, with no PYTHONPATH."""
+    stack_file = load_stack_file("dev")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PYTHONPATH", raising=False)
+        server = PolicyPackServer("dev", stack_file.config, stack_file.secret_keys, pack_dir=pack_copy).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _evaluate(pack: PolicyPackServer, plan: Plan, budget_usd: float | None = None) -> PolicyReport:
     assert plan.config is not None
     config = pack_config(plan.config)
     if budget_usd is not None:
         for rule in BUDGET_RULES:
             config[rule] = config[rule] | {"monthlyBudgetUsd": budget_usd}
-    with PolicyPackServer(plan.stack, stack_file.config, stack_file.secret_keys, pack_dir=pack_dir) as pack:
-        return evaluate_records(pack, plan.stack, plan.resources, config)
+    return evaluate_records(pack, plan.stack, plan.resources, config)
 
 
 def test_the_repository_is_not_importable_where_the_copied_pack_runs(pack_copy: Path, clean_environment: None):
@@ -57,20 +68,21 @@ def test_the_repository_is_not_importable_where_the_copied_pack_runs(pack_copy: 
 
 
 def test_a_copy_of_the_pack_outside_the_repository_evaluates_the_budget_rules(
-    pack_copy: Path, clean_environment: None, dev_plan: Plan
+    copied_pack: PolicyPackServer, dev_plan: Plan
 ) -> None:
-    report = _evaluate(pack_copy, dev_plan)
-    assert not set(BUDGET_RULES) & set(report.not_evaluated)  # type: ignore[attr-defined]
-    budget_verdicts = [v for v in report.violations if v.policy in BUDGET_RULES]  # type: ignore[attr-defined]
+    report = _evaluate(copied_pack, dev_plan)
+    assert set(BUDGET_RULES) <= {p.name for p in copied_pack.info.policies}
+    assert not set(BUDGET_RULES) & set(report.not_evaluated)
+    budget_verdicts = [v for v in report.violations if v.policy in BUDGET_RULES]
     assert not budget_verdicts, [v.detail for v in budget_verdicts]
-    assert report.passed  # type: ignore[attr-defined]
+    assert report.passed
 
 
 def test_the_copied_pack_prices_the_stack_with_the_same_numbers_as_the_cost_model(
-    pack_copy: Path, clean_environment: None, dev_plan: Plan
+    copied_pack: PolicyPackServer, dev_plan: Plan
 ) -> None:
-    report = _evaluate(pack_copy, dev_plan, budget_usd=100)
-    (verdict,) = [v for v in report.violations if v.policy == "estimated-cost-within-budget"]  # type: ignore[attr-defined]
+    report = _evaluate(copied_pack, dev_plan, budget_usd=100)
+    (verdict,) = [v for v in report.violations if v.policy == "estimated-cost-within-budget"]
     total = estimate(dev_plan).total_usd
     assert f"estimated monthly cost at least {total:,.2f} USD (dev) exceeds the stack's budget 100.00 USD" in (
         verdict.detail
