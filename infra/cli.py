@@ -317,24 +317,24 @@ def plan_command(
     from infra.report.progress import Progress
 
     progress = Progress(f"{command} {stack}")
-    progress.phase("importing the provider SDKs and declaring resources")
-    # The pack boots in its own process (on the other core) while this one plans.
-    pack = PolicyPackServer(stack, stack_file.config, stack_file.secret_keys, start_timeout=start_timeout).spawn()
-    try:
-        plan = plan_stack_file(stack_file, config=config, on_record=progress.record)
-        progress.phase(f"policy pack: checking {plan.resource_count} resources")
-        policy = evaluate(plan, stack_file, server=pack.connect())
-        if command == "plan":
-            progress.phase(f"pricing {plan.resource_count} resources")
-    except ProgramError as exc:
-        progress.done()
-        return _failed(stack, exc, EXIT_CONFIG)
-    except PolicyPackError as exc:
-        progress.done()
-        return _failed(stack, f"policy pack error: {exc}", EXIT_PACK)
-    finally:
-        pack.stop()
-    try:
+    try:  # the status line is erased however the command ends (a report, an error, a signal)
+        progress.phase("importing the provider SDKs and declaring resources")
+        # The pack boots in its own process (on the other core) while this one plans.
+        pack = PolicyPackServer(stack, stack_file.config, stack_file.secret_keys, start_timeout=start_timeout).spawn()
+        try:
+            plan = plan_stack_file(stack_file, config=config, on_record=progress.record)
+            progress.phase(f"policy pack: checking {plan.resource_count} resources")
+            policy = evaluate(plan, stack_file, server=pack.connect())
+            if command == "plan":
+                progress.phase(f"pricing {plan.resource_count} resources")
+        except ProgramError as exc:
+            progress.done()
+            return _failed(stack, exc, EXIT_CONFIG)
+        except PolicyPackError as exc:
+            progress.done()
+            return _failed(stack, f"policy pack error: {exc}", EXIT_PACK)
+        finally:
+            pack.stop()
         return _report(command, plan, policy, fmt, base, max_chars, progress)
     finally:
         progress.done()
