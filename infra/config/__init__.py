@@ -33,6 +33,7 @@ from infra.config.base import (
     TierMachine,
     TierScaling,
     Usage,
+    tree_digest,
 )
 from infra.config.model import PlatformConfig, origin_providers, validate
 from infra.config.providers import (
@@ -95,6 +96,7 @@ __all__ = [
     "namespace_values",
     "origin_providers",
     "stack_path",
+    "tree_digest",
     "validate",
     "validate_engine_config",
     "worker_secrets",

@@ -7,6 +7,7 @@ blocks (`providers.py`) into `PlatformConfig`.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,21 @@ from infra.config import naming
 NAMESPACE = "qmoi-cloud"
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = ROOT / "functions"
+
+
+def tree_digest(folder: Path) -> str:
+    """The sha256 of a folder's files (relative paths and contents, sorted), caches left out.
+
+    One definition for every place that names code by its content: a function package's name
+    (`components/specs.py`) and the digest the offline plan records for an archive, so the same
+    commit gives the same digest in any checkout (`__pycache__` and `.pyc` files are not source).
+    """
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class ConfigError(Exception):
@@ -421,7 +437,13 @@ def _function_names_valid(functions: dict[str, FunctionSpec]) -> dict[str, Funct
 
 
 def missing_handlers(functions: dict[str, FunctionSpec], key: str) -> list[str]:
-    """Enabled functions without a handler folder (checked only for enabled providers)."""
+    """Enabled functions without a handler folder (checked only for enabled providers).
+
+    Only where the program's files are: the policy pack carries a copy of this package without
+    them (policy/vendor), and the program checks its own handlers when it runs.
+    """
+    if not FUNCTIONS_DIR.is_dir():
+        return []
     known = sorted(p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith("_"))
     return [
         f"{key}.{name}: no handler folder functions/{name}/ (known: {', '.join(known)})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from infra.config import ROOT, tree_digest
 from infra.plan.mocks import PlatformMocks
 from tests.conftest import make_config
 
@@ -16,8 +17,8 @@ def test_each_enabled_lambda_has_tracing_memory_timeout_and_its_own_log_group(de
         assert fn.inputs["tracingConfig"]["mode"] == "Active"
         assert (fn.inputs["memorySize"], fn.inputs["timeout"]) == (256, 30)
         assert fn.inputs["handler"] == "handler.handler"
-        assert fn.inputs["code"] == {"archive": fn.inputs["code"]["archive"]}
-        assert fn.inputs["code"]["archive"].endswith(name.removeprefix("qmoi-dev-").replace("-", "_"))
+        folder = f"functions/{name.removeprefix('qmoi-dev-').replace('-', '_')}"
+        assert fn.inputs["code"] == {"archive": folder, "sha256": tree_digest(ROOT / folder)}
         assert groups[f"/aws/lambda/{name}"].inputs["retentionInDays"] == 7
 
 
