@@ -15,6 +15,8 @@ import pulumi
 from infra.config import PlatformConfig
 from infra.config.naming import StackNames
 
+STACK_TAG = "stack"  # the tag (label) whose value tells this stack's resources from its siblings'
+
 
 @dataclass(frozen=True)
 class StackContext:
@@ -30,6 +32,8 @@ class StackContext:
     log_retention_days: int
     alert_emails: tuple[str, ...]
     names: StackNames | None = None
+    force_destroy_buckets: bool = False
+    """Destroying a bucket deletes its objects first (dev profile; never prod)."""
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> StackContext:
@@ -40,6 +44,7 @@ class StackContext:
             log_retention_days=config.log_retention_days,
             alert_emails=tuple(config.budget.alert_emails),
             names=config.names,
+            force_destroy_buckets=config.force_destroy_buckets,
         )
 
     @property
@@ -50,6 +55,15 @@ class StackContext:
     def prefix(self) -> str:
         """`qmoi-<token>`: the start of every physical name this stack declares."""
         return self.stack_names.prefix
+
+    @property
+    def stack_tag(self) -> str:
+        """The value of the `stack` tag: what budgets and alerts select this stack's resources by."""
+        return self.tags.get(STACK_TAG, self.stack_names.token)
+
+    def force_destroy(self, disposable: bool = False) -> bool:
+        """Whether destroying a bucket deletes its objects: always for disposable ones (caches), else by stack."""
+        return disposable or self.force_destroy_buckets
 
     def tags_with(self, **extra: str) -> dict[str, str]:
         return {**self.tags, **extra}

@@ -6,7 +6,6 @@ here once; each provider's package only maps these specs onto its own resources.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +23,7 @@ from infra.config import (
     Tier,
     TierScaling,
     naming,
+    tree_digest,
 )
 
 # Shared operational intent, the same on every provider.
@@ -130,12 +130,7 @@ class FunctionPlan:
     @property
     def source_digest(self) -> str:
         """A short hash of the handler folder, so a code change gives a new package name."""
-        digest = hashlib.sha256()
-        for path in sorted(self.source_dir.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                digest.update(path.relative_to(self.source_dir).as_posix().encode())
-                digest.update(path.read_bytes())
-        return digest.hexdigest()[:12]
+        return tree_digest(self.source_dir)[:12]
 
 
 def function_plans(functions: dict[str, FunctionSpec], defaults: FunctionDefaults) -> list[FunctionPlan]:

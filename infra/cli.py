@@ -3,6 +3,11 @@
 Every command lives here, and so do the exit codes (`EXIT_CODES`, the README's table).
 The configuration is read and validated before anything expensive starts: no provider SDK
 is imported and no policy pack is spawned for a stack file that is not known good.
+
+Every command that reports takes `--format json` (plan, check, cost, policies). stdout carries
+the report and nothing else; diagnostics (why a command failed, progress on a terminal) go to
+stderr, so `python -m infra plan --format json > plan.json` is always a clean document, and a
+command that fails before its report writes nothing to stdout.
 """
 
 from __future__ import annotations
@@ -51,6 +56,37 @@ FORMATS = ["text", "json", "markdown"]
 START_TIMEOUT_ENV = "QMOI_PACK_START_TIMEOUT_S"
 
 
+def version_text() -> str:
+    """`python -m infra --version`: the project, the plan JSON schema, the policy pack and the SDKs it runs on."""
+    import platform
+    import tomllib
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    import yaml
+
+    from infra.plan.records import PLAN_SCHEMA_VERSION
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pack = yaml.safe_load((ROOT / "policy" / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    sdks = []
+    for package in ("pulumi", "pulumi-policy"):
+        try:
+            sdks.append(f"{package} {installed(package)}")
+        except PackageNotFoundError:
+            sdks.append(f"{package} not installed")
+    return (
+        f"{project['name']} {project['version']} (plan JSON schema {PLAN_SCHEMA_VERSION}; policy pack "
+        f"{pack.get('version', '?')}; {', '.join(sdks)}; Python {platform.python_version()})"
+    )
+
+
+class _Version(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> NoReturn:
+        emit(version_text())
+        parser.exit(EXIT_OK)
+
+
 class UsageError(Exception):
     """A command line that cannot be run as given (exit 64)."""
 
@@ -68,6 +104,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
 
 
+def _chars(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of characters") from None
+    if not 2_000 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 2000 and 1000000 characters")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -79,7 +125,8 @@ def _seconds(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m infra", description=__doc__)
+    parser = _Parser(prog="python -m infra", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="run the program on the mock runtime and report what it declares")
     plan.add_argument("--stack", required=True, help="dev, staging or prod (reads Pulumi.<stack>.yaml)")
@@ -93,6 +140,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let --compare read another stack's (or project's) plan; refused by default",
     )
+    plan.add_argument(
+        "--max-chars",
+        type=_chars,
+        metavar="N",
+        help="with --compare --format markdown: the most characters the comment may have (default 65536, "
+        "GitHub's limit); lists shrink first, the headline and summary are never cut",
+    )
     cost = commands.add_parser("cost", help="the monthly cost: per provider, component, resource; levers; budget")
     cost.add_argument("--stack", help="dev, staging or prod (reads Pulumi.<stack>.yaml)")
     cost.add_argument("--stack-file", type=Path, help="price this stack file instead of Pulumi.<stack>.yaml")
@@ -104,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
         "--all-stacks", action="store_true", help="every stack file in one process, and conflicts between them"
     )
     check.add_argument("--stack-file", type=Path, help="check this stack file instead of Pulumi.<stack>.yaml")
+    check.add_argument("--format", choices=FORMATS, default="text")
     for command in (plan, check):
         command.add_argument(
             "--pack-start-timeout",
@@ -112,8 +167,12 @@ def _parser() -> argparse.ArgumentParser:
             help=f"how long the policy pack may take to start (default: ${START_TIMEOUT_ENV}, else 30)",
         )
     policies = commands.add_parser("policies", help="the policy pack's rules; write policy/config/<stack>.json")
-    policies.add_argument("--format", choices=["text", "markdown"], default="text")
-    policies.add_argument("--write-config", action="store_true", help="regenerate policy/config/<stack>.json")
+    policies.add_argument("--format", choices=FORMATS, default="text")
+    policies.add_argument(
+        "--write-config",
+        action="store_true",
+        help="regenerate the pack's generated files: policy/config/<stack>.json and policy/vendor/",
+    )
     docs = commands.add_parser("docs", help="rewrite the generated sections of README.md and docs/")
     docs.add_argument("--check", action="store_true", help="only report stale sections (exit 1 if any)")
     return parser
@@ -154,7 +213,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "policies":
         return policies_command(args.format, args.write_config)
     if args.command == "check" and args.all_stacks:
-        return all_stacks_command()
+        return all_stacks_command(args.format)
     if args.command == "check" and not args.stack:
         raise UsageError("give --stack <name> or --all-stacks")
     if args.command == "docs":
@@ -169,6 +228,7 @@ def _run(args: argparse.Namespace) -> int:
         getattr(args, "compare", None),
         allow_foreign_base=getattr(args, "allow_foreign_base", False),
         start_timeout=args.pack_start_timeout or _env_start_timeout(),
+        max_chars=getattr(args, "max_chars", None),
     )
 
 
@@ -242,6 +302,7 @@ def plan_command(
     *,
     allow_foreign_base: bool = False,
     start_timeout: float | None = None,
+    max_chars: int | None = None,
 ) -> int:
     """`plan` (the report, or a comparison with a saved plan) and `check` (the policy verdicts only)."""
     try:
@@ -253,33 +314,58 @@ def plan_command(
     # Only a known-good configuration gets this far: the SDKs, the mock runtime and the pack.
     from infra.check import PolicyPackError, PolicyPackServer, evaluate
     from infra.plan.runner import ProgramError, plan_stack_file
+    from infra.report.progress import Progress
 
-    # The pack boots in its own process (on the other core) while this one plans.
-    pack = PolicyPackServer(stack, stack_file.config, stack_file.secret_keys, start_timeout=start_timeout).spawn()
-    try:
-        plan = plan_stack_file(stack_file, config=config)
-        policy = evaluate(plan, stack_file, server=pack.connect())
-    except ProgramError as exc:
-        return _failed(stack, exc, EXIT_CONFIG)
-    except PolicyPackError as exc:
-        return _failed(stack, f"policy pack error: {exc}", EXIT_PACK)
+    progress = Progress(f"{command} {stack}")
+    try:  # the status line is erased however the command ends (a report, an error, a signal)
+        progress.phase("importing the provider SDKs and declaring resources")
+        # The pack boots in its own process (on the other core) while this one plans.
+        pack = PolicyPackServer(stack, stack_file.config, stack_file.secret_keys, start_timeout=start_timeout).spawn()
+        try:
+            plan = plan_stack_file(stack_file, config=config, on_record=progress.record)
+            progress.phase(f"policy pack: checking {plan.resource_count} resources")
+            policy = evaluate(plan, stack_file, server=pack.connect())
+            if command == "plan":
+                progress.phase(f"pricing {plan.resource_count} resources")
+        except ProgramError as exc:
+            progress.done()
+            return _failed(stack, exc, EXIT_CONFIG)
+        except PolicyPackError as exc:
+            progress.done()
+            return _failed(stack, f"policy pack error: {exc}", EXIT_PACK)
+        finally:
+            pack.stop()
+        return _report(command, plan, policy, fmt, base, max_chars, progress)
     finally:
-        pack.stop()
-    return _report(command, plan, policy, fmt, base)
+        progress.done()
 
 
-def _report(command: str, plan: Any, policy: Any, fmt: str, base: Mapping[str, Any] | None) -> int:
+def _report(
+    command: str,
+    plan: Any,
+    policy: Any,
+    fmt: str,
+    base: Mapping[str, Any] | None,
+    max_chars: int | None = None,
+    progress: Any = None,
+) -> int:
     from infra.cost import CostError, estimate
     from infra.report.plan import RENDERERS
-    from infra.report.policy import render_policy_text, with_policy
+    from infra.report.policy import POLICY_RENDERERS, with_policy
 
     if command == "check":
-        emit(render_policy_text(policy))
+        text = POLICY_RENDERERS[fmt](policy)
+        if progress is not None:
+            progress.done()
+        emit(text)
         return EXIT_OK if policy.passed else EXIT_POLICY
     if base is not None:
-        emit(compare(base, with_policy("json", RENDERERS["json"](plan), policy), fmt))
+        text = compare(base, with_policy("json", RENDERERS["json"](plan), policy), fmt, max_chars)
     else:
-        emit(with_policy(fmt, RENDERERS[fmt](plan), policy))
+        text = with_policy(fmt, RENDERERS[fmt](plan), policy)
+    if progress is not None:
+        progress.done()
+    emit(text)
     if not policy.passed:
         return EXIT_POLICY
     try:
@@ -289,17 +375,19 @@ def _report(command: str, plan: Any, policy: Any, fmt: str, base: Mapping[str, A
     return EXIT_OK
 
 
-def all_stacks_command() -> int:
+def all_stacks_command(fmt: str = "text") -> int:
     """`check --all-stacks`: every stack file planned and checked in one process, then compared."""
+    from infra.check import PolicyPackError
     from infra.check.all_stacks import check_all
-    from infra.report.policy import render_all_stacks_text
+    from infra.report.policy import ALL_STACKS_RENDERERS
 
     try:
         report = check_all()
     except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_CONFIG
-    print(render_all_stacks_text(report))
+        return _failed("check --all-stacks", exc, EXIT_CONFIG)
+    except PolicyPackError as exc:
+        return _failed("check --all-stacks", f"policy pack error: {exc}", EXIT_PACK)
+    emit(ALL_STACKS_RENDERERS[fmt](report))
     return EXIT_OK if report.passed else EXIT_POLICY
 
 
@@ -321,13 +409,16 @@ def read_base_plan(path: Path, stack: str, allow_foreign: bool = False) -> dict[
     return dict(document)
 
 
-def compare(base: Path | Mapping[str, Any], head_json: str, fmt: str) -> str:
+def compare(base: Path | Mapping[str, Any], head_json: str, fmt: str, max_chars: int | None = None) -> str:
     """The diff of a saved plan JSON (a file, or its document) and this plan's, rendered (`plan --compare`)."""
-    from infra.report.compare import COMPARE_RENDERERS
+    from infra.report.compare import COMMENT_LIMIT, COMPARE_RENDERERS, render_compare_markdown
     from infra.report.diff import diff_documents
 
     document = json.loads(Path(base).read_text(encoding="utf-8")) if isinstance(base, Path) else base
-    return str(COMPARE_RENDERERS[fmt](diff_documents(document, json.loads(head_json))))
+    diff = diff_documents(document, json.loads(head_json))
+    if fmt == "markdown":
+        return render_compare_markdown(diff, max_chars or COMMENT_LIMIT)
+    return str(COMPARE_RENDERERS[fmt](diff))
 
 
 def _validated(stack: str, path: Path | None) -> tuple[StackFile, Any]:
@@ -349,15 +440,21 @@ def cost_command(stack: str | None, stack_file: Path | None, all_stacks: bool, f
     from infra.cost import CostError, estimate
     from infra.plan.runner import ProgramError, plan_stack_file
     from infra.report.cost import render_markdown, render_text, stacks_table
+    from infra.report.progress import Progress
 
     estimates = []
     for name, loaded_file, config in loaded:
+        progress = Progress(f"cost {name}")
         try:
-            estimates.append(estimate(plan_stack_file(loaded_file, config=config)))
+            plan = plan_stack_file(loaded_file, config=config, on_record=progress.record)
+            progress.phase(f"pricing {plan.resource_count} resources")
+            estimates.append(estimate(plan))
         except ProgramError as exc:
             return _failed(name, exc, EXIT_CONFIG)
         except CostError as exc:
             return _failed(name, exc, EXIT_COST)
+        finally:
+            progress.done()
     if fmt == "json":
         emit(json.dumps({e.stack: e.to_json() for e in estimates}, indent=2))
     elif all_stacks:
@@ -371,9 +468,10 @@ def policies_command(fmt: str, write_config: bool) -> int:
     """`python -m infra policies`: the rules table; with --write-config, the pack config files."""
     if write_config:
         from infra.check.pack_config import write_pack_configs
+        from infra.check.pack_vendor import write_vendor
 
         try:
-            written = write_pack_configs()
+            written = write_pack_configs() + write_vendor()
         except ConfigError as exc:
             print(f"python -m infra policies: {exc}", file=sys.stderr)
             return EXIT_CONFIG
@@ -381,17 +479,7 @@ def policies_command(fmt: str, write_config: bool) -> int:
             raise OutputError(f"{exc.filename or 'policy/config'}: {exc.strerror or exc}") from None
         emit("\n".join(f"wrote {path.relative_to(ROOT)}" for path in written))
         return EXIT_OK
-    from infra.report.policy import rules_table
+    from infra.report.policy import RULES_RENDERERS
 
-    if fmt == "markdown":
-        emit(rules_table())
-        return EXIT_OK
-    from policy.rules import RULES
-
-    emit(
-        "\n".join(
-            f"{rule.name:<40} {rule.enforcement.value:<9} {rule.severity.value:<8} {', '.join(rule.providers)}"
-            for rule in RULES
-        )
-    )
+    emit(RULES_RENDERERS[fmt]())
     return EXIT_OK

@@ -2,24 +2,48 @@
 
 The Pulumi CLI runs this file under its policy runtime (`python -m pulumi.policy`), with the
 pack directory as working directory; `PolicyPack(...)` then serves the Analyzer gRPC protocol
-on 127.0.0.1 and prints its port. The rules are plain modules under `policy/rules/`.
+on 127.0.0.1 and prints its port. The rules are plain modules under `rules/`.
+
+The pack is self-contained: it runs from wherever its directory is (this repository, a copy,
+or the folder Pulumi Cloud installs a published pack into) with only the packages of its
+`requirements.txt`. The model its budget rules price with (`infra.config`, `infra.catalog`,
+`infra.cost`, `infra.plan.records`) travels in `vendor/`, a generated copy put first on the
+import path; the rules are imported as the package `policy` whatever this directory is called.
 
 The server then waits for a day at a time; so that a killed parent (SIGKILL, out of memory,
 a cancelled CI job) never leaves it running on a loopback port, the pack exits by itself as
 soon as the process that started it is gone.
 """
 
+import importlib.util
 import os
 import sys
 import threading
 import time
 from pathlib import Path
 
-# The rules are imported as the `policy.rules` package (also by infra/ and the tests), and the
-# budget rule may import the cost model from `infra/`: both need the repository root.
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+PACK_DIR = Path(__file__).resolve().parent
+PACKAGE = "policy"  # how the rules import each other (`from policy.rules.base import ...`)
+
+
+def _load_pack_package() -> None:
+    """Make `vendor/` importable first, and this directory importable as the package `policy`."""
+    vendor = str(PACK_DIR / "vendor")
+    if vendor not in sys.path:
+        sys.path.insert(0, vendor)
+    if PACKAGE in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, PACK_DIR / "__init__.py", submodule_search_locations=[str(PACK_DIR)]
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the policy pack from {PACK_DIR}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = module
+    spec.loader.exec_module(module)
+
+
+_load_pack_package()
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import gc
 import importlib.util
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,28 @@ def staging_plan(stack_plan: Callable[[str], Plan]) -> Plan:
 def prod_plan(stack_plan: Callable[[str], Plan]) -> Plan:
     """The shipped prod stack, planned once per session."""
     return stack_plan("prod")
+
+
+REVIEW_STACK = "pr-42"
+
+
+@pytest.fixture(scope="session")
+def review_stack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Plan]:
+    """A review stack as the README makes one: Pulumi.dev.yaml copied to Pulumi.pr-42.yaml (stack file, plan),
+    planned once per session. Its names carry its own token, not the environment's."""
+    from infra.config import load_stack_file
+    from infra.plan.runner import plan_stack_file
+
+    path = tmp_path_factory.mktemp("stacks") / f"Pulumi.{REVIEW_STACK}.yaml"
+    shutil.copy(ROOT / "Pulumi.dev.yaml", path)
+    stack_file = load_stack_file(REVIEW_STACK, path)
+    return stack_file, plan_stack_file(stack_file)
+
+
+@pytest.fixture(scope="session")
+def review_plan(review_stack: tuple[Any, Plan]) -> Plan:
+    """The plan of the review stack `pr-42` (a copy of dev)."""
+    return review_stack[1]
 
 
 @pytest.fixture(scope="session")

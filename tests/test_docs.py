@@ -8,6 +8,7 @@ from infra.cost import estimate
 from infra.report.config_reference import render as config_reference
 from infra.report.cost import stacks_table
 from infra.report.docs import DOC_FILES, rewrite, sections
+from infra.report.plan import resource_counts_table
 from infra.report.policy import rules_table
 from tests.conftest import ROOT
 
@@ -17,6 +18,7 @@ def rendered(stack_plan) -> dict[str, str]:
     """What `python -m infra docs` would write, from the session's plans of the shipped stacks."""
     return {
         "cost-table": stacks_table([estimate(stack_plan(s)) for s in ("dev", "staging", "prod")]),
+        "resource-counts": resource_counts_table([stack_plan(s) for s in ("dev", "staging", "prod")]),
         "policy-table": rules_table(),
         "config-reference": config_reference(),
     }
@@ -43,3 +45,9 @@ def test_the_readme_carries_the_generated_cost_and_policy_tables():
 def test_every_generated_section_is_up_to_date(path, rendered):
     text = path.read_text()
     assert rewrite(text, rendered) == text, f"{path.name} is stale: run python -m infra docs"
+
+
+def test_the_readme_counts_resources_as_every_report_counts_them(stack_plan):
+    found = sections((ROOT / "README.md").read_text())["resource-counts"]
+    rows = {line.split("|")[1].strip(): int(line.split("|")[2]) for line in found.splitlines()[2:]}
+    assert rows == {s: stack_plan(s).resource_count for s in ("dev", "staging", "prod")}

@@ -40,9 +40,18 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+# The policy pack's generated copy of lower layers (infra/check/pack_vendor.py): its sources are checked in place.
+GENERATED = (ROOT / "policy" / "vendor",)
+
+
 @cache
 def modules() -> dict[str, Path]:
-    found = {module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
+    found = {
+        module_name(p): p
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if not any(p.is_relative_to(g) for g in GENERATED)
+    }
     found["__main__"] = ROOT / "__main__.py"
     # `infra` itself is only a namespace for its layers (a docstring, no code, no imports).
     del found["infra"]

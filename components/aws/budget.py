@@ -1,13 +1,18 @@
-"""AWS budget: a monthly cost budget and cost anomaly detection, scoped to the stack by its
-`environment` tag.
+"""AWS budget: a monthly cost budget and cost anomaly detection, scoped to the stack by its `stack`
+tag.
+
+`stack` (the stack's name token, `StackContext.stack_tag`) rather than `environment`: stacks side by
+side share an environment (a review copy of dev is `environment: dev`), and a budget or monitor
+filtered on the environment would count every one of them. The tag filter needs `stack` activated
+as a cost allocation tag in the billing console; until then the budget and the monitor track no
+spend (docs/deploying.md).
 
 Budget notifications go by e-mail at the forecast threshold (80% by default) and the actual
-threshold (100%). The tag filter needs `environment` activated as a cost allocation tag in the
-billing console; until then the budget tracks no spend (see README).
+threshold (100%).
 
 Cost anomaly detection (free; it needs Cost Explorer, enabled on first use, and learns from the
 spend history, so a new monitor takes about a day and a new service ten days to alert):
-- a CUSTOM monitor on the same `environment` cost allocation tag. An account may hold only one
+- a CUSTOM monitor on the same `stack` cost allocation tag. An account may hold only one
   DIMENSIONAL monitor per dimension ("Limit exceeded on dimensional spend monitor creation"),
   so per-stack monitors are custom ones filtered on the stack's tag;
 - an IMMEDIATE subscription to the stack's alert topic for anomalies whose total impact reaches
@@ -25,10 +30,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.context import StackContext
+from components.context import STACK_TAG, StackContext
 from components.specs import BudgetArgs
-
-COST_ALLOCATION_TAG = "environment"
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class AwsBudgetArgs(BudgetArgs):
     """What must exist before AWS checks it may publish to the topic (its policy, its key)."""
 
 
-def tag_expression(environment: str) -> str:
+def tag_expression(stack_tag: str) -> str:
     """The Cost Explorer expression of the stack's cost allocation tag (with the nulls AWS returns)."""
     return json.dumps(
         {
@@ -49,7 +52,7 @@ def tag_expression(environment: str) -> str:
             "Dimensions": None,
             "Not": None,
             "Or": None,
-            "Tags": {"Key": COST_ALLOCATION_TAG, "MatchOptions": None, "Values": [environment]},
+            "Tags": {"Key": STACK_TAG, "MatchOptions": None, "Values": [stack_tag]},
         }
     )
 
@@ -71,9 +74,7 @@ class AwsBudget(pulumi.ComponentResource):
             limit_amount=f"{args.limit_usd:.2f}",
             limit_unit="USD",
             cost_filters=[
-                aws.budgets.BudgetCostFilterArgs(
-                    name="TagKeyValue", values=[f"user:{COST_ALLOCATION_TAG}${ctx.environment}"]
-                )
+                aws.budgets.BudgetCostFilterArgs(name="TagKeyValue", values=[f"user:{STACK_TAG}${ctx.stack_tag}"])
             ],
             notifications=[
                 aws.budgets.BudgetNotificationArgs(
@@ -94,7 +95,7 @@ class AwsBudget(pulumi.ComponentResource):
                 f"{name}-anomaly-monitor",
                 name=f"{ctx.prefix}-spend",
                 monitor_type="CUSTOM",
-                monitor_specification=tag_expression(ctx.environment),
+                monitor_specification=tag_expression(ctx.stack_tag),
                 tags=ctx.tags,
                 opts=ctx.child(self),
             )

@@ -54,7 +54,9 @@ ROOT_VOLUME_GB = {Tier.compute: 30, Tier.memory: 30, Tier.gpu: 100}
 SSM_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ON_DEMAND_CAPACITY_WAIT = "15m"
 PREDICTIVE_MODES = {PredictiveMode.forecast: "ForecastOnly", PredictiveMode.scale: "ForecastAndScale"}
-# Published every minute once enabled (AWS/AutoScaling); the capacity panel and alarms read them.
+# Group metrics (free), published every minute once enabled (AWS/AutoScaling): a spot or GPU group that never
+# reaches its size does not fail `up`, so the capacity alarm watches its in-service count; the dashboard's
+# capacity panel reads the rest.
 GROUP_METRICS = (
     aws.autoscaling.Metric.GROUP_MIN_SIZE,
     aws.autoscaling.Metric.GROUP_MAX_SIZE,

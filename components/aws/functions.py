@@ -36,8 +36,9 @@ class AwsFunctionsArgs(FunctionsArgs):
     account: AwsAccount | None = None
 
 
-def log_group_prefix(environment: str) -> str:
-    return f"/aws/lambda/qmoi-{environment}-"
+def log_group_prefix(prefix: str) -> str:
+    """The start of this stack's function log group names (`prefix` is the stack's `qmoi-<token>`)."""
+    return f"/aws/lambda/{prefix}-"
 
 
 class AwsFunctions(pulumi.ComponentResource):
@@ -56,7 +57,7 @@ class AwsFunctions(pulumi.ComponentResource):
         self.register_outputs({f"{n}_function": f.name for n, f in self.functions.items()})
 
     def _log_key(self, name: str, account: AwsAccount, ctx: StackContext) -> aws.kms.Key:
-        groups = account.arn("logs", f"log-group:{log_group_prefix(ctx.environment)}*")
+        groups = account.arn("logs", f"log-group:{log_group_prefix(ctx.prefix)}*")
         logs_service = account.region.apply(lambda region: f"logs.{region}.amazonaws.com")
         grant = pulumi.Output.all(logs_service, groups).apply(
             lambda a: {
@@ -79,7 +80,7 @@ class AwsFunctions(pulumi.ComponentResource):
         tags = ctx.tags_with(function=plan.slug)
         log_group = aws.cloudwatch.LogGroup(
             f"{role_name}-logs",
-            name=f"/aws/lambda/{function_name}",
+            name=f"{log_group_prefix(ctx.prefix)}{plan.slug}",
             retention_in_days=ctx.log_retention_days,
             kms_key_id=self.log_key.arn if self.log_key else None,
             tags=tags,

@@ -13,6 +13,9 @@ management rights.
 Alarms (thresholds from `qmoi-cloud:alerts`, 5-minute windows, missing data is not breaching: no
 traffic is no error):
 - per tier, average CPU above 85% for 15 minutes;
+- per tier with a minimum, in-service instances below it for 15 minutes (spot and GPU groups never
+  fail `pulumi up` for missing capacity or quota, so without it a tier running 0 of 2 instances
+  pages nobody; missing data stays missing here);
 - per function, the error rate (Errors / Invocations, metric math) and throttled invocations;
 - per CloudFront distribution, the 5xx error rate. CloudFront publishes its metrics in us-east-1
   only, and an alarm can watch only its own region's metrics and notify only its own region's
@@ -89,6 +92,8 @@ class AwsMonitoringArgs:
     """CloudFront distributions (name -> id) whose 5xx rate is alarmed, in us-east-1."""
     publishers: tuple[TopicPublisher, ...] = (CLOUDWATCH_ALARMS,)
     """Services that publish to the alert topic (its key and topic policy grant each)."""
+    group_minimums: Mapping[str, int] = field(default_factory=dict)
+    """Tier -> its minimum: a group below it for 15 minutes raises the capacity alarm (tiers at 0 have none)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,22 @@ class AwsMonitoring(pulumi.ComponentResource):
                 periods=3,
             )
             for tier, group in args.group_names.items()
+        ]
+        # A spot or GPU group never fails `pulumi up` for missing capacity or quota: without this alarm a
+        # tier running 0 of its 2 instances pages nobody. No data (a group not yet publishing) is not OK either.
+        self.alarms += [
+            self._alarm(
+                f"{name}-{tier}-capacity",
+                f"{tier} tier: fewer than {minimum} instances in service (capacity, quota or launches)",
+                ctx,
+                metric=("AWS/AutoScaling", "GroupInServiceInstances", "Minimum", {"AutoScalingGroupName": group}),
+                threshold=minimum,
+                periods=3,
+                comparison="LessThanThreshold",
+                missing_data="missing",
+            )
+            for tier, minimum in args.group_minimums.items()
+            if minimum > 0 and (group := args.group_names.get(tier)) is not None
         ]
         for fn, function in args.function_names.items():
             dimensions = {"FunctionName": function}
@@ -254,6 +275,7 @@ class AwsMonitoring(pulumi.ComponentResource):
         comparison: str = "GreaterThanThreshold",
         channel: AlertChannel | None = None,
         region: str | None = None,
+        missing_data: str = "notBreaching",
     ) -> aws.cloudwatch.MetricAlarm:
         """One alarm on a metric (namespace, name, statistic, dimensions) or a metric-math query."""
         topic = (channel or self.home).topic
@@ -270,7 +292,7 @@ class AwsMonitoring(pulumi.ComponentResource):
             evaluation_periods=periods,
             threshold=threshold,
             comparison_operator=comparison,
-            treat_missing_data="notBreaching",
+            treat_missing_data=missing_data,
             alarm_actions=[topic.arn],
             ok_actions=[topic.arn],
             region=region,

@@ -45,7 +45,7 @@ class AwsPlatform(ProviderPlatform):
     def _compose(self, name: str) -> None:
         aws_config, ctx, child = self.config.aws, self.ctx, self.child
         cdn_enabled = aws_config.cloudfront.enabled
-        account = AwsAccount.lookup(self, aws_config.region)
+        account = AwsAccount.lookup(self, aws_config.region, self.provider)
         self.storage = AwsStorage(
             f"{name}-storage",
             AwsStorageArgs(
@@ -126,6 +126,7 @@ class AwsPlatform(ProviderPlatform):
                 region=aws_config.region,
                 distribution_ids={"media": self.cdn.distribution.id} if self.cdn else {},
                 publishers=(CLOUDWATCH_ALARMS, COST_ANOMALY_DETECTION),
+                group_minimums={t.value: getattr(self.config.autoscaling, t.value).min for t in self.compute.groups},
             ),
             ctx,
             child,

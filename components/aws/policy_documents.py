@@ -27,9 +27,13 @@ class AwsAccount:
     region: pulumi.Output[str]
 
     @classmethod
-    def lookup(cls, parent: pulumi.Resource, region: str | None = None) -> AwsAccount:
-        """The caller's account and partition; the region given (the provider's), else looked up."""
-        invoke = pulumi.InvokeOutputOptions(parent=parent)
+    def lookup(
+        cls, parent: pulumi.Resource, region: str | None = None, provider: pulumi.ProviderResource | None = None
+    ) -> AwsAccount:
+        """The caller's account and partition; the region given (the provider's), else looked up. `provider`:
+        the stack's explicit provider (an invoke does not inherit it from a parent created without one, and the
+        ambient default provider may have no region, or another account)."""
+        invoke = pulumi.InvokeOutputOptions(parent=parent, provider=provider)
         return cls(
             id=aws.get_caller_identity_output(opts=invoke).account_id,
             partition=aws.get_partition_output(opts=invoke).partition,

@@ -181,6 +181,7 @@ class AwsStorage(pulumi.ComponentResource):
             role,
             bucket=args.log_bucket_name,
             tags=ctx.tags_with(role="access-logs"),
+            force_destroy=ctx.force_destroy(),
             opts=ctx.child(self, stateful=True),
         )
         hardening = self._hardening(role, bucket, ctx)
@@ -222,7 +223,7 @@ class AwsStorage(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(
             role,
             bucket=spec.name,
-            force_destroy=spec.bucket_class is BucketClass.caches,
+            force_destroy=ctx.force_destroy(spec.bucket_class is BucketClass.caches),
             tags=ctx.tags_with(**{"bucket-class": spec.bucket_class.value}),
             opts=ctx.child(self, stateful=spec.stateful),
         )

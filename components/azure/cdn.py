@@ -12,7 +12,8 @@
   re-creations); one origin group with an HTTPS health probe (HEAD, every 100 s) at a real
   blob, `healthz.txt` in the media container, which the stack uploads with the deployer's
   Entra ID (`az storage blob upload --auth-mode login`; the deployer gets Storage Blob Data
-  Contributor on that container); the default load-balancing sample (4/3, 50 ms);
+  Contributor on that container) with `Cache-Control: no-cache, max-age=0`, so neither Front
+  Door nor the edge monitor is answered from a cache; the default load-balancing sample (4/3, 50 ms);
 - a route for `/*` to the media container: HTTP is redirected to HTTPS, Front Door talks to
   the origin over HTTPS only, query strings ignored for caching, compression on;
 - a custom domain per `cdn.domains` entry with an AFD-managed certificate and TLS 1.2
@@ -28,25 +29,25 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.cdn as cdn
 from pulumi_command import local
 
+from components.azure.cli import az_script, retry_environment
 from components.azure.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER, role_definition
 from components.context import StackContext
+from components.specs import HEALTH_BODY, HEALTH_CACHE_CONTROL
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 # Entra ID (bearer) requests to storage need x-ms-version >= 2017-11-09; one current service version.
 STORAGE_SERVICE_VERSION = "2021-08-06"
 HEALTH_BLOB = "healthz.txt"
-# The health object, written with the deployer's Entra ID; a new role assignment takes minutes to reach
-# the data plane, so the upload retries.
-UPLOAD_HEALTH_BLOB = r"""set -eu
-body="$(mktemp)"
-printf 'ok\n' > "$body"
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
-  az storage blob upload --auth-mode login --account-name "$ACCOUNT" --container-name "$CONTAINER" \
-    --name "$BLOB" --file "$body" --content-type text/plain --overwrite true && exit 0
-  sleep 30
-done
-exit 1
-"""
+# The health object, written with the deployer's Entra ID, its role assignment created moments earlier: `retry`
+# (components/azure/cli.py) waits out the propagation and refreshes a CI login. No cache in front of it:
+# Front Door caches a response without Cache-Control for 1-3 days, and the edge monitor would probe that copy.
+UPLOAD_HEALTH_BLOB = az_script(
+    'body="$(mktemp)"\n'
+    'printf \'%s\' "$BODY" > "$body"\n'
+    'retry az storage blob upload --auth-mode login --account-name "$ACCOUNT" --container-name "$CONTAINER" '
+    '--name "$BLOB" --file "$body" --content-type text/plain --content-cache-control "$CACHE_CONTROL" '
+    "--overwrite true\n"
+)
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,14 @@ class AzureCdn(pulumi.ComponentResource):
         return local.Command(
             f"{name}-health-blob",
             create=UPLOAD_HEALTH_BLOB,
-            environment={"ACCOUNT": args.media_account_name, "CONTAINER": args.media_container, "BLOB": HEALTH_BLOB},
-            triggers=[args.media_account_name, args.media_container, HEALTH_BLOB],
+            environment={
+                "ACCOUNT": args.media_account_name,
+                "CONTAINER": args.media_container,
+                "BLOB": HEALTH_BLOB,
+                "BODY": HEALTH_BODY,
+                "CACHE_CONTROL": HEALTH_CACHE_CONTROL,
+                **retry_environment(),
+            },
+            triggers=[args.media_account_name, args.media_container, HEALTH_BLOB, HEALTH_CACHE_CONTROL],
             opts=ctx.child(self, depends_on=[writer]),
         )

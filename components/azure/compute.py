@@ -21,9 +21,10 @@ Per scale set, by default:
   (`sku.capacity` is ignored on update): scale out by one when average CPU exceeds the
   tier's target for 5 minutes, in by one when it stays 25 points below it for 10 minutes.
   A tier with minimum 0 emits no CPU metric, so CPU rules alone would never wake it: such a
-  tier also gets a weekly schedule that holds one instance for its busy hours
-  (`busy_hours_per_month`, the hours the cost model prices; weekdays from BUSY_START_HOUR UTC)
-  and lets it go back to zero afterwards. Raise the minimum for a tier that must always answer.
+  tier also gets its `autoscaling.<tier>.schedule` (the one AWS and GCP follow) as two weekly
+  recurring profiles: `busy` from `start_hour` holds `instances`, `idle` from `end_hour` lets it
+  go back to zero, on the schedule's days, in its time zone as the Windows id Azure takes
+  (`AZURE_TIME_ZONES`). Raise the minimum for a tier that must always answer.
 - predictive autoscale on the setting (`autoscaling.<tier>.predictive`): `ForecastOnly` (forecasts
   to review) or `Enabled` (scale out PREDICTIVE_LEAD_MINUTES ahead of the forecast CPU load; scale-in
   stays with the CPU rules). Azure predicts from the scale set's `Percentage CPU` average, the
@@ -33,7 +34,6 @@ Per scale set, by default:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pulumi
@@ -42,7 +42,7 @@ import pulumi_azure_native.monitor as monitor
 
 from components.context import StackContext
 from components.specs import PREDICTIVE_LEAD_MINUTES, TierSpec
-from infra.config import PredictiveMode, Tier
+from infra.config import AZURE_TIME_ZONES, PredictiveMode, ScaleSchedule, Tier
 
 IMAGE = compute.ImageReferenceArgs(
     publisher="Canonical", offer="0001-com-ubuntu-server-jammy", sku="22_04-lts-gen2", version="latest"
@@ -53,21 +53,42 @@ TRUSTED_LAUNCH_UNSUPPORTED = ("Standard_ND96asr_v4", "Standard_ND96amsr_A100_v4"
 HEALTH_PROBE = {"protocol": "tcp", "port": 22}
 REPAIR_GRACE = "PT30M"
 SCALE_IN_MARGIN = 25
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-WEEKDAYS_PER_MONTH = 21.7  # 5 x 52 / 12
-BUSY_START_HOUR = 9  # UTC
-DEFAULT_BUSY_HOURS_PER_DAY = 1
 PREDICTIVE_MODES = {
     PredictiveMode.off: monitor.PredictiveAutoscalePolicyScaleMode.DISABLED,
     PredictiveMode.forecast: monitor.PredictiveAutoscalePolicyScaleMode.FORECAST_ONLY,
     PredictiveMode.scale: monitor.PredictiveAutoscalePolicyScaleMode.ENABLED,
 }
+DAY_NAMES = {
+    "MON": "Monday",
+    "TUE": "Tuesday",
+    "WED": "Wednesday",
+    "THU": "Thursday",
+    "FRI": "Friday",
+    "SAT": "Saturday",
+    "SUN": "Sunday",
+}
 
 
-def busy_hours_per_day(busy_hours_per_month: float) -> int:
-    """Hours per weekday that hold `busy_hours_per_month` (at least one, at most the rest of the day)."""
-    hours = math.ceil(busy_hours_per_month / WEEKDAYS_PER_MONTH) if busy_hours_per_month else 0
-    return max(DEFAULT_BUSY_HOURS_PER_DAY, min(hours, 24 - BUSY_START_HOUR))
+def recurrences(schedule: ScaleSchedule) -> dict[str, tuple[int, monitor.RecurrenceArgs]]:
+    """The schedule as Azure recurring profiles, {label: (minimum, recurrence)}: `busy` from its start hour
+    holds its instances, `idle` from its end hour goes back to zero. A recurring profile lasts until the next
+    one starts; hours are 0-23 (the schedule's validation keeps them there)."""
+
+    def weekly(hour: int) -> monitor.RecurrenceArgs:
+        return monitor.RecurrenceArgs(
+            frequency=monitor.RecurrenceFrequency.WEEK,
+            schedule=monitor.RecurrentScheduleArgs(
+                days=[DAY_NAMES[d] for d in schedule.weekdays],
+                hours=[hour],
+                minutes=[0],
+                time_zone=AZURE_TIME_ZONES[schedule.time_zone],
+            ),
+        )
+
+    return {
+        "busy": (schedule.instances, weekly(schedule.start_hour)),
+        "idle": (0, weekly(schedule.end_hour)),
+    }
 
 
 @dataclass(frozen=True)
@@ -248,22 +269,12 @@ class AzureCompute(pulumi.ComponentResource):
 
         # The default profile first: the cost model reads its minimum.
         profiles = [monitor.AutoscaleProfileArgs(name=f"{tier}-cpu", capacity=capacity(scaling.min), rules=rules)]
-        if scaling.min == 0:
-            end = BUSY_START_HOUR + busy_hours_per_day(scaling.busy_hours_per_month)
-            # Recurring profiles run until the next one starts: busy from BUSY_START_HOUR, idle from `end`.
+        if scaling.min == 0 and scaling.schedule is not None:
             profiles += [
                 monitor.AutoscaleProfileArgs(
-                    name=f"{tier}-{label}",
-                    capacity=capacity(minimum),
-                    rules=rules,
-                    recurrence=monitor.RecurrenceArgs(
-                        frequency=monitor.RecurrenceFrequency.WEEK,
-                        schedule=monitor.RecurrentScheduleArgs(
-                            days=WEEKDAYS, hours=[hour], minutes=[0], time_zone="UTC"
-                        ),
-                    ),
+                    name=f"{tier}-{label}", capacity=capacity(minimum), rules=rules, recurrence=recurrence
                 )
-                for label, minimum, hour in (("busy", 1, BUSY_START_HOUR), ("idle", 0, end))
+                for label, (minimum, recurrence) in recurrences(scaling.schedule).items()
             ]
         return monitor.AutoscaleSetting(
             f"{name}-{tier}-autoscale",

@@ -44,6 +44,7 @@ import pulumi_azure_native.storage as storage
 import pulumi_azure_native.web as web
 from pulumi_command import local
 
+from components.azure.cli import az_script, retry_environment
 from components.azure.roles import (
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_OWNER,
@@ -63,12 +64,13 @@ HOST_ID_LENGTH = 32  # the Functions host ID is the app name cut to 32 character
 DATA_ROLES = {"read": STORAGE_BLOB_DATA_READER, "write": STORAGE_BLOB_DATA_CONTRIBUTOR}
 # One Deploy from the function's folder: zip it (Python's standard library, no zip tool needed) and publish
 # with the deployer's Entra ID; Flex builds Python remotely (requirements.txt). Runs in functions/<name>/.
-PUBLISH = (
-    "set -eu\n"
+# Deployment storage is written with the app's identity, granted moments earlier: `retry` (components/azure/cli.py)
+# waits out the role assignment's propagation and refreshes a CI login.
+PUBLISH = az_script(
     'package="$(mktemp -d)/package"\n'
     'python3 -c \'import shutil, sys; shutil.make_archive(sys.argv[1], "zip", ".")\' "$package"\n'
-    'az functionapp deployment source config-zip --resource-group "$RESOURCE_GROUP" --name "$APP_NAME" '
-    '--src "$package.zip" --build-remote true --timeout 600\n'
+    'retry az functionapp deployment source config-zip --subscription "$SUBSCRIPTION_ID" '
+    '--resource-group "$RESOURCE_GROUP" --name "$APP_NAME" --src "$package.zip" --build-remote true --timeout 600\n'
 )
 
 
@@ -256,11 +258,15 @@ class AzureFunctions(pulumi.ComponentResource):
             web.NameValuePairArgs(name="QMOI_ENVIRONMENT", value=ctx.environment),
         ]
         if args.data is not None and args.data_access.get(plan.name):
-            settings.append(
+            # An identity-based connection: with no clientId the host uses a system-assigned identity, which the
+            # app does not have (its only identity is the user-assigned one).
+            settings += [
                 web.NameValuePairArgs(
                     name="DATA_STORAGE__blobServiceUri", value=pulumi.Output.concat("https://", args.data.blob_host)
-                )
-            )
+                ),
+                web.NameValuePairArgs(name="DATA_STORAGE__credential", value="managedidentity"),
+                web.NameValuePairArgs(name="DATA_STORAGE__clientId", value=identity.client_id),
+            ]
         app = web.WebApp(
             f"{role}-app",
             name=app_name,
@@ -316,7 +322,12 @@ class AzureFunctions(pulumi.ComponentResource):
             f"{role}-publish",
             create=PUBLISH,
             dir=plan.source_dir.relative_to(ROOT).as_posix(),
-            environment={"RESOURCE_GROUP": rg, "APP_NAME": app.name},
+            environment={
+                "SUBSCRIPTION_ID": args.subscription_id,
+                "RESOURCE_GROUP": rg,
+                "APP_NAME": app.name,
+                **retry_environment(),
+            },
             triggers=[plan.source_digest, app.id],
             opts=ctx.child(self, depends_on=[app, *grants]),
         )

@@ -240,10 +240,11 @@ class AzureStorage(pulumi.ComponentResource):
         return blob_host(self.account)
 
     def container_id(self, bucket_class: BucketClass) -> pulumi.Output[str]:
-        """The ARM id of a container, the narrowest scope for a data-plane role assignment."""
-        return pulumi.Output.concat(
-            self.accounts[bucket_class].id, "/blobServices/default/containers/", self.container_names[bucket_class]
-        )
+        """The ARM id of a container, the narrowest scope for a data-plane role assignment. It waits for the
+        container itself, so an assignment (and an upload after it) is never made on a scope that does not exist."""
+        name = self.container_names[bucket_class]
+        created = self.buckets[bucket_class].id.apply(lambda _: name)
+        return pulumi.Output.concat(self.accounts[bucket_class].id, "/blobServices/default/containers/", created)
 
 
 def blob_host(account: storage.StorageAccount) -> pulumi.Output[str]:

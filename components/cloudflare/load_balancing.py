@@ -4,7 +4,9 @@
   CDN/app), the origin address taken from that cloud's component output; the origin's own
   hostname is sent as Host header, since CDNs reject hostnames they do not know;
 - one HTTPS monitor per pool (GET, certificate verified, 60 s interval, 2 failures to mark
-  down, 2 successes to mark up) on that origin's own health path: an object the cloud's
+  down, 2 successes to mark up, from `load_balancer.check_regions`: ENAM by default, as unset
+  means every Cloudflare data centre, an Enterprise option that multiplies the probes each
+  origin answers and pays for) on that origin's own health path: an object the cloud's
   platform creates and serves with 2xx (`ProviderPlatform.health_path`; the configured
   `health_path` for a cloud that declares none), with the origin's hostname as Host header.
   One monitor for all pools would probe a path most origins answer with 4xx, every pool
@@ -43,6 +45,9 @@ class CloudflareLoadBalancingArgs:
     health_paths: Mapping[Provider, str] = field(default_factory=dict)
     """Per cloud, the path its origin answers with 2xx (an object its platform creates)."""
     expected_codes: str = "2xx"
+    check_regions: tuple[str, ...] = ("ENAM",)
+    """Regions the monitors probe from; never unset (every data centre: Enterprise only, and probe traffic
+    every origin pays for)."""
 
 
 class CloudflareLoadBalancing(pulumi.ComponentResource):
@@ -91,6 +96,7 @@ class CloudflareLoadBalancing(pulumi.ComponentResource):
                 enabled=True,
                 minimum_origins=1,
                 monitor=self.monitors[provider].id,
+                check_regions=list(args.check_regions),
                 origins=[
                     cloudflare.LoadBalancerPoolOriginArgs(
                         name=provider.value,

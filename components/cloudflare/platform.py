@@ -158,6 +158,7 @@ class CloudflarePlatform(ProviderPlatform):
                     health_path=lb.health_path,
                     health_paths=self._health_paths,
                     expected_codes=lb.expected_codes,
+                    check_regions=tuple(lb.check_regions),
                 ),
                 ctx,
                 child,

@@ -1,8 +1,9 @@
 """DigitalOcean CDN: a Spaces CDN endpoint in front of the media bucket.
 
 - the origin is the media bucket's domain; edge TTL one hour;
-- a health object `healthz.txt` (public-read, "ok"): the path the edge's load-balancer
-  monitor probes, answered with 200 by the endpoint;
+- a health object `healthz.txt` (public-read, "ok", `Cache-Control: no-cache, max-age=0`): the
+  path the edge's load-balancer monitor probes, answered with 200 by the endpoint from the
+  bucket, not from the endpoint's one-hour cache;
 - with a configured domain: a Let's Encrypt certificate for it and the endpoint serves that
   domain over HTTPS. DigitalOcean issues it only for a domain whose DNS it hosts, so the
   configuration refuses a domain in one of the stack's Cloudflare zones; the shipped stacks set
@@ -21,6 +22,7 @@ import pulumi
 import pulumi_digitalocean as digitalocean
 
 from components.context import StackContext
+from components.specs import HEALTH_BODY, HEALTH_CACHE_CONTROL
 
 EDGE_TTL_S = 3600
 HEALTH_OBJECT = "healthz.txt"
@@ -64,8 +66,9 @@ class DigitalOceanCdn(pulumi.ComponentResource):
             bucket=args.bucket.name,
             region=args.bucket.region,
             key=HEALTH_OBJECT,
-            content="ok\n",
+            content=HEALTH_BODY,
             content_type="text/plain",
+            cache_control=HEALTH_CACHE_CONTROL,  # the endpoint's 1 h TTL would answer the monitor from its cache
             acl="public-read",  # the Spaces CDN serves public-read objects only; this one says "ok"
             opts=ctx.child(self),
         )

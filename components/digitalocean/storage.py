@@ -73,7 +73,7 @@ class DigitalOceanStorage(pulumi.ComponentResource):
             name=spec.name,
             region=region,
             acl="private",
-            force_destroy=spec.bucket_class is BucketClass.caches,
+            force_destroy=ctx.force_destroy(spec.bucket_class is BucketClass.caches),
             versioning=digitalocean.SpacesBucketVersioningArgs(enabled=True) if spec.settings.versioning else None,
             lifecycle_rules=lifecycle_rules(spec),
             opts=ctx.child(self, stateful=spec.stateful),

@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import StackContext
+from components.context import STACK_TAG, StackContext
 from components.dashboards import DashboardArgs, Role, Tile, handles, tiles_for
 
 SCALE = 2  # the neutral grid (24 columns) on Cloud Monitoring's 48-column mosaic
@@ -38,7 +38,7 @@ _LB = (
 
 @dataclass(frozen=True)
 class GcpMetric:
-    """A filter (with `{handle}`, `{subject}`, `{environment}` placeholders) and its aggregation;
+    """A filter (with `{handle}`, `{subject}`, `{stack}` placeholders) and its aggregation;
     with `numerator`, a ratio chart of the filter plus `numerator` over the filter."""
 
     filter: str
@@ -55,7 +55,8 @@ METRICS: dict[Role, GcpMetric | None] = {
     ),
     Role.tier_cpu: GcpMetric(
         'metric.type="compute.googleapis.com/instance/cpu/utilization" resource.type="gce_instance" '
-        'metadata.user_labels."tier"="{subject}" metadata.user_labels."environment"="{environment}"',
+        # The stack label, not the environment: stacks side by side share an environment and a project.
+        f'metadata.user_labels."tier"="{{subject}}" metadata.user_labels."{STACK_TAG}"="{{stack}}"',
         "ALIGN_MEAN",
         "REDUCE_MEAN",
     ),
@@ -92,11 +93,11 @@ def _query(metric_filter: str, metric: GcpMetric) -> dict[str, Any]:
     }
 
 
-def tile(item: Tile, metric: GcpMetric, found: dict[str, Any], environment: str) -> dict[str, Any]:
+def tile(item: Tile, metric: GcpMetric, found: dict[str, Any], stack: str) -> dict[str, Any]:
     data_sets = []
     for subject in item.subjects:
         key = "cdn" if subject == "cdn" else f"{item.panel.role.subject.value}:{subject}"
-        base = metric.filter.format(handle=found[key], subject=subject, environment=environment)
+        base = metric.filter.format(handle=found[key], subject=subject, stack=stack)
         if metric.numerator is None:
             query: dict[str, Any] = {"timeSeriesFilter": _query(base, metric)}
         else:
@@ -116,8 +117,8 @@ def tile(item: Tile, metric: GcpMetric, found: dict[str, Any], environment: str)
     }
 
 
-def dashboard_json(tiles: list[Tile], found: dict[str, Any], title: str, environment: str) -> str:
-    rendered = [tile(t, m, found, environment) for t in tiles if (m := METRICS[t.panel.role]) is not None]
+def dashboard_json(tiles: list[Tile], found: dict[str, Any], title: str, stack: str) -> str:
+    rendered = [tile(t, m, found, stack) for t in tiles if (m := METRICS[t.panel.role]) is not None]
     document = {"displayName": title, "mosaicLayout": {"columns": 24 * SCALE, "tiles": rendered}}
     return json.dumps(document, sort_keys=True)
 
@@ -134,7 +135,7 @@ class GcpDashboard(pulumi.ComponentResource):
         title = f"{ctx.prefix} operations"
         self.dashboard = gcp.monitoring.Dashboard(
             f"{name}-operations",
-            dashboard_json=handles(args).apply(lambda found: dashboard_json(self.tiles, found, title, ctx.environment)),
+            dashboard_json=handles(args).apply(lambda found: dashboard_json(self.tiles, found, title, ctx.stack_tag)),
             project=args.project or None,
             opts=ctx.child(self),
         )

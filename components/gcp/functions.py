@@ -7,11 +7,12 @@
   scale to zero), max instances bounded so a traffic spike cannot outrun the budget;
 - identity: a dedicated runtime service account per function with no project roles at
   all (logs written to stdout are collected by the platform); a build service account
-  shared by the stack's functions instead of the default compute account, with the roles
-  Google documents for a custom build account: write build logs, push the built image to
-  Artifact Registry, and read the function source, which the service copies into its own
-  staging buckets (`gcf-v2-sources-*`, `gcf-v2-uploads-*`, `run-sources-*`) before the build
-  reads it from there (a grant on the artifacts bucket alone makes every build fail);
+  shared by the stack's functions instead of the default compute account, with the one role
+  Google documents for a user-specified build account: Cloud Run Builder (`roles/run.builder`)
+  on the project (build logs, the image in Artifact Registry, the source Google stages in its
+  own `gcf-v2-sources-*` buckets). Grants take minutes to propagate: a first build started
+  right after them can fail with PERMISSION_DENIED, and a second `pulumi up` succeeds
+  (docs/gcp.md);
 - exposure: ingress `ALLOW_INTERNAL_AND_GCLB` (VPC and Google load balancers only) and
   no invoker binding at all: callers must be granted `roles/run.invoker` explicitly, and
   `allUsers` never is.
@@ -32,14 +33,9 @@ RUNTIME = "python312"
 ENTRY_POINT = "handler"
 INGRESS = "ALLOW_INTERNAL_AND_GCLB"
 MAX_INSTANCES = 20
-BUILD_ROLES = ("roles/logging.logWriter", "roles/artifactregistry.writer")
-# The buckets Cloud Functions (2nd gen) stages sources in, which the build account reads.
-SOURCE_BUCKET_PREFIXES = ("gcf-v2-sources-", "gcf-v2-uploads-", "run-sources-")
-SOURCE_BUCKETS_CONDITION = (
-    'resource.type == "storage.googleapis.com/Object" && ('
-    + " || ".join(f'resource.name.startsWith("projects/_/buckets/{p}")' for p in SOURCE_BUCKET_PREFIXES)
-    + ")"
-)
+# cloud.google.com/run/docs/configuring/services/build-service-account: "grant the Cloud Run Builder
+# (roles/run.builder) role to the Cloud Build service account on the project".
+BUILD_ROLES = ("roles/run.builder",)
 
 
 def service_account_id(name: str) -> str:
@@ -92,27 +88,6 @@ class GcpFunctions(pulumi.ComponentResource):
                 opts=ctx.child(self),
             )
             for role in BUILD_ROLES
-        ]
-        grants += [
-            gcp.projects.IAMMember(
-                f"{name}-builder-staged-sources",
-                project=args.project,
-                role="roles/storage.objectViewer",
-                member=account.member,
-                condition=gcp.projects.IAMMemberConditionArgs(
-                    title="function-source-buckets",
-                    description="The buckets Cloud Functions stages function sources in",
-                    expression=SOURCE_BUCKETS_CONDITION,
-                ),
-                opts=ctx.child(self),
-            ),
-            gcp.storage.BucketIAMMember(
-                f"{name}-builder-source-reader",
-                bucket=args.source_bucket,
-                role="roles/storage.objectViewer",
-                member=account.member,
-                opts=ctx.child(self),
-            ),
         ]
         return account, grants
 

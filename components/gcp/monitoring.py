@@ -2,7 +2,11 @@
 
 - one e-mail channel per `budget.alert_emails` entry (the budget notifies them too);
 - per tier, mean CPU utilization of the tier's instances (selected by the `tier` and
-  `environment` labels the instance template sets) above 85% for 15 minutes;
+  `stack` labels the instance template sets: stacks side by side share an environment and a
+  project, never a `stack` label) above 85% for 15 minutes;
+- per tier with a minimum, its managed instance group's size below that minimum for 15
+  minutes (spot capacity or a GPU quota missing never fails `pulumi up`: the group just stays
+  short);
 - per function (the Cloud Run service behind a 2nd-gen function), its 5xx responses as a share of
   all its requests above `alerts.function_error_rate_percent`, and its throttled requests (429:
   no instance free within the function's maximum) reaching `alerts.function_throttles_per_5_minutes`;
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import StackContext
+from components.context import STACK_TAG, StackContext
 from components.specs import CPU_ALERT_PERCENT
 from infra.config import Alerts
 
@@ -37,6 +41,8 @@ class GcpMonitoringArgs:
     alerts: Alerts = field(default_factory=Alerts)
     url_map_name: pulumi.Input[str] | None = None
     """The CDN's load balancer (URL map) whose 5xx rate is alarmed; None without a CDN."""
+    group_minimums: Mapping[str, tuple[pulumi.Input[str], int]] = field(default_factory=dict)
+    """Tier -> (its instance group's name, its minimum): the group below it raises the capacity alert."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Condition:
     reducer: str = "REDUCE_SUM"
     duration: str = "0s"
     denominator: pulumi.Input[str] | None = None
+    comparison: str = "COMPARISON_GT"
 
 
 def service_filter(base: str, service: pulumi.Input[str], extra: str = "") -> pulumi.Output[str]:
@@ -83,7 +90,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                     'resource.type = "gce_instance" '
                     'AND metric.type = "compute.googleapis.com/instance/cpu/utilization" '
                     f'AND metadata.user_labels."tier" = "{tier}" '
-                    f'AND metadata.user_labels."environment" = "{ctx.environment}"',
+                    f'AND metadata.user_labels."{STACK_TAG}" = "{ctx.stack_tag}"',
                     CPU_ALERT_PERCENT / 100,
                     aligner="ALIGN_MEAN",
                     reducer="REDUCE_MEAN",
@@ -133,6 +140,29 @@ class GcpMonitoring(pulumi.ComponentResource):
                     ctx,
                 )
             )
+        self.alarms += [
+            self._policy(
+                f"{name}-{tier}-capacity",
+                f"qmoi {ctx.environment} {tier} tier below {minimum} instances",
+                Condition(
+                    pulumi.Output.concat(
+                        'resource.type = "instance_group" '
+                        'AND metric.type = "compute.googleapis.com/instance_group/size" '
+                        'AND resource.labels.instance_group_name = "',
+                        group,
+                        '"',
+                    ),
+                    minimum,
+                    aligner="ALIGN_MIN",
+                    reducer="REDUCE_MIN",
+                    duration="900s",
+                    comparison="COMPARISON_LT",
+                ),
+                ctx,
+            )
+            for tier, (group, minimum) in args.group_minimums.items()
+            if minimum > 0
+        ]
         self.register_outputs({"channels": [c.name for c in self.channels]})
 
     def _policy(self, name: str, title: str, condition: Condition, ctx: StackContext) -> gcp.monitoring.AlertPolicy:
@@ -149,7 +179,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                     display_name=title,
                     condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
                         filter=condition.filter,
-                        comparison="COMPARISON_GT",
+                        comparison=condition.comparison,
                         threshold_value=condition.threshold,
                         duration=condition.duration,
                         aggregations=[aggregation],

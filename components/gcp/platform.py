@@ -136,6 +136,10 @@ class GcpPlatform(ProviderPlatform):
                 function_names=functions,
                 alerts=self.config.alerts,
                 url_map_name=self.cdn.url_map.name if self.cdn else None,
+                group_minimums={
+                    t.value: (g.name, getattr(self.config.autoscaling, t.value).min)
+                    for t, g in self.compute.groups.items()
+                },
             ),
             ctx,
             child,

@@ -177,6 +177,7 @@ class GcpStorage(pulumi.ComponentResource):
             versioning=gcp.storage.BucketVersioningArgs(enabled=False),
             lifecycle_rules=[_rule("Delete", age=LOG_RETENTION_DAYS)],
             labels=ctx.tags_with(role="access-logs"),
+            force_destroy=ctx.force_destroy(),
             opts=ctx.child(self, stateful=True),
         )
         gcp.storage.BucketIAMMember(
@@ -209,7 +210,7 @@ class GcpStorage(pulumi.ComponentResource):
             storage_class="STANDARD",
             uniform_bucket_level_access=True,
             public_access_prevention="inherited" if spec.bucket_class in args.public_read else "enforced",
-            force_destroy=spec.bucket_class is BucketClass.caches,
+            force_destroy=ctx.force_destroy(spec.bucket_class is BucketClass.caches),
             versioning=gcp.storage.BucketVersioningArgs(enabled=spec.settings.versioning),
             lifecycle_rules=lifecycle_rules(spec),
             soft_delete_policy=gcp.storage.BucketSoftDeletePolicyArgs(

@@ -150,7 +150,7 @@ def check_all(
                 )
             for stack_file in files:
                 report.reports[stack_file.stack] = judged[stack_file.stack].result()
-                report.resources[stack_file.stack] = sum(1 for _ in made[stack_file.stack].custom())
+                report.resources[stack_file.stack] = made[stack_file.stack].resource_count
         finally:
             for future in judged.values():
                 future.cancel()

@@ -333,7 +333,7 @@ class PolicyPackServer:
 
 def _checked(records: list[ResourceRecord]) -> list[ResourceRecord]:
     """What the engine analyzes one by one: resources a provider manages (no components, no providers)."""
-    return [r for r in records if r.custom and not r.type.startswith("pulumi:providers:")]
+    return [r for r in records if r.is_resource]
 
 
 def evaluate_records(

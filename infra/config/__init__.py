@@ -35,9 +35,11 @@ from infra.config.base import (
     TierMachine,
     TierScaling,
     Usage,
+    tree_digest,
 )
 from infra.config.model import PlatformConfig, origin_providers, validate
 from infra.config.providers import (
+    AZURE_TIME_ZONES,
     DIGITALOCEAN_GPU_REGIONS,
     DIGITALOCEAN_MIN_POOL_INSTANCES,
     AppSource,
@@ -58,6 +60,7 @@ from infra.config.reading import (
 from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
 
 __all__ = [
+    "AZURE_TIME_ZONES",
     "BUDGET_PROVIDERS",
     "DIGITALOCEAN_GPU_REGIONS",
     "DIGITALOCEAN_MIN_POOL_INSTANCES",
@@ -97,6 +100,7 @@ __all__ = [
     "namespace_values",
     "origin_providers",
     "stack_path",
+    "tree_digest",
     "validate",
     "validate_engine_config",
     "worker_secrets",

@@ -7,6 +7,7 @@ blocks (`providers.py`) into `PlatformConfig`.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,21 @@ from infra.config import naming
 NAMESPACE = "qmoi-cloud"
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = ROOT / "functions"
+
+
+def tree_digest(folder: Path) -> str:
+    """The sha256 of a folder's files (relative paths and contents, sorted), caches left out.
+
+    One definition for every place that names code by its content: a function package's name
+    (`components/specs.py`) and the digest the offline plan records for an archive, so the same
+    commit gives the same digest in any checkout (`__pycache__` and `.pyc` files are not source).
+    """
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class ConfigError(Exception):
@@ -178,13 +194,19 @@ class ScaleSchedule(Model):
         return self
 
     @property
-    def days_per_week(self) -> int:
+    def weekdays(self) -> tuple[str, ...]:
+        """The days the window opens on, MON..SUN order (`FRI-MON` wraps over the weekend): what providers
+        that take a list of days (Azure autoscale) are given; cron-based ones take `days` as written."""
         days: set[str] = set()
         for part in self.days.split(","):
             first, _, last = part.partition("-")
             start, end = _WEEK.index(first), _WEEK.index(last or first)
             days |= {_WEEK[i % 7] for i in range(start, end + 1 if end >= start else end + 8)}
-        return len(days)
+        return tuple(d for d in _WEEK if d in days)
+
+    @property
+    def days_per_week(self) -> int:
+        return len(self.weekdays)
 
     @property
     def hours_per_month(self) -> float:
@@ -230,6 +252,11 @@ class TierScaling(Model):
                 "min 0 needs a signal that exists with no instance running: CPU target tracking has no "
                 "datapoints at zero instances, so the tier would never start. Set schedule: {days: MON-FRI, "
                 "start_hour: 9, end_hour: 11, time_zone: UTC} (when it runs), or min >= 1"
+            )
+        if self.schedule is not None and self.schedule.instances > self.max:
+            raise ValueError(
+                f"schedule.instances {self.schedule.instances} is more than max {self.max}: the window would ask "
+                "for more instances than the group may hold; lower instances or raise max"
             )
         if self.min > 0 and self.schedule is not None:
             raise ValueError(
@@ -327,15 +354,28 @@ class Budget(Model):
     )
 
 
+DERIVED_TAGS = ("environment", "stack", "project")  # tags every resource gets from the stack, not the stack file
+
+
 class Tags(Model):
-    """Required tags; `environment` and `project` are added from the stack."""
+    """Required tags; `environment`, `stack` (the stack's name token) and `project` are added from the stack."""
 
     owner: LabelValue
     """Team that owns the stack (a valid GCP label value)."""
     cost_center: LabelValue = Field(alias="cost-center")
     """Cost center billed for the stack."""
     extra: dict[str, LabelValue] = Field(default_factory=dict)
-    """More tags, on every taggable resource."""
+    """More tags, on every taggable resource (not the ones the stack sets: environment, stack, project)."""
+
+    @model_validator(mode="after")
+    def _not_derived(self) -> Self:
+        taken = sorted(set(self.extra) & {*DERIVED_TAGS, "owner", "cost-center"})
+        if taken:
+            raise ValueError(
+                f"extra may not set {', '.join(taken)}: environment, stack and project come from the stack, "
+                "owner and cost-center are keys of their own"
+            )
+        return self
 
 
 class Alerts(Model):
@@ -439,7 +479,13 @@ def _function_names_valid(functions: dict[str, FunctionSpec]) -> dict[str, Funct
 
 
 def missing_handlers(functions: dict[str, FunctionSpec], key: str) -> list[str]:
-    """Enabled functions without a handler folder (checked only for enabled providers)."""
+    """Enabled functions without a handler folder (checked only for enabled providers).
+
+    Only where the program's files are: the policy pack carries a copy of this package without
+    them (policy/vendor), and the program checks its own handlers when it runs.
+    """
+    if not FUNCTIONS_DIR.is_dir():
+        return []
     known = sorted(p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith("_"))
     return [
         f"{key}.{name}: no handler folder functions/{name}/ (known: {', '.join(known)})"

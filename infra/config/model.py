@@ -43,9 +43,11 @@ from infra.config.base import (
 )
 from infra.config.profiles import deep_merge, profile
 from infra.config.providers import (
+    AZURE_TIME_ZONES,
     CLOUDFLARE_LB_REGIONS,
     CLOUDWATCH_RETENTION_DAYS,
     DIGITALOCEAN_MIN_POOL_INSTANCES,
+    GCP_BUDGET_CHANNELS_MAX,
     GCS_SOFT_DELETE_DAYS,
     ORIGIN_PROVIDERS,
     Aws,
@@ -81,6 +83,10 @@ class PlatformConfig(Model):
     pricing: Pricing = Pricing()
     """Prices you supply (negotiated rates, regions the catalog lacks); shown as user-supplied."""
     protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")
+    force_destroy_buckets: bool = Field(
+        description="Destroying a bucket deletes its objects first (profile: dev only; never allowed in prod). "
+        "Without it, `pulumi destroy` stops at every bucket that still holds objects (logs, versions)."
+    )
     log_retention_days: int = Field(ge=1, le=3653)
     """Retention of function and platform logs (profile)."""
     cdn_price_class: CdnPriceClass
@@ -117,6 +123,13 @@ class PlatformConfig(Model):
                         f"pool: the API needs min_instances >= {DIGITALOCEAN_MIN_POOL_INSTANCES}); set it to "
                         f"{DIGITALOCEAN_MIN_POOL_INSTANCES} to run the tier there"
                     )
+        if self.gcp.enabled and not self.names.primary:
+            found.append(
+                f"gcp.project_id: {self.gcp.project_id!r}: a Cloud Billing budget counts the whole project (a label "
+                f"filter would miss unlabelled spend), so if the {self.environment.value} stack (or another stack) "
+                "uses this project too, both budgets count both stacks' spend; give this stack a project of its own "
+                "to separate them"
+            )
         return found
 
     def tier_machines(self, provider: Provider | str) -> dict[Tier, TierMachine]:
@@ -140,12 +153,15 @@ class PlatformConfig(Model):
         return set_limits, [p for p in providers if p not in set_limits]
 
     def tags_for(self, project: str = NAMESPACE) -> dict[str, str]:
+        """The tags every taggable resource carries. `stack` (the stack's name token, label-safe) tells the
+        resources of stacks with one environment apart: budgets and alerts select their own stack by it."""
         return {
+            **self.tags.extra,
             "environment": self.environment.value,
+            "stack": self.names.token,
             "project": project,
             "owner": self.tags.owner,
             "cost-center": self.tags.cost_center,
-            **self.tags.extra,
         }
 
 
@@ -172,8 +188,19 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
             f"log_retention_days: {config.log_retention_days} is not a CloudWatch Logs retention (allowed when aws "
             f"is enabled: {', '.join(map(str, CLOUDWATCH_RETENTION_DAYS))})"
         )
+    if config.force_destroy_buckets and config.environment is Environment.prod:
+        problems.append(
+            "force_destroy_buckets: true is not allowed in prod (destroying a bucket would delete its data; prod "
+            "buckets are protected and retained)"
+        )
     problems += _usage_problems(config)
     problems += _budget_problems(config)
+    if config.gcp.enabled and len(config.budget.alert_emails) > GCP_BUDGET_CHANNELS_MAX:
+        problems.append(
+            f"budget.alert_emails: {len(config.budget.alert_emails)} addresses, and a Cloud Billing budget notifies "
+            f"at most {GCP_BUDGET_CHANNELS_MAX} notification channels (one per address) when gcp is enabled: use a "
+            "mailing list"
+        )
     if config.gcp.enabled:
         name = names.bucket(config.gcp.storage_bucket, BucketClass.artifacts)
         if r := naming.gcs_bucket_problem(name):
@@ -186,6 +213,14 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
                     f"(allowed {GCS_SOFT_DELETE_DAYS[0]}-{GCS_SOFT_DELETE_DAYS[1]} days when gcp is enabled)"
                 )
     if config.azure.enabled:
+        for tier in Tier:
+            window = getattr(config.autoscaling, tier.value).schedule
+            if window is not None and window.time_zone not in AZURE_TIME_ZONES:
+                problems.append(
+                    f"autoscaling.{tier.value}.schedule.time_zone: {shown(window.time_zone)} has no Windows time zone "
+                    f"id here, which Azure autoscale needs (allowed when azure is enabled: "
+                    f"{', '.join(sorted(AZURE_TIME_ZONES))})"
+                )
         for role in naming.AZURE_ACCOUNT_ROLES.values():
             name = names.storage_account(config.azure.storage_account, role)
             if r := naming.azure_storage_account_problem(name):

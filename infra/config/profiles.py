@@ -8,7 +8,8 @@ environments stays readable in one place.
   scale to zero (started on a weekday schedule, the signal that exists at zero instances),
   predictive scaling in forecast-only mode on the tiers that run (forecasts to review, no action),
   no NAT gateway, rejected-traffic flow logs sampled lightly, short log retention, nothing
-  protected.
+  protected, and buckets destroyed with their objects (`pulumi destroy` of a dev or review stack
+  must not stop at a non-empty log or media bucket).
 - staging: prod's shape at minimum size; on-demand compute, GPU on spot from zero (on a
   schedule), predictive scaling forecast-only like dev.
 - prod: at least two instances per tier spread across zones, predictive scaling that scales
@@ -30,6 +31,7 @@ LIGHT_FLOW_LOGS = {"all_traffic": False, "interval_minutes": 10, "sampling": 0.1
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {
         "protect_stateful": False,
+        "force_destroy_buckets": True,
         "log_retention_days": 7,
         "cdn_price_class": "minimal",
         "autoscaling": {
@@ -43,6 +45,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
     "staging": {
         "protect_stateful": False,
+        "force_destroy_buckets": False,
         "log_retention_days": 14,
         "cdn_price_class": "minimal",
         "autoscaling": {
@@ -56,6 +59,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
     "prod": {
         "protect_stateful": True,
+        "force_destroy_buckets": False,
         "log_retention_days": 90,
         "cdn_price_class": "regional",
         "autoscaling": {

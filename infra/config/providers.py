@@ -166,6 +166,8 @@ class GcpNetwork(Model):
 
 # Cloud Storage soft delete keeps deleted objects for 7 to 90 days (0 turns it off).
 GCS_SOFT_DELETE_DAYS = (7, 90)
+# Cloud Billing budgets: NotificationsRule.monitoring_notification_channels, "A maximum of 5 ... are allowed".
+GCP_BUDGET_CHANNELS_MAX = 5
 
 
 class Gcp(ProviderBlock):
@@ -252,6 +254,46 @@ class AzureNetwork(Model):
         default_factory=list,
         description="Public IPs/CIDRs (the deployer, CI) let through the storage firewall; default: none.",
     )
+
+
+# IANA time zones (autoscaling.<tier>.schedule.time_zone) -> the Windows time zone ids Azure autoscale
+# recurrences take (RecurrentSchedule.timeZone: "Pacific Standard Time", "W. Europe Standard Time", ...; the
+# pulumi-azure-native monitor SDK lists them). The pairs are Unicode CLDR's windowsZones mapping; a zone not
+# listed here is a validation error on Azure, never a silent UTC.
+AZURE_TIME_ZONES = {
+    "UTC": "UTC",
+    "Etc/UTC": "UTC",
+    "Europe/London": "GMT Standard Time",
+    "Europe/Dublin": "GMT Standard Time",
+    "Europe/Lisbon": "GMT Standard Time",
+    "Europe/Berlin": "W. Europe Standard Time",
+    "Europe/Amsterdam": "W. Europe Standard Time",
+    "Europe/Rome": "W. Europe Standard Time",
+    "Europe/Stockholm": "W. Europe Standard Time",
+    "Europe/Vienna": "W. Europe Standard Time",
+    "Europe/Zurich": "W. Europe Standard Time",
+    "Europe/Paris": "Romance Standard Time",
+    "Europe/Brussels": "Romance Standard Time",
+    "Europe/Madrid": "Romance Standard Time",
+    "Europe/Copenhagen": "Romance Standard Time",
+    "Europe/Warsaw": "Central European Standard Time",
+    "Europe/Prague": "Central Europe Standard Time",
+    "Europe/Helsinki": "FLE Standard Time",
+    "Europe/Athens": "GTB Standard Time",
+    "America/New_York": "Eastern Standard Time",
+    "America/Toronto": "Eastern Standard Time",
+    "America/Chicago": "Central Standard Time",
+    "America/Denver": "Mountain Standard Time",
+    "America/Phoenix": "US Mountain Standard Time",
+    "America/Los_Angeles": "Pacific Standard Time",
+    "America/Sao_Paulo": "E. South America Standard Time",
+    "Asia/Kolkata": "India Standard Time",
+    "Asia/Singapore": "Singapore Standard Time",
+    "Asia/Shanghai": "China Standard Time",
+    "Asia/Tokyo": "Tokyo Standard Time",
+    "Asia/Seoul": "Korea Standard Time",
+    "Australia/Sydney": "AUS Eastern Standard Time",
+}
 
 
 # Sizes Azure has retired: the catalog cannot know them, so say what happened and what to use.
@@ -360,6 +402,12 @@ class LoadBalancer(Model):
     """How the load balancer picks a pool."""
     geo: dict[str, list[Provider]] = Field(default_factory=dict, description="Region code -> pools, for geo steering.")
     health_path: str = Field(default="/", pattern=r"^/[A-Za-z0-9._~/-]*$", description="HTTPS health check path.")
+    check_regions: list[Literal[CLOUDFLARE_LB_REGIONS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["ENAM"],
+        min_length=1,
+        description="Cloudflare regions the pools' monitors probe from (each region probes from 3 data centres; "
+        "unset would mean every data centre, an Enterprise option). Default: ENAM, where the origins are.",
+    )
     expected_codes: str = Field(default="2xx", pattern=r"^[1-5]([0-9]{2}|xx)$", description="e.g. 200 or 2xx.")
 
 

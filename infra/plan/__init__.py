@@ -6,6 +6,6 @@ program (`__main__.py`) on them. Import the runner as `infra.plan.runner`: impor
 package does not load the mock runtime.
 """
 
-from infra.plan.records import Plan, ResourceRecord, provider_of
+from infra.plan.records import PLAN_SCHEMA_VERSION, Plan, ResourceRecord, counts_as_resource, provider_of
 
-__all__ = ["Plan", "ResourceRecord", "provider_of"]
+__all__ = ["PLAN_SCHEMA_VERSION", "Plan", "ResourceRecord", "counts_as_resource", "provider_of"]

@@ -15,6 +15,21 @@ from infra.config import NAMESPACE, PlatformConfig
 
 # Type-token packages whose provider name differs from the package name.
 _PACKAGE_PROVIDERS = {"azure-native": "azure"}
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+# The version of the plan JSON (`python -m infra plan --format json`, docs/cost.md). Raise it when a
+# key changes meaning or a reader would misread an older document; `plan --compare` reads older ones.
+# 2: `schemaVersion`; archives as a path relative to the project plus their content digest; the
+#    engine options the diff needs (replaceOnChanges, ignoreChanges, deleteBeforeReplace, aliases).
+PLAN_SCHEMA_VERSION = 2
+
+
+def counts_as_resource(type_token: str, custom: bool) -> bool:
+    """What every report counts as "a resource": one a provider manages (not a component, not a provider object).
+
+    The one definition behind the counts of the text, JSON and Markdown reports, the README, the
+    cost model and the policy check (`Plan.resource_count`, `ResourceRecord.is_resource`).
+    """
+    return custom and not type_token.startswith(PROVIDER_TYPE_PREFIX)
 
 
 def provider_of(type_token: str) -> str:
@@ -48,11 +63,21 @@ class ResourceRecord:
     inputs: dict[str, Any]
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Engine options the offline diff needs to say what `pulumi preview` would do.
+    replace_on_changes: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    aliases: list[str] = field(default_factory=list)  # URNs this resource was known by
 
     @property
     def cloud(self) -> str:
         """The provider this resource belongs to (see `provider_of`)."""
         return provider_of(self.type)
+
+    @property
+    def is_resource(self) -> bool:
+        """Counted as a resource (see `counts_as_resource`)."""
+        return counts_as_resource(self.type, self.custom)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +92,10 @@ class ResourceRecord:
             "dependencies": self.dependencies,
             "propertyDependencies": self.property_dependencies,
             "props": self.inputs,
+            "replaceOnChanges": self.replace_on_changes,
+            "ignoreChanges": self.ignore_changes,
+            "deleteBeforeReplace": self.delete_before_replace,
+            "aliases": self.aliases,
         }
 
 
@@ -96,17 +125,23 @@ class Plan:
         return [r for r in self.resources if r.parent == parent.urn]
 
     def custom(self) -> Iterator[ResourceRecord]:
-        """Resources a provider manages (not components, not provider objects)."""
-        return (r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:"))
+        """Resources a provider manages (not components, not provider objects): `counts_as_resource`."""
+        return (r for r in self.resources if r.is_resource)
+
+    @property
+    def resource_count(self) -> int:
+        """How many resources the plan declares, as every report counts them."""
+        return sum(1 for _ in self.custom())
 
     def type_counts(self) -> Counter[str]:
         return Counter(r.type for r in self.resources)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "schemaVersion": PLAN_SCHEMA_VERSION,
             "stack": self.stack,
             "project": NAMESPACE,
-            "resourceCount": sum(1 for _ in self.custom()),
+            "resourceCount": self.resource_count,
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
             "warnings": self.warnings,

@@ -25,7 +25,7 @@ from pulumi.runtime import stack as runtime_stack
 from infra.config import NAMESPACE, ROOT, PlatformConfig, StackFile, load_stack_file
 from infra.config.reading import SECRET_PLACEHOLDER, required_secrets
 from infra.plan.mocks import PlatformMocks, RecordingMonitor
-from infra.plan.records import Plan
+from infra.plan.records import Plan, ResourceRecord
 
 
 class ProgramError(Exception):
@@ -39,14 +39,15 @@ def record(
     config: Mapping[str, str] | None = None,
     secret_keys: list[str] | None = None,
     mocks: PlatformMocks | None = None,
+    on_record: Callable[[ResourceRecord], None] | None = None,
 ) -> Plan:
-    """Run `program` on the mock runtime and return what it registered.
+    """Run `program` on the mock runtime and return what it registered (`on_record` sees each registration).
 
     Each call gets a fresh event loop, config and root stack, so runs never leak
     into each other (tests plan several stacks in one process).
     """
     mocks = mocks or PlatformMocks()
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, on_record)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -99,7 +100,10 @@ def run_main() -> None:
 
 
 def plan_stack_file(
-    stack_file: StackFile, mocks: PlatformMocks | None = None, config: PlatformConfig | None = None
+    stack_file: StackFile,
+    mocks: PlatformMocks | None = None,
+    config: PlatformConfig | None = None,
+    on_record: Callable[[ResourceRecord], None] | None = None,
 ) -> Plan:
     """Validate a loaded stack file (unless `config` is its validated configuration), then plan it.
 
@@ -116,6 +120,7 @@ def plan_stack_file(
         config=stack_file.config,
         secret_keys=stack_file.secret_keys,
         mocks=mocks,
+        on_record=on_record,
     )
     plan.config = config
     plan.warnings = config.notices() + warnings

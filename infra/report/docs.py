@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
 
 from infra.config import ROOT, SHIPPED_STACKS
 
@@ -23,12 +25,22 @@ _SECTION = re.compile(r"(<!-- (?P<name>[a-z-]+):start -->\n)(?P<body>.*?)(<!-- (
 def generators() -> dict[str, Callable[[], str]]:
     """Section name -> the function that renders it (imported lazily: some plan stacks)."""
 
+    @cache
+    def plans() -> list[Any]:
+        from infra.plan.runner import plan_stack
+
+        return [plan_stack(s) for s in SHIPPED_STACKS]
+
     def cost_table() -> str:
         from infra.cost import estimate
-        from infra.plan.runner import plan_stack
         from infra.report.cost import stacks_table
 
-        return stacks_table([estimate(plan_stack(s)) for s in SHIPPED_STACKS])
+        return stacks_table([estimate(plan) for plan in plans()])
+
+    def resource_counts() -> str:
+        from infra.report.plan import resource_counts_table
+
+        return resource_counts_table(plans())
 
     def policy_table() -> str:
         from infra.report.policy import rules_table
@@ -47,6 +59,7 @@ def generators() -> dict[str, Callable[[], str]]:
 
     return {
         "cost-table": cost_table,
+        "resource-counts": resource_counts,
         "policy-table": policy_table,
         "contracts-table": contracts_table,
         "config-reference": config_reference,

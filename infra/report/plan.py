@@ -36,11 +36,16 @@ def _tree_lines(plan: Plan) -> list[str]:
         kids = children.get(record.urn, [])
         if record.custom:
             return
-        custom = Counter(k.type for k in kids if k.custom)
+        custom = Counter(k.type for k in kids if k.is_resource)
         flags = " [protected]" if any(k.protect for k in kids) else ""
         lines.append(f"{'  ' * depth}{record.name} ({record.type}){flags}")
         for type_token, count in sorted(custom.items()):
             lines.append(f"{'  ' * (depth + 1)}{count:>3} x {type_token}")
+        lines.extend(
+            f"{'  ' * (depth + 1)}provider {k.name} ({k.type}; not counted)"
+            for k in kids
+            if k.custom and not k.is_resource
+        )
         for kid in kids:
             walk(kid, depth + 1)
 
@@ -59,7 +64,7 @@ def render_text(plan: Plan) -> str:
     lines += [
         "",
         "resources by provider: " + ", ".join(f"{p} {n}" for p, n in sorted(by_provider.items())),
-        f"{len(custom)} resources, {protected} protected",
+        f"{plan.resource_count} resources, {protected} protected",
         *(f"WARNING: {w}" for w in plan.warnings),
         "",
         *_cost_summary(plan),
@@ -72,11 +77,10 @@ def render_json(plan: Plan) -> str:
 
 
 def render_markdown(plan: Plan) -> str:
-    custom = list(plan.custom())
-    counts = Counter(r.type for r in custom)
+    counts = Counter(r.type for r in plan.custom())
     rows = "\n".join(f"| `{t}` | {n} |" for t, n in sorted(counts.items()))
     return (
-        f"### qmoi-cloud plan: `{plan.stack}`\n\n{len(custom)} resources.\n\n"
+        f"### qmoi-cloud plan: `{plan.stack}`\n\n{plan.resource_count} resources.\n\n"
         + "".join(f"> **Warning:** {w}\n\n" for w in plan.warnings)
         + f"<details><summary>Resources by type</summary>\n\n| type | count |\n|---|---:|\n{rows}\n\n</details>\n\n"
         + "\n".join(f"- {line}" for line in _cost_summary(plan))
@@ -91,6 +95,17 @@ def _cost_summary(plan: Plan) -> list[str]:
     except CostError as exc:
         return ["monthly cost: NOT PRICED: the cost model cannot price this stack:", *(f"  {p}" for p in exc.problems)]
     return summary_lines(est) + pricing_lines(est)
+
+
+def resource_counts_table(plans: list[Plan]) -> str:
+    """The README table of resources per stack, counted as every report counts them (`Plan.resource_count`)."""
+    lines = ["| stack | resources | protected | by provider |", "|---|---:|---:|---|"]
+    for plan in plans:
+        by_provider = Counter(r.cloud for r in plan.custom())
+        protected = sum(r.protect for r in plan.custom())
+        providers = ", ".join(f"{p} {n}" for p, n in sorted(by_provider.items()))
+        lines.append(f"| {plan.stack} | {plan.resource_count} | {protected} | {providers} |")
+    return "\n".join(lines) + "\n"
 
 
 RENDERERS: dict[str, Any] = {"text": render_text, "json": render_json, "markdown": render_markdown}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 
 from infra.check import PolicyReport, Verdict
 from infra.check.all_stacks import AllStacksReport
@@ -68,6 +69,67 @@ def with_policy(fmt: str, rendered: str, policy: PolicyReport) -> str:
     return rendered + "\n\n" + render_policy_text(policy)
 
 
+def render_policy_json(policy: PolicyReport) -> str:
+    """`check --format json`: the stack and the pack's verdicts (the same object as a plan's `policy` key)."""
+    return json.dumps({"stack": policy.stack, **policy.to_json(), "summary": policy.summary_line()}, indent=2)
+
+
+def all_stacks_json(report: AllStacksReport) -> str:
+    """`check --all-stacks --format json`: each stack's verdicts, its resource count, the conflicts between stacks."""
+    return json.dumps(
+        {
+            "passed": report.passed,
+            "stacks": {
+                stack: {"resources": report.resources.get(stack), **policy.to_json()}
+                for stack, policy in report.reports.items()
+            },
+            "conflicts": [
+                {"kind": c.kind, "what": c.what, "stacks": list(c.stacks), "resources": list(c.resources)}
+                for c in report.conflicts
+            ],
+            "elapsedSeconds": round(report.elapsed_s, 1),
+        },
+        indent=2,
+    )
+
+
+def render_all_stacks_markdown(report: AllStacksReport) -> str:
+    parts = [render_policy_markdown(policy) for policy in report.reports.values()]
+    conflicts = "".join(f"\n- {c.describe()}" for c in report.conflicts) or "\nNo conflicts between the stacks."
+    return "\n".join(parts) + f"\n#### Between the stacks ({'passed' if report.passed else 'failed'})\n{conflicts}\n"
+
+
+def rules_text() -> str:
+    return "\n".join(
+        f"{rule.name:<40} {rule.enforcement.value:<9} {rule.severity.value:<8} {', '.join(rule.providers)}"
+        for rule in RULES
+    )
+
+
+def rules_json() -> str:
+    """`policies --format json`: every rule of the pack with its metadata (what the README table shows, and more)."""
+    return json.dumps(
+        [
+            {
+                "name": rule.name,
+                "area": rule.area,
+                "kind": rule.kind,
+                "providers": list(rule.providers),
+                "enforcement": rule.enforcement.value,
+                "informational": rule.informational,
+                "severity": rule.severity.value,
+                "description": rule.description,
+                "types": list(rule.types),
+                "cannotSee": rule.cannot_see,
+                "remediation": rule.remediation,
+                "docs": list(rule.docs),
+            }
+            for rule in RULES
+        ],
+        indent=2,
+    )
+
+
 def rules_table() -> str:
     """The README table, generated from the pack's own rule metadata."""
     rows = [
@@ -95,3 +157,16 @@ def contracts_table() -> str:
         description = rule.description.replace("|", "/")
         rows.append(f"| `{rule.name}` | {', '.join(rule.providers)} | {description} | {links} |")
     return "\n".join(rows) + "\n"
+
+
+POLICY_RENDERERS: dict[str, Callable[[PolicyReport], str]] = {
+    "text": render_policy_text,
+    "markdown": render_policy_markdown,
+    "json": render_policy_json,
+}
+ALL_STACKS_RENDERERS: dict[str, Callable[[AllStacksReport], str]] = {
+    "text": render_all_stacks_text,
+    "markdown": render_all_stacks_markdown,
+    "json": all_stacks_json,
+}
+RULES_RENDERERS: dict[str, Callable[[], str]] = {"text": rules_text, "markdown": rules_table, "json": rules_json}

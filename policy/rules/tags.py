@@ -14,7 +14,7 @@ from pulumi_policy import Severity
 
 from policy.rules.base import Res, ResourceRule, get, known, provider_of, tag_map
 
-REQUIRED_TAGS = ("environment", "project", "owner", "cost-center")
+REQUIRED_TAGS = ("environment", "stack", "project", "owner", "cost-center")
 
 TAGGABLE: frozenset[str] = frozenset(
     {
@@ -128,7 +128,7 @@ RULES = [
     ResourceRule(
         name="required-tags",
         area="tags",
-        description="Every taggable resource carries environment, project, owner and cost-center tags/labels.",
+        description="Every taggable resource carries environment, stack, project, owner and cost-center tags/labels.",
         severity=Severity.LOW,
         types=_taggable_types(),
         any_type=True,

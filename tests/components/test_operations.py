@@ -103,7 +103,7 @@ def test_aws_watches_the_stack_tag_for_anomalies_and_alerts_the_topic_immediatel
     assert monitor.inputs["monitorType"] == "CUSTOM"  # one DIMENSIONAL monitor per account: custom per stack
     assert "monitorDimension" not in monitor.inputs
     spec = json.loads(monitor.inputs["monitorSpecification"])
-    assert spec["Tags"] == {"Key": "environment", "MatchOptions": None, "Values": ["prod"]}
+    assert spec["Tags"] == {"Key": "stack", "MatchOptions": None, "Values": ["prod"]}
     (subscription,) = prod_plan.of_type("aws:costexplorer/anomalySubscription:AnomalySubscription")
     topic = prod_plan.named("qmoi-aws-monitoring-alerts")
     assert subscription.inputs["frequency"] == "IMMEDIATE"  # the only frequency SNS subscribers take

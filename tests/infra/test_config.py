@@ -136,13 +136,59 @@ def test_budget_is_split_among_enabled_budget_providers_and_explicit_limits_must
     assert problem.startswith("budget.provider_limits: the provider limits add up to 5000.00 USD")
 
 
-def test_tags_are_the_required_four_on_every_provider():
+def test_tags_are_the_required_five_on_every_provider():
     assert make_config().tags_for() == {
         "environment": "dev",
+        "stack": "dev",
         "project": "qmoi-cloud",
         "owner": "platform-team",
         "cost-center": "cc-1042",
     }
+
+
+def test_extra_tags_cannot_override_the_tags_the_stack_sets():
+    (problem,) = problems(tags={"owner": "platform-team", "cost-center": "cc", "extra": {"stack": "dev", "team": "x"}})
+    assert problem.startswith("tags: extra may not set stack:")
+
+
+def test_buckets_are_destroyed_with_their_objects_in_dev_only_and_never_in_prod():
+    assert make_config("dev").force_destroy_buckets and not make_config("staging").force_destroy_buckets
+    assert not make_config("prod").force_destroy_buckets
+    (problem,) = problems("prod", force_destroy_buckets=True)
+    assert problem.startswith("force_destroy_buckets: true is not allowed in prod")
+
+
+def test_a_schedule_may_not_ask_for_more_instances_than_the_tier_s_max():
+    window = {"days": "MON-FRI", "start_hour": 9, "end_hour": 11, "instances": 3}
+    (problem,) = problems(autoscaling={"gpu": {"min": 0, "desired": 0, "max": 2, "schedule": window}})
+    assert problem.startswith("autoscaling.gpu: schedule.instances 3 is more than max 2")
+
+
+def test_a_gcp_stack_names_at_most_five_alert_emails_the_budget_can_notify():
+    emails = [f"ops{i}@example.com" for i in range(6)]
+    gcp = {"enabled": True, "project_id": "qmoi-test-dev", "billing_account": "01ABCD-23EF45-6789AB"}
+    (problem,) = problems(budget={"monthly_usd": 100, "alert_emails": emails}, gcp=gcp)
+    assert problem.startswith("budget.alert_emails: 6 addresses, and a Cloud Billing budget notifies at most 5")
+    make_config(budget={"monthly_usd": 100, "alert_emails": emails})  # no GCP budget, no limit
+
+
+def test_an_azure_schedule_needs_a_time_zone_azure_autoscale_knows():
+    from tests.components.azure.conftest import AZURE
+
+    azure = {**AZURE, "functions": {}}
+    window = {"days": "MON-FRI", "start_hour": 9, "end_hour": 11, "time_zone": "Asia/Kathmandu"}
+    found = problems(azure=azure, autoscaling={"gpu": {"min": 0, "desired": 0, "max": 1, "schedule": window}})
+    assert any(
+        p.startswith("autoscaling.gpu.schedule.time_zone: 'Asia/Kathmandu' has no Windows time zone") for p in found
+    )
+
+
+def test_load_balancer_check_regions_are_cloudflare_regions_and_never_empty():
+    assert make_config().cloudflare.load_balancer.check_regions == ["ENAM"]
+    (unknown,) = problems(cloudflare={"load_balancer": {"check_regions": ["MARS"]}})
+    assert unknown.startswith("cloudflare.load_balancer.check_regions.0: 'MARS' is not allowed")
+    (empty,) = problems(cloudflare={"load_balancer": {"check_regions": []}})
+    assert empty.startswith("cloudflare.load_balancer.check_regions:")
 
 
 def test_an_unknown_environment_lists_the_allowed_ones():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -155,3 +156,99 @@ def test_planning_the_same_stack_twice_gives_identical_json(stack_plan):
 
     first = json.dumps(stack_plan("staging").to_json(), default=str)
     assert json.dumps(plan_stack("staging").to_json(), default=str) == first
+
+
+def test_version_names_the_project_the_plan_schema_and_the_policy_pack(capsys):
+    import tomllib
+
+    code, out, err = run_cli(capsys, "--version")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    pack = yaml.safe_load((ROOT / "policy" / "PulumiPolicy.yaml").read_text())["version"]
+    assert code == 0 and err == ""
+    assert out.startswith(f"qmoi-cloud {version} (plan JSON schema 2; policy pack {pack}; pulumi 3.")
+
+
+def test_the_json_plan_carries_its_schema_version_and_no_absolute_path(dev_json):
+    assert dev_json["schemaVersion"] == 2
+    assert str(ROOT) not in json.dumps(dev_json)
+
+
+def aws_only_stack(tmp_path: Path) -> Path:
+    def aws_only(config):
+        for key, block in config.items():
+            if isinstance(block, dict) and "enabled" in block and key != "qmoi-cloud:aws":
+                block["enabled"] = False
+
+    return write_stack(tmp_path, aws_only)
+
+
+def test_check_in_json_writes_only_the_verdicts_document_to_stdout(capsys, tmp_path):
+    code, out, err = run_cli(
+        capsys, "check", "--stack", "dev", "--stack-file", str(aws_only_stack(tmp_path)), "--format", "json"
+    )
+    document = json.loads(out)  # nothing but the document
+    assert code == 0 and err == ""
+    assert document["stack"] == "dev" and document["passed"] is True
+    assert document["resourcesChecked"] > 50 and document["summary"].startswith("checked ")
+
+
+def test_policies_in_json_list_every_rule_with_its_metadata(capsys):
+    from policy.rules import RULES
+
+    code, out, _ = run_cli(capsys, "policies", "--format", "json")
+    rules = json.loads(out)
+    assert code == 0 and [r["name"] for r in rules] == [r.name for r in RULES]
+    budget = next(r for r in rules if r["name"] == "estimated-cost-within-budget")
+    assert budget["area"] == "budgets" and budget["severity"] == "high" and budget["cannotSee"]
+
+
+def test_all_stacks_json_carries_each_stacks_count_and_the_conflicts():
+    from infra.check.all_stacks import AllStacksReport, Conflict
+    from infra.check.verdicts import PolicyReport
+    from infra.report.policy import all_stacks_json
+
+    report = AllStacksReport()
+    report.reports["dev"] = PolicyReport(stack="dev", pack="p", resources_checked=3, policies_applied=1)
+    report.resources["dev"] = 3
+    report.conflicts = [Conflict("name", "bucket b", ("dev", "pr-1"), ("x", "y"))]
+    document = json.loads(all_stacks_json(report))
+    assert document["stacks"]["dev"]["resources"] == 3 and document["passed"] is False
+    assert document["conflicts"] == [
+        {"kind": "name", "what": "bucket b", "stacks": ["dev", "pr-1"], "resources": ["x", "y"]}
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_on_a_terminal_which_provider_is_declared_and_how_many_resources(monkeypatch, tmp_path):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    stdout = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    code = main(["plan", "--stack", "dev", "--stack-file", str(aws_only_stack(tmp_path)), "--format", "json"])
+    written = terminal.getvalue()
+    count = json.loads(stdout.getvalue())["resourceCount"]
+    assert code == 0
+    assert "plan dev: declaring aws (" in written and f"policy pack: checking {count} resources" in written
+    assert written.endswith("\r\x1b[K")  # the line is erased before the report
+    assert "\r" not in stdout.getvalue()
+
+
+def test_no_progress_is_written_when_stderr_is_not_a_terminal(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "cost", "--stack", "dev", "--stack-file", str(aws_only_stack(tmp_path)))
+    assert code == 0 and err == "" and "monthly cost" in out
+
+
+def test_every_report_counts_resources_the_same_way(dev_plan):
+    from infra.report.plan import render_json, render_markdown, render_text
+
+    count = dev_plan.resource_count
+    assert count == sum(1 for r in dev_plan.resources if r.custom and not r.type.startswith("pulumi:providers:"))
+    assert f"\n{count} resources, " in render_text(dev_plan)
+    assert json.loads(render_json(dev_plan))["resourceCount"] == count
+    assert f"\n\n{count} resources.\n" in render_markdown(dev_plan)
+    tree_total = sum(int(line.split(" x ")[0]) for line in render_text(dev_plan).splitlines() if " x " in line)
+    assert tree_total == count

@@ -11,7 +11,13 @@ import pytest
 from infra.check import PolicyPackServer, PolicyReport, evaluate_records
 from infra.plan.records import ResourceRecord
 
-TAGS = {"environment": "prod", "project": "qmoi-cloud", "owner": "platform-team", "cost-center": "cc-1042"}
+TAGS = {
+    "environment": "prod",
+    "stack": "prod",
+    "project": "qmoi-cloud",
+    "owner": "platform-team",
+    "cost-center": "cc-1042",
+}
 # The pack config the rule tests run under: a prod stack with a 1000 USD budget, budgets mandatory.
 # The cost rule needs a whole stack's configuration (PULUMI_CONFIG), which these records lack: it
 # fails closed without one, so it is tested on its own (tests/fail_closed/test_gates.py).

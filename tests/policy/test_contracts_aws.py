@@ -371,7 +371,7 @@ def test_a_key_without_an_explicit_policy_or_with_two_writers_fails(pack):
     assert "2 writers of one key policy" in violations(pack, [key, second], "kms-key-policy-explicit")[0]
 
 
-def log_stack(service: str) -> list[ResourceRecord]:
+def log_stack(service: str, group_name: str = "/aws/lambda/qmoi-dev-fn") -> list[ResourceRecord]:
     grant = {
         "Effect": "Allow",
         "Principal": {"Service": service},
@@ -387,7 +387,7 @@ def log_stack(service: str) -> list[ResourceRecord]:
     group = record(
         "aws:cloudwatch/logGroup:LogGroup",
         "fn-logs",
-        {"name": "/aws/lambda/qmoi-dev-fn", "kmsKeyId": "arn", "tags": TAGS},
+        {"name": group_name, "kmsKeyId": "arn", "tags": TAGS},
         kmsKeyId=[key.urn],
     )
     return [key, group]
@@ -397,6 +397,14 @@ def test_a_log_group_key_must_grant_the_regional_logs_principal(pack):
     assert violations(pack, log_stack("logs.us-east-1.amazonaws.com"), "log-group-key-usable") == []
     (found,) = violations(pack, log_stack("logs.amazonaws.com"), "log-group-key-usable")
     assert found.startswith("fn-logs: its key logs-key does not let logs.?*.amazonaws.com")
+
+
+def test_a_log_group_key_must_grant_logs_for_that_group_s_name(pack):
+    # a review stack's groups carry its own token; a grant written for the environment's names does not cover them
+    service = "logs.us-east-1.amazonaws.com"
+    (found,) = violations(pack, log_stack(service, "/aws/lambda/qmoi-pr-42-f390bb-fn"), "log-group-key-usable")
+    assert found.startswith("fn-logs: its key logs-key lets logs.?*.amazonaws.com use it only for log groups ")
+    assert "/aws/lambda/qmoi-dev-*" in found and "/aws/lambda/qmoi-pr-42-f390bb-fn" in found
 
 
 def test_a_service_grant_without_a_source_condition_fails(pack):
@@ -487,3 +495,44 @@ def test_the_shipped_media_key_without_the_cdn_grant_breaks_the_cloudfront_contr
     policy.inputs["policy"] = doc(*[s for s in statements if s["Principal"] != {"Service": "cloudfront.amazonaws.com"}])
     (found,) = violations(pack, records, "cloudfront-can-decrypt-origin")
     assert found.startswith("qmoi-aws-storage-media-key: the key of qmoi-aws-storage-media does not let cloudfront")
+
+
+# --- aws-budget-scoped-to-stack ----------------------------------------------------------------
+
+
+def budget(*values: str, stack_tag: str = "prod") -> ResourceRecord:
+    return record(
+        "aws:budgets/budget:Budget",
+        "monthly",
+        {
+            "budgetType": "COST",
+            "limitAmount": "500.00",
+            "costFilters": [{"name": "TagKeyValue", "values": list(values)}],
+            "tags": TAGS | {"stack": stack_tag},
+        },
+    )
+
+
+def test_an_aws_budget_filters_on_its_own_stack_tag_never_on_the_shared_environment(pack):
+    assert violations(pack, [budget("user:stack$prod")], "aws-budget-scoped-to-stack") == []
+    (shared,) = violations(pack, [budget("user:environment$prod")], "aws-budget-scoped-to-stack")
+    assert shared.startswith("monthly: filters on the tag 'environment' (user:environment$prod), which stacks side")
+    (other,) = violations(pack, [budget("user:stack$dev")], "aws-budget-scoped-to-stack")
+    assert "selects stack='dev', but this stack's resources are tagged stack='prod'" in other
+
+
+def anomaly_monitor(key: str, value: str, stack_tag: str = "prod") -> ResourceRecord:
+    spec = {"And": None, "Dimensions": None, "Tags": {"Key": key, "MatchOptions": None, "Values": [value]}}
+    return record(
+        "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
+        "spend",
+        {"monitorType": "CUSTOM", "monitorSpecification": json.dumps(spec), "tags": TAGS | {"stack": stack_tag}},
+    )
+
+
+def test_a_cost_anomaly_monitor_watches_its_own_stack_tag_like_the_budget(pack):
+    assert violations(pack, [anomaly_monitor("stack", "prod")], "aws-budget-scoped-to-stack") == []
+    (shared,) = violations(pack, [anomaly_monitor("environment", "prod")], "aws-budget-scoped-to-stack")
+    assert shared.startswith("spend: filters on the tag 'environment' (user:environment$prod), which stacks side")
+    (other,) = violations(pack, [anomaly_monitor("stack", "dev")], "aws-budget-scoped-to-stack")
+    assert "selects stack='dev', but this stack's resources are tagged stack='prod'" in other

@@ -105,19 +105,23 @@ def test_a_grant_to_the_cache_fill_agent_must_wait_for_a_signing_key(pack):
 # --- gcf-build-account-roles ---------------------------------------------------------------------
 
 
-def build_stack(
-    condition: str | None = 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")',
-) -> list[ResourceRecord]:
+SOURCE_CONDITION = 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
+# What the program granted before the review: narrower than any role set Google documents.
+HAND_MADE = {"roles/logging.logWriter": None, "roles/artifactregistry.writer": None}
+HAND_MADE["roles/storage.objectViewer"] = SOURCE_CONDITION
+
+
+def build_stack(roles: dict[str, str | None]) -> list[ResourceRecord]:
+    """A function built by a custom account holding `roles` on the project (role -> IAM condition or None)."""
     account = record("gcp:serviceaccount/account:Account", "builder", {"accountId": "qmoi-dev-fn-build"})
-    roles = ["roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectViewer"]
     grants = []
-    for role in roles:
+    for role, condition in roles.items():
         props: dict[str, Any] = {
             "project": "p",
             "role": role,
             "member": "serviceAccount:qmoi-dev-fn-build@p.iam.gserviceaccount.com",
         }
-        if role == "roles/storage.objectViewer" and condition:
+        if condition:
             props["condition"] = {"title": "t", "expression": condition}
         grants.append(
             record(
@@ -136,21 +140,21 @@ def build_stack(
     return [account, *grants, function]
 
 
-def test_a_custom_build_account_with_the_documented_roles_passes(pack):
-    assert violations(pack, build_stack(), "gcf-build-account-roles") == []
+def test_a_custom_build_account_with_cloud_run_builder_or_the_documented_trio_passes(pack):
+    assert violations(pack, build_stack({"roles/run.builder": None}), "gcf-build-account-roles") == []
+    trio = dict.fromkeys(("roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"))
+    assert violations(pack, build_stack(trio), "gcf-build-account-roles") == []
 
 
-def test_a_build_account_that_reads_only_another_bucket_fails(pack):
-    (found,) = violations(
-        pack,
-        build_stack('resource.name.startsWith("projects/_/buckets/qmoi-dev-artifacts")'),
-        "gcf-build-account-roles",
-    )
-    assert found.startswith(
-        "fn: its build account builder lacks roles/storage.objectViewer on the gcf-v2-sources-* buckets"
-    )
-    missing = [r for r in build_stack() if not r.name.endswith("logwriter")]
-    assert "roles/logging.logWriter" in violations(pack, missing, "gcf-build-account-roles")[0]
+def test_a_build_account_with_hand_made_narrower_grants_fails(pack):
+    (found,) = violations(pack, build_stack(HAND_MADE), "gcf-build-account-roles")
+    assert found.startswith("fn: its build account builder has neither roles/run.builder on the project nor")
+    assert "roles/storage.objectAdmin" in found
+
+
+def test_a_conditioned_cloud_run_builder_grant_does_not_count(pack):
+    (found,) = violations(pack, build_stack({"roles/run.builder": SOURCE_CONDITION}), "gcf-build-account-roles")
+    assert "neither roles/run.builder" in found
 
 
 # --- budget-counts-whole-project ----------------------------------------------------------------

@@ -199,6 +199,50 @@ def test_write_roles_on_an_account_with_data_are_granted_per_container(pack):
     assert "Storage Blob Data Owner on the whole account data" in message
 
 
+def cli_after_grant(script: str, attempts: str = "24", delay: str = "30") -> list[ResourceRecord]:
+    writer = record(f"{AZ}:authorization:RoleAssignment", "writer", {"principalId": "p", "scope": "/x"})
+    command = record(
+        "command:local:Command",
+        "upload",
+        {"create": script, "environment": {"RETRY_ATTEMPTS": attempts, "RETRY_DELAY": delay}},
+    )
+    command.dependencies.append(writer.urn)
+    return [writer, command]
+
+
+def test_an_azure_cli_command_after_a_role_assignment_outlasts_its_propagation_and_refreshes_the_ci_login(pack):
+    from components.azure.cdn import UPLOAD_HEALTH_BLOB
+
+    assert verdicts(pack, cli_after_grant(UPLOAD_HEALTH_BLOB), "azure-cli-outlasts-rbac") == []
+    (short,) = verdicts(pack, cli_after_grant(UPLOAD_HEALTH_BLOB, "10"), "azure-cli-outlasts-rbac")
+    assert "retries for 300 s" in short and "up to 10 minutes" in short
+    (stale,) = verdicts(
+        pack, cli_after_grant("retry az storage blob upload --auth-mode login"), "azure-cli-outlasts-rbac"
+    )
+    assert "never logs in again (AADSTS700024)" in stale
+
+
+def data_app(*settings: tuple[str, str], identity: str = "UserAssigned") -> ResourceRecord:
+    return record(
+        f"{AZ}:web:WebApp",
+        "data-app",
+        {
+            "identity": {"type": identity, "userAssignedIdentities": ["/id"]},
+            "siteConfig": {"appSettings": [{"name": n, "value": v} for n, v in settings]},
+        },
+    )
+
+
+def test_an_identity_based_connection_names_the_user_assigned_identity(pack):
+    uri = ("DATA_STORAGE__blobServiceUri", "https://acct.blob.core.windows.net")
+    complete = (uri, ("DATA_STORAGE__credential", "managedidentity"), ("DATA_STORAGE__clientId", "c1"))
+    assert verdicts(pack, [data_app(*complete)], "azure-identity-connection-complete") == []
+    assert verdicts(pack, [data_app(uri, identity="SystemAssigned")], "azure-identity-connection-complete") == []
+    (message,) = verdicts(pack, [data_app(uri)], "azure-identity-connection-complete")
+    assert message.startswith("data-app: the connection DATA_STORAGE is identity-based")
+    assert "DATA_STORAGE__credential=managedidentity, DATA_STORAGE__clientId is not set" in message
+
+
 # --- cloudflare ------------------------------------------------------------------------
 
 ZONE = "1" * 32
@@ -258,6 +302,16 @@ def test_dns_record_tags_need_a_paid_zone_plan(pack):
     assert verdicts(pack, [tagged], "cloudflare-record-tags-plan", zonePlan="pro") == []
     (message,) = verdicts(pack, [tagged], "cloudflare-record-tags-plan", zonePlan="free")
     assert "quota is 0" in message
+
+
+def test_a_pool_names_the_regions_its_monitor_probes_from(pack):
+    def pool(**props: Any) -> ResourceRecord:
+        return record("cloudflare:index/loadBalancerPool:LoadBalancerPool", "pool", {"name": "p"} | props)
+
+    assert verdicts(pack, [pool(checkRegions=["ENAM"])], "cloudflare-pool-check-regions") == []
+    (unset,) = verdicts(pack, [pool()], "cloudflare-pool-check-regions")
+    assert "no check regions (unset): its monitor probes from every Cloudflare data centre" in unset
+    assert verdicts(pack, [pool(checkRegions=["ALL_REGIONS"])], "cloudflare-pool-check-regions")
 
 
 # --- digitalocean ----------------------------------------------------------------------
@@ -342,10 +396,11 @@ def test_app_envs_the_code_needs_are_declared_as_secrets(pack):
 # --- edge and stacks side by side ------------------------------------------------------
 
 
-def monitored_pool(path: str, origin: str = "azure") -> list[ResourceRecord]:
-    blob = record(
-        "command:local:Command", "health-blob", {"environment": {"BLOB": "healthz.txt", "CONTAINER": "media"}}
-    )
+def monitored_pool(
+    path: str, origin: str = "azure", cache_control: str | None = "no-cache, max-age=0"
+) -> list[ResourceRecord]:
+    env = {"BLOB": "healthz.txt", "CONTAINER": "media"} | ({"CACHE_CONTROL": cache_control} if cache_control else {})
+    blob = record("command:local:Command", "health-blob", {"environment": env})
     monitor = record(
         "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", "monitor", {"path": path, "expectedCodes": "2xx"}
     )
@@ -362,6 +417,14 @@ def test_a_pool_monitor_probes_an_object_the_stack_creates(pack):
     assert verdicts(pack, monitored_pool("/healthz.txt"), "lb-monitor-path-healthy") == []
     (message,) = verdicts(pack, monitored_pool("/"), "lb-monitor-path-healthy")
     assert "no object the stack creates for azure" in message
+
+
+def test_a_health_object_a_cdn_may_cache_keeps_a_broken_origin_s_pool_up(pack):
+    assert verdicts(pack, monitored_pool("/healthz.txt", cache_control="no-store"), "lb-monitor-path-healthy") == []
+    (uncached,) = verdicts(pack, monitored_pool("/healthz.txt", cache_control=None), "lb-monitor-path-healthy")
+    assert "created without Cache-Control no-store / no-cache / max-age=0" in uncached
+    (cached,) = verdicts(pack, monitored_pool("/healthz.txt", cache_control="max-age=3600"), "lb-monitor-path-healthy")
+    assert "answers the probe from its cache" in cached
 
 
 def test_a_cloud_without_a_health_object_yet_is_not_judged_on_the_legacy_root_path(pack):

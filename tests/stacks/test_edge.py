@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.specs import HEALTH_CACHE_CONTROL, HEALTH_OBJECT_KEY
 from infra.config import ConfigError, load_stack_file, origin_providers
 from infra.plan.mocks import PlatformMocks
 from infra.plan.runner import plan_stack_file, record, run_main
@@ -139,3 +140,35 @@ def test_a_stack_without_cloudflare_never_imports_pulumi_cloudflare(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_cloud_s_health_object_tells_the_cdn_in_front_of_it_not_to_cache_it(stack_plan, stack):
+    plan = stack_plan(stack)
+    objects = {
+        "aws": [o.inputs.get("cacheControl") for o in plan.of_type("aws:s3/bucketObjectv2:BucketObjectv2")],
+        "gcp": [
+            o.inputs.get("cacheControl")
+            for o in plan.of_type("gcp:storage/bucketObject:BucketObject")
+            if o.inputs["name"] == HEALTH_OBJECT_KEY
+        ],
+        "digitalocean": [
+            o.inputs.get("cacheControl")
+            for o in plan.of_type("digitalocean:index/spacesBucketObject:SpacesBucketObject")
+        ],
+        "azure": [
+            c.inputs["environment"].get("CACHE_CONTROL")
+            for c in plan.of_type("command:local:Command")
+            if "BLOB" in c.inputs.get("environment", {})
+        ],
+    }
+    assert objects == {provider: [HEALTH_CACHE_CONTROL] for provider in objects}
+    (upload,) = [c for c in plan.of_type("command:local:Command") if "BLOB" in c.inputs.get("environment", {})]
+    assert '--content-cache-control "$CACHE_CONTROL"' in upload.inputs["create"]
+
+
+def test_every_pool_probes_from_the_configured_regions_never_from_every_data_centre(prod_plan):
+    pools = prod_plan.of_type("cloudflare:index/loadBalancerPool:LoadBalancerPool")
+    assert len(pools) == 4
+    assert all(p.inputs["checkRegions"] == ["ENAM"] for p in pools)
+    assert prod_plan.config.cloudflare.load_balancer.check_regions == ["ENAM"]

@@ -7,7 +7,6 @@ stacks and fails, naming both stacks and the resource, on a stack file that coll
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,8 @@ import yaml
 from infra.check import evaluate
 from infra.check.all_stacks import AllStacksReport, Conflict, check_all, conflicts
 from infra.check.pack_config import stack_names
-from infra.config import load_stack_file
 from infra.plan.records import Plan, ResourceRecord
-from infra.plan.runner import plan_stack_file
 from tests.conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def review_stack(tmp_path_factory) -> tuple:
-    path = tmp_path_factory.mktemp("stacks") / "Pulumi.pr-42.yaml"
-    shutil.copy(ROOT / "Pulumi.dev.yaml", path)
-    stack_file = load_stack_file("pr-42", path)
-    return stack_file, plan_stack_file(stack_file)
 
 
 def test_a_copy_of_dev_plans_as_a_review_stack_with_the_dev_profile(review_stack, dev_plan):

@@ -142,7 +142,7 @@ def test_the_comment_fits_in_one_github_comment(dev_run: Run) -> None:
 def test_an_identical_base_shows_no_change_and_a_zero_cost_delta(dev_run: Run) -> None:
     body = dev_run.comment
     assert "### qmoi-cloud `dev`: monthly cost unchanged" in body, body
-    assert "0 to add, 0 to remove, 0 to change" in body
+    assert "0 to create, 0 to update, 0 to replace, 0 to delete" in body
     assert "+$0.00" in body
 
 

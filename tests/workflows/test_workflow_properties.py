@@ -178,11 +178,24 @@ def test_cloud_credentials_come_from_oidc_and_only_provider_tokens_from_secrets(
         "PULUMI_CONFIG_PASSPHRASE",
         "CLOUDFLARE_API_TOKEN",
         "DIGITALOCEAN_TOKEN",
+        "DIGITALOCEAN_ACCESS_TOKEN",
         "SPACES_ACCESS_KEY_ID",
         "SPACES_SECRET_ACCESS_KEY",
     }
+    secret_of = {key: key for key in secrets_in_env} | {"DIGITALOCEAN_ACCESS_TOKEN": "DIGITALOCEAN_TOKEN"}
     for key in secrets_in_env:
-        assert env[key] == f"${{{{ secrets.{key} }}}}"
+        assert env[key] == f"${{{{ secrets.{secret_of[key]} }}}}"
+
+
+def test_up_installs_a_pinned_doctl_that_reads_the_digitalocean_token_from_the_environment() -> None:
+    job = pulumi_job()
+    doctl = step(job, uses="digitalocean/action-doctl")
+    assert doctl["if"] == "inputs.command == 'up' && env.DIGITALOCEAN_ACCESS_TOKEN != ''"
+    assert doctl["with"] == {"version": "1.135.0", "no_auth": "true"}, "a pinned doctl; no token in a config file"
+    # doctl reads DIGITALOCEAN_ACCESS_TOKEN (the provider reads DIGITALOCEAN_TOKEN): one secret, both names
+    assert job["env"]["DIGITALOCEAN_ACCESS_TOKEN"] == "${{ secrets.DIGITALOCEAN_TOKEN }}"
+    names = [s.get("name", "") for s in steps(job)]
+    assert names.index(doctl["name"]) < names.index("pulumi ${{ inputs.command }}")
 
 
 def test_every_job_that_runs_pulumi_may_request_an_oidc_token() -> None:

@@ -7,8 +7,10 @@ policy: the inline `policy` plus any `aws.kms.KeyPolicy` naming the key (documen
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from pulumi_policy import Severity
@@ -50,8 +52,11 @@ ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+BUDGET = "aws:budgets/budget:Budget"
+STACK_TAG = "stack"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 ANOMALY_SUBSCRIPTION = "aws:costexplorer/anomalySubscription:AnomalySubscription"
+ANOMALY_MONITOR = "aws:costexplorer/anomalyMonitor:AnomalyMonitor"
 SERVICE_POLICIES = (BUCKET_POLICY, TOPIC_POLICY, "aws:sqs/queuePolicy:QueuePolicy")
 # Services that publish to SNS topics: the resource that makes them publish, and its properties naming the topic.
 TOPIC_PUBLISHERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -330,6 +335,30 @@ def _region(res: Res) -> Any:
     return res.get("region") or res.provider_props.get("region")
 
 
+LOGS_ARN_CONTEXT = "kms:encryptioncontext:aws:logs:arn"
+ARN_OPERATORS = ("arnlike", "arnequals", "stringlike", "stringequals")
+
+
+def _log_group_patterns(statement: Mapping[str, Any]) -> list[str] | None:
+    """The log-group names (globs) a grant's kms:EncryptionContext:aws:logs:arn condition allows; None when
+    the grant has no such condition (any log group) or a value is unknown."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return None
+    found: list[str] = []
+    for operator, block in condition.items():
+        if str(operator).lower().removeprefix("forallvalues:").removeprefix("foranyvalue:") not in ARN_OPERATORS:
+            continue
+        for key, values in block.items() if isinstance(block, Mapping) else ():
+            if str(key).lower() != LOGS_ARN_CONTEXT:
+                continue
+            for value in values if isinstance(values, list) else [values]:
+                if not known(value) or not isinstance(value, str) or ":log-group:" not in value:
+                    return None  # unknown, or a pattern wider than log groups (not judged)
+                found.append(value.split(":log-group:", 1)[1])
+    return found or None
+
+
 def _log_group_key(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for group in stack.of(LOG_GROUP):
         key = key_of(stack, group, "kmsKeyId", group.get("kmsKeyId"))
@@ -340,10 +369,24 @@ def _log_group_key(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding
             continue
         region = _region(group) or _region(key)
         service = f"logs.{region}.amazonaws.com" if known(region) and region else "logs.?*.amazonaws.com"
-        if not allows(found, service, "kms:Decrypt", "kms:GenerateDataKey"):
+        grants = allows(found, service, "kms:Decrypt", "kms:GenerateDataKey")
+        if not grants:
             yield (
                 f"{group.name}: its key {key.name} does not let {service} (the regional CloudWatch Logs principal) "
                 "kms:Decrypt and kms:GenerateDataKey*: `pulumi up` fails creating the log group",
+                group.urn,
+            )
+            continue
+        name = group.get("name")
+        patterns = [_log_group_patterns(g) for g in grants]
+        if not known(name) or not name or any(p is None for p in patterns):
+            continue  # a grant for every log group, or a name unknown at preview
+        listed = sorted({p for found_patterns in patterns if found_patterns for p in found_patterns})
+        if not any(fnmatchcase(str(name), p) for p in listed):
+            yield (
+                f"{group.name}: its key {key.name} lets {service} use it only for log groups "
+                f"{', '.join(listed)} (kms:EncryptionContext:aws:logs:arn), and this group is {name}: "
+                "`pulumi up` fails creating it (derive the grant's names from the stack, like the group's)",
                 group.urn,
             )
 
@@ -407,6 +450,47 @@ def _availability_zones(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
                 "lookup on opt-in-status: opt-in-not-required)",
                 subnet.urn,
             )
+
+
+def _tag_selections(resource: Res) -> Iterator[tuple[str, str]]:
+    """(tag key, value) pairs a budget's TagKeyValue filters or a custom anomaly monitor's specification select."""
+    if resource.type == BUDGET:
+        for cost_filter in items(resource.props, "costFilters"):
+            if get(cost_filter, "name") != "TagKeyValue":
+                continue
+            for value in items(cost_filter, "values"):
+                if known(value) and isinstance(value, str):
+                    key, _, tag_value = value.removeprefix("user:").partition("$")
+                    yield key, tag_value
+        return
+    specification = resource.get("monitorSpecification")
+    if not (known(specification) and isinstance(specification, str)):
+        return
+    try:
+        tags = json.loads(specification).get("Tags") or {}
+    except (ValueError, AttributeError):
+        return
+    for tag_value in tags.get("Values") or []:
+        yield str(tags.get("Key")), str(tag_value)
+
+
+def _budget_scope(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for resource in [*stack.of(BUDGET), *stack.of(ANOMALY_MONITOR)]:
+        own = get(resource.props, "tags", STACK_TAG)
+        for key, tag_value in _tag_selections(resource):
+            if key != STACK_TAG:
+                yield (
+                    f"{resource.name}: filters on the tag {key!r} (user:{key}${tag_value}), which stacks side by "
+                    "side share (a review copy of dev is environment dev too): it counts all of them; filter on "
+                    f"user:{STACK_TAG}$<this stack's {STACK_TAG} tag>",
+                    resource.urn,
+                )
+            elif known(own) and own and tag_value != own:
+                yield (
+                    f"{resource.name}: selects {STACK_TAG}={tag_value!r}, but this stack's resources are tagged "
+                    f"{STACK_TAG}={own!r}: it counts another stack's spend",
+                    resource.urn,
+                )
 
 
 ENVIRONMENT_SCHEMA = {"environment": {"type": "string", "enum": ["dev", "staging", "prod"]}}
@@ -552,12 +636,15 @@ RULES: list[StackRule] = [
         name="log-group-key-usable",
         area=AREA,
         description="A CloudWatch log group encrypted with a customer key: the key policy lets the regional "
-        "logs.<region>.amazonaws.com principal use it, or creating the log group fails.",
+        "logs.<region>.amazonaws.com principal use it for that group (its kms:EncryptionContext:aws:logs:arn "
+        "condition, if any, matches the group's name), or creating the log group fails.",
         severity=Severity.HIGH,
         types=(LOG_GROUP, KMS_KEY, KMS_KEY_POLICY),
         check=_log_group_key,
-        cannot_see="the region when neither the resource nor its provider states it (any logs.*.amazonaws.com passes)",
-        remediation="Grant logs.<region>.amazonaws.com with a kms:EncryptionContext:aws:logs:arn condition.",
+        cannot_see="the region when neither the resource nor its provider states it (any logs.*.amazonaws.com "
+        "passes); group names unknown at preview",
+        remediation="Grant logs.<region>.amazonaws.com with a kms:EncryptionContext:aws:logs:arn condition on the "
+        "stack's own names (components/aws/functions.py log_group_prefix(ctx.prefix)).",
         docs=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",),
     ),
     StackRule(
@@ -586,6 +673,25 @@ RULES: list[StackRule] = [
         cannot_see="zone names unknown at preview (looked up at deploy time)",
         remediation="aws.network.nat_per_zone: true (the default).",
         docs=("https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html",),
+    ),
+    StackRule(
+        name="aws-budget-scoped-to-stack",
+        area=AREA,
+        description="An AWS budget or cost anomaly monitor that filters by tag selects this stack's own `stack` tag: "
+        "stacks side by side share their environment (and account), so a filter on the environment tag counts "
+        "every one of them.",
+        severity=Severity.MEDIUM,
+        types=(BUDGET, ANOMALY_MONITOR),
+        check=_budget_scope,
+        cannot_see="whether `stack` is activated as a cost allocation tag (until it is, the budget and the monitor "
+        "track no spend)",
+        remediation="cost_filters TagKeyValue user:stack$<token>; a CUSTOM monitor's specification Tags {Key: stack, "
+        "Values: [<token>]} (components/aws/budget.py; the tag comes from PlatformConfig.tags_for).",
+        docs=(
+            "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-create-filters.html",
+            "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_AnomalyMonitor.html",
+            "https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html",
+        ),
     ),
     StackRule(
         name="subnets-in-availability-zones",

@@ -13,7 +13,11 @@
 - `azure-autoscale-can-wake`: a tier at zero instances emits no metric of its own, so CPU rules
   alone never start it;
 - `azure-storage-least-privilege`: data-plane write roles on an account that holds data are
-  granted per container, never on the account, and function host storage holds no data.
+  granted per container, never on the account, and function host storage holds no data;
+- `azure-cli-outlasts-rbac`: an Azure CLI command that runs after a role assignment it relies on
+  retries for at least the 10 minutes Azure takes to apply it, and refreshes a CI login;
+- `azure-identity-connection-complete`: an app with only user-assigned identities names the
+  identity (`__credential`, `__clientId`) of every identity-based connection.
 """
 
 from __future__ import annotations
@@ -314,6 +318,86 @@ def _storage_least_privilege(stack: Stack, _config: Mapping[str, Any]) -> Iterat
                 )
 
 
+# --- azure-cli-outlasts-rbac ------------------------------------------------------------
+
+RBAC_PROPAGATION_S = 600  # "it can take up to 10 minutes for changes to take effect"
+CI_LOGIN_MARK = "ACTIONS_ID_TOKEN_REQUEST_URL"  # a script that refreshes the CLI login from GitHub's OIDC token
+
+
+def _number(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _cli_outlasts_rbac(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    grants = stack.of(ROLE_ASSIGNMENT)
+    for command in stack.of(COMMAND):
+        script = command.get("create")
+        if not known(script) or not script or "az " not in str(script):
+            continue
+        if not any(command.waits_for(g.urn) for g in grants):
+            continue
+        env = command.get("environment", default={})
+        if not known(env) or not isinstance(env, Mapping):
+            continue
+        window = _number(env.get("RETRY_ATTEMPTS", 0)) * _number(env.get("RETRY_DELAY", 0))
+        if window < RBAC_PROPAGATION_S:
+            yield (
+                f"{command.name}: runs the Azure CLI right after a role assignment it relies on and retries for "
+                f"{window} s (RETRY_ATTEMPTS x RETRY_DELAY in its environment); Azure takes up to "
+                f"{RBAC_PROPAGATION_S // 60} minutes to apply an assignment, so the first `pulumi up` fails with 403",
+                command.urn,
+            )
+        if CI_LOGIN_MARK not in str(script):
+            yield (
+                f"{command.name}: in GitHub Actions the CLI's federated login expires after about 5 minutes, and this "
+                "command never logs in again (AADSTS700024): use the shared prelude (components/azure/cli.py)",
+                command.urn,
+            )
+
+
+# --- azure-identity-connection-complete ---------------------------------------------------
+
+# App settings that make `<prefix>` an identity-based connection (Azure Functions reference).
+IDENTITY_CONNECTION_SUFFIXES = (
+    "__accountName",
+    "__blobServiceUri",
+    "__queueServiceUri",
+    "__tableServiceUri",
+    "__serviceUri",
+    "__fullyQualifiedNamespace",
+)
+
+
+def _identity_connections(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for app in stack.of(WEB_APP):
+        kind = get(app.props, "identity", "type")
+        if not known(kind) or str(kind).replace(" ", "").lower() != "userassigned":
+            continue  # a system-assigned identity is the one a connection without a client id uses
+        settings = items(app.props, "siteConfig", "appSettings")
+        names = {str(get(s, "name")): get(s, "value") for s in settings if known(get(s, "name"))}
+        prefixes = sorted({n.rsplit("__", 1)[0] for n in names if n.endswith(IDENTITY_CONNECTION_SUFFIXES)})
+        for prefix in prefixes:
+            credential = names.get(f"{prefix}__credential")
+            missing = [
+                k
+                for k, ok in (
+                    (f"{prefix}__credential=managedidentity", credential == "managedidentity"),
+                    (f"{prefix}__clientId", f"{prefix}__clientId" in names),
+                )
+                if not ok
+            ]
+            if missing and known(credential):
+                yield (
+                    f"{app.name}: the connection {prefix} is identity-based but the app has only user-assigned "
+                    f"identities and {', '.join(missing)} is not set: the host looks for a system-assigned identity, "
+                    "which does not exist, and every call fails",
+                    app.urn,
+                )
+
+
 MI_AUTH_DOC = "https://learn.microsoft.com/azure/frontdoor/origin-authentication-with-managed-identities"
 RULES: list[Rule] = [
     StackRule(
@@ -406,6 +490,39 @@ RULES: list[Rule] = [
         docs=(
             "https://learn.microsoft.com/azure/azure-functions/storage-considerations",
             "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access",
+        ),
+    ),
+    StackRule(
+        name="azure-cli-outlasts-rbac",
+        area=AREA,
+        description="An Azure CLI command that runs after a role assignment it relies on retries for at least the "
+        "10 minutes Azure takes to apply it (RETRY_ATTEMPTS x RETRY_DELAY in its environment), and logs in again "
+        "from the GitHub OIDC token, whose federated login expires after about 5 minutes.",
+        severity=Severity.HIGH,
+        types=(COMMAND, ROLE_ASSIGNMENT),
+        check=_cli_outlasts_rbac,
+        cannot_see="which failures the script retries (components/azure/cli.py retries authorization errors only)",
+        remediation="Build the script with components/azure/cli.py az_script() and its retry_environment().",
+        docs=(
+            "https://learn.microsoft.com/azure/role-based-access-control/troubleshooting",
+            "https://learn.microsoft.com/azure/storage/blobs/assign-azure-role-data-access",
+            "https://github.com/Azure/login/issues/441",
+        ),
+    ),
+    StackRule(
+        name="azure-identity-connection-complete",
+        area=AREA,
+        description="A function app with only user-assigned identities sets <connection>__credential="
+        "managedidentity and <connection>__clientId for every identity-based connection; without them the host "
+        "uses the system-assigned identity, which the app does not have.",
+        severity=Severity.HIGH,
+        types=(WEB_APP,),
+        check=_identity_connections,
+        cannot_see="connections the code builds itself from other settings",
+        remediation="components/azure/functions.py sets DATA_STORAGE__credential and DATA_STORAGE__clientId "
+        "with DATA_STORAGE__blobServiceUri.",
+        docs=(
+            "https://learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections",
         ),
     ),
 ]

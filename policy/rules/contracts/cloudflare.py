@@ -6,7 +6,9 @@
 - `cloudflare-proxied-host-has-route`: a Worker runs only on the URLs its routes match, so every
   hostname the stack proxies needs a route of the edge Worker (and a pattern exists once per zone);
 - `cloudflare-record-tags-plan`: DNS record tags need a paid zone plan (the Free plan's quota is 0)
-  and Free zones cut record comments at 100 characters.
+  and Free zones cut record comments at 100 characters;
+- `cloudflare-pool-check-regions`: a load-balancer pool names the regions its monitor probes from;
+  unset means every data centre, an Enterprise option, and probes every origin pays for.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ LOAD_BALANCER = "cloudflare:index/loadBalancer:LoadBalancer"
 WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
 WORKERS_ROUTE = "cloudflare:index/workersRoute:WorkersRoute"
 FREE_PLAN_COMMENT_MAX = 100
+POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
+ALL_DATA_CENTRES = ("ALL_REGIONS", "ALL_DATACENTERS")
 
 OWNER_SCHEMA: dict[str, dict[str, Any]] = {
     "zoneSettingsOwner": {
@@ -132,6 +136,21 @@ def _record_tags_plan(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findi
             yield f"{record.name}: Free zones keep record comments to {FREE_PLAN_COMMENT_MAX} characters", record.urn
 
 
+def _pool_check_regions(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for pool in stack.of(POOL):
+        regions = pool.get("checkRegions")
+        if not known(regions):
+            continue
+        listed = [str(r) for r in regions or []]
+        if not listed or any(r in ALL_DATA_CENTRES for r in listed):
+            yield (
+                f"{pool.name}: no check regions ({listed or 'unset'}): its monitor probes from every Cloudflare data "
+                "centre, an Enterprise-only option that other plans reject or bill, and every probe is a request "
+                "its origin serves and pays for; name one or two regions (cloudflare.load_balancer.check_regions)",
+                pool.urn,
+            )
+
+
 RULES: list[Rule] = [
     StackRule(
         name="cloudflare-zone-singleton-owner",
@@ -175,6 +194,21 @@ RULES: list[Rule] = [
         docs=(
             "https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/",
             "https://github.com/cloudflare/terraform-provider-cloudflare/issues/3217",
+        ),
+    ),
+    StackRule(
+        name="cloudflare-pool-check-regions",
+        area=AREA,
+        description="Every load-balancer pool names the regions its monitor probes from: unset means every "
+        "Cloudflare data centre, an Enterprise-only option, and probe traffic each origin pays for.",
+        severity=Severity.MEDIUM,
+        types=(POOL,),
+        check=_pool_check_regions,
+        cannot_see="the regions the account's Load Balancing subscription includes",
+        remediation="cloudflare.load_balancer.check_regions (default [ENAM]).",
+        docs=(
+            "https://developers.cloudflare.com/load-balancing/troubleshooting/load-balancing-faq/",
+            "https://developers.cloudflare.com/load-balancing/monitors/",
         ),
     ),
 ]

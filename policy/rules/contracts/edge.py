@@ -1,8 +1,9 @@
 """Deploy contracts of the cross-cloud edge and of stacks that live side by side.
 
 - `lb-monitor-path-healthy`: a load-balancer pool's monitor probes a path its origin answers with
-  2xx, an object the stack itself creates; a monitor every origin answers with 4xx marks every
-  pool down, and Cloudflare then sends all traffic to the fallback pool whatever its health;
+  2xx, an object the stack itself creates, which no CDN may cache; a monitor every origin answers
+  with 4xx marks every pool down, and Cloudflare then sends all traffic to the fallback pool
+  whatever its health, and a cached health object keeps a broken origin's pool up;
 - `names-derive-from-stack`: a stack that is not its environment's own (a review or developer
   stack) carries its stack suffix in every globally, account- or zone-unique name, so it shares
   none with the environment's stack.
@@ -25,14 +26,17 @@ from policy.rules.data_safety import environment_of
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
-# Resources that create an object an origin serves: (type, property holding its key or name).
-HEALTH_OBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("command:local:Command", ("environment", "BLOB")),
-    ("digitalocean:index/spacesBucketObject:SpacesBucketObject", ("key",)),
-    ("aws:s3/bucketObjectv2:BucketObjectv2", ("key",)),
-    ("aws:s3/bucketObject:BucketObject", ("key",)),
-    ("gcp:storage/bucketObject:BucketObject", ("name",)),
+# Resources that create an object an origin serves: (type, property holding its key or name, property holding
+# its Cache-Control).
+HEALTH_OBJECTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("command:local:Command", ("environment", "BLOB"), ("environment", "CACHE_CONTROL")),
+    ("digitalocean:index/spacesBucketObject:SpacesBucketObject", ("key",), ("cacheControl",)),
+    ("aws:s3/bucketObjectv2:BucketObjectv2", ("key",), ("cacheControl",)),
+    ("aws:s3/bucketObject:BucketObject", ("key",), ("cacheControl",)),
+    ("gcp:storage/bucketObject:BucketObject", ("name",), ("cacheControl",)),
 )
+# Cache-Control directives that keep a CDN from answering the monitor with a stale copy.
+UNCACHED = ("no-store", "no-cache", "max-age=0")
 # Origins whose platforms create a health object; the others are probed on the configured path until
 # theirs declare one (ProviderPlatform.health_path), and are not judged on the legacy "/".
 HEALTH_OBJECT_ORIGINS = frozenset({"azure", "digitalocean"})
@@ -100,15 +104,19 @@ def unique_names(res: Res) -> list[tuple[str, str]]:
 # --- lb-monitor-path-healthy ----------------------------------------------------------
 
 
-def _health_objects(stack: Stack) -> set[str]:
-    """The last path segment of every object the stack creates for an origin to serve."""
-    found = set()
-    for token, path in HEALTH_OBJECTS:
+def _health_objects(stack: Stack) -> dict[str, list[Any]]:
+    """The last path segment of every object the stack creates for an origin to serve -> its Cache-Control(s)."""
+    found: dict[str, list[Any]] = {}
+    for token, path, cache_path in HEALTH_OBJECTS:
         for res in stack.of(token):
             value = res.get(*path)
             if known(value) and value:
-                found.add(str(value).rstrip("/").rsplit("/", 1)[-1])
+                found.setdefault(str(value).rstrip("/").rsplit("/", 1)[-1], []).append(res.get(*cache_path))
     return found
+
+
+def _uncached(cache_control: Any) -> bool:
+    return not known(cache_control) or any(d in str(cache_control or "").lower() for d in UNCACHED)
 
 
 def _monitor_of(stack: Stack, pool: Res) -> Res | None:
@@ -133,7 +141,16 @@ def _monitor_path_healthy(stack: Stack, _config: Mapping[str, Any]) -> Iterator[
         if not str(codes).startswith("2"):
             yield f"{monitor.name}: expects {codes}; a healthy origin answers 2xx", monitor.urn
         origins = {str(get(o, "name")) for o in items(pool.props, "origins")}
-        if str(path).rstrip("/").rsplit("/", 1)[-1] in objects:
+        name = str(path).rstrip("/").rsplit("/", 1)[-1]
+        if name in objects:
+            if not all(_uncached(c) for c in objects[name]):
+                yield (
+                    f"{pool.name}: its monitor probes {path}, an object created without Cache-Control "
+                    f"{' / '.join(UNCACHED)}: the CDN in front of {', '.join(sorted(origins))} answers the probe "
+                    "from its cache (Front Door for 1-3 days without the header), so the pool stays up while the "
+                    "origin is broken. Create it with HEALTH_CACHE_CONTROL (components/specs.py)",
+                    pool.urn,
+                )
             continue
         if not origins & HEALTH_OBJECT_ORIGINS and path == "/":
             continue  # this cloud declares no health object yet: probed as before, judged once it does
@@ -176,15 +193,18 @@ RULES: list[Rule] = [
         name="lb-monitor-path-healthy",
         area=AREA,
         description="Every load-balancer pool's monitor expects 2xx on a path its origin serves: an object the "
-        "stack creates.",
+        "stack creates, with a Cache-Control (no-cache, no-store or max-age=0) that keeps the CDN in front of the "
+        "origin from answering the probe out of its cache.",
         severity=Severity.HIGH,
-        types=(POOL, MONITOR),
+        types=(POOL, MONITOR, *(token for token, _, _ in HEALTH_OBJECTS)),
         check=_monitor_path_healthy,
         cannot_see="objects uploaded outside the stack; AWS/GCP origins until their platforms declare a health path",
-        remediation="One monitor per pool on ProviderPlatform.health_path (components/cloudflare/load_balancing.py).",
+        remediation="One monitor per pool on ProviderPlatform.health_path (components/cloudflare/load_balancing.py); "
+        "health objects with components/specs.py HEALTH_CACHE_CONTROL.",
         docs=(
             "https://developers.cloudflare.com/load-balancing/reference/common-configurations/",
             "https://developers.cloudflare.com/load-balancing/monitors/",
+            "https://learn.microsoft.com/azure/frontdoor/front-door-caching",
         ),
     ),
     StackRule(

@@ -22,8 +22,10 @@ SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 BUDGET = "gcp:billing/budget:Budget"
 FILL_AGENT = "@cloud-cdn-fill.iam.gserviceaccount.com"
 PUBLIC_READ_ROLES = ("roles/storage.legacyObjectReader", "roles/storage.objectViewer")
-BUILD_ROLES = ("roles/logging.logWriter", "roles/artifactregistry.writer")
-SOURCE_BUCKET_PREFIX = "gcf-v2-sources-"
+# The build account's roles Google documents: Cloud Run Builder on the project, or (the older page) Logs Writer,
+# Artifact Registry Writer and Storage Object Admin, all unconditioned.
+BUILDER_ROLE = "roles/run.builder"
+BUILD_ROLE_SET = ("roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin")
 
 
 def _members(res: Res) -> list[Any]:
@@ -89,20 +91,20 @@ def _build_roles(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
         if account is None:
             continue  # the default build account: Google grants it what it needs
         grants = [g for t in PROJECT_IAM for g in stack.of(t) if g.depends_on("member", account.urn)]
-        roles = {g.get("role") for g in grants}
-        missing = [r for r in BUILD_ROLES if r not in roles]
-        readers = [g for g in grants if g.get("role") == "roles/storage.objectViewer"]
-        conditions = [get(g.props, "condition", "expression") for g in readers]
-        if any(not known(c) for c in conditions):
+        conditions = [get(g.props, "condition", "expression") for g in grants]
+        if any(not known(c) or not known(g.get("role")) for g, c in zip(grants, conditions, strict=True)):
             continue
-        if not any(c is None or SOURCE_BUCKET_PREFIX in str(c) for c in conditions):
-            missing.append(f"roles/storage.objectViewer on the {SOURCE_BUCKET_PREFIX}* buckets")
-        if missing:
-            yield (
-                f"{function.name}: its build account {account.name} lacks {', '.join(missing)}: the build reads the "
-                "source from Google's staging bucket and fails",
-                function.urn,
-            )
+        # A condition narrows a role to what its author guessed the build touches; Google documents none.
+        roles = {g.get("role") for g, c in zip(grants, conditions, strict=True) if not c}
+        if BUILDER_ROLE in roles or set(BUILD_ROLE_SET) <= roles:
+            continue
+        missing = [r for r in BUILD_ROLE_SET if r not in roles]
+        yield (
+            f"{function.name}: its build account {account.name} has neither {BUILDER_ROLE} on the project nor the "
+            f"documented set ({', '.join(BUILD_ROLE_SET)}; missing {', '.join(missing)}), unconditioned: the build "
+            "cannot read its staged source, write its logs or push its image, and fails",
+            function.urn,
+        )
 
 
 def _budget_scope(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -148,15 +150,20 @@ RULES: list[StackRule] = [
     StackRule(
         name="gcf-build-account-roles",
         area=AREA,
-        description="A Cloud Functions (2nd gen) build that runs as a custom service account has the roles Google "
-        "documents for it: logging.logWriter, artifactregistry.writer and storage.objectViewer on the "
-        "gcf-v2-sources-* buckets the build reads the source from.",
+        description="A Cloud Functions (2nd gen) build that runs as a custom service account holds the role Google "
+        "documents for it on the project, unconditioned: Cloud Run Builder (roles/run.builder), or Logs Writer, "
+        "Artifact Registry Writer and Storage Object Admin.",
         severity=Severity.HIGH,
         types=(FUNCTION, SERVICE_ACCOUNT, *PROJECT_IAM),
         check=_build_roles,
-        cannot_see="grants made outside the stack (folder, organisation, or another stack)",
-        remediation="components/gcp/functions.py grants them (the objectViewer with an IAM condition on the buckets).",
-        docs=("https://cloud.google.com/functions/docs/building#grant_permissions",),
+        cannot_see="grants made outside the stack (folder, organisation, or another stack); IAM propagation "
+        "(a fresh grant takes minutes: re-run `up` if the first build fails with PERMISSION_DENIED)",
+        remediation="components/gcp/functions.py grants roles/run.builder on the project to the build account.",
+        docs=(
+            "https://cloud.google.com/run/docs/configuring/services/build-service-account",
+            "https://cloud.google.com/functions/docs/securing/build-custom-sa",
+            "https://cloud.google.com/iam/docs/access-change-propagation",
+        ),
     ),
     StackRule(
         name="budget-counts-whole-project",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from infra.config import ROOT, tree_digest
+from infra.plan.mocks import PlatformMocks
+from tests.conftest import make_config
+
 
 def test_each_enabled_lambda_has_tracing_memory_timeout_and_its_own_log_group(dev_plan):
     functions = {r.inputs["name"]: r for r in dev_plan.of_type("aws:lambda/function:Function")}
@@ -13,8 +17,8 @@ def test_each_enabled_lambda_has_tracing_memory_timeout_and_its_own_log_group(de
         assert fn.inputs["tracingConfig"]["mode"] == "Active"
         assert (fn.inputs["memorySize"], fn.inputs["timeout"]) == (256, 30)
         assert fn.inputs["handler"] == "handler.handler"
-        assert fn.inputs["code"] == {"archive": fn.inputs["code"]["archive"]}
-        assert fn.inputs["code"]["archive"].endswith(name.removeprefix("qmoi-dev-").replace("-", "_"))
+        folder = f"functions/{name.removeprefix('qmoi-dev-').replace('-', '_')}"
+        assert fn.inputs["code"] == {"archive": folder, "sha256": tree_digest(ROOT / folder)}
         assert groups[f"/aws/lambda/{name}"].inputs["retentionInDays"] == 7
 
 
@@ -85,7 +89,7 @@ def test_budget_alerts_at_80_percent_forecast_and_100_percent_actual(dev_plan):
     assert kinds == {("FORECASTED", 80), ("ACTUAL", 100)}
     for n in budget.inputs["notifications"]:
         assert n["subscriberEmailAddresses"] == ["platform-alerts@qmoi.ai"]
-    assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:environment$dev"]}]
+    assert budget.inputs["costFilters"] == [{"name": "TagKeyValue", "values": ["user:stack$dev"]}]
 
 
 def test_alarms_watch_every_group_cpu_and_every_function_errors(dev_plan):
@@ -127,3 +131,30 @@ def test_prod_protects_and_retains_every_stateful_aws_resource(prod_plan, dev_pl
     assert len(stateful) == 4 + 4  # storage, media, alerts and log keys; artifacts, backups, media, logs buckets
     assert all(r.protect and r.retain_on_delete for r in stateful)
     assert not any(r.protect for r in dev_plan.resources)
+
+
+class InvokeRecorder(PlatformMocks):
+    """Mocks that also note which provider each invoke went to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.invokes: list[tuple[str, str]] = []
+
+    def call(self, args):
+        self.invokes.append((args.token, args.provider or ""))
+        return super().call(args)
+
+
+def test_the_account_lookups_use_the_stack_s_aws_provider_not_the_ambient_default(record_component):
+    from components.aws.platform import AwsPlatform
+
+    mocks = InvokeRecorder()
+    config = make_config("dev", aws={"enabled": True, "region": "us-east-1", "s3_bucket": "qmoi-test"})
+    record_component(lambda: AwsPlatform("aws", config), stack="dev", mocks=mocks)
+    lookups = [
+        (t, p)
+        for t, p in mocks.invokes
+        if t in ("aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getPartition:getPartition")
+    ]
+    assert lookups
+    assert all("pulumi:providers:aws::aws-provider" in provider for _, provider in lookups), lookups

@@ -16,7 +16,7 @@ AZURE: dict[str, Any] = {
     "cdn": {"enabled": True, "domains": ["assets.example.com"]},
     "ssh_public_keys": [SSH_KEY],
 }
-REQUIRED_TAGS = {"environment", "project", "owner", "cost-center"}
+REQUIRED_TAGS = {"environment", "stack", "project", "owner", "cost-center"}
 
 
 def build_platform(record_component, environment: str):

@@ -95,7 +95,8 @@ def test_front_door_probes_a_real_blob_that_the_stack_uploads_without_keys(dev_p
     assert group.inputs["healthProbeSettings"]["probePath"] == f"/{container}/healthz.txt"
     upload = dev_plan.named("qmoi-azure-cdn-health-blob").inputs
     assert "--auth-mode login" in upload["create"]
-    assert upload["environment"] == {"ACCOUNT": "qmoistoragedevmed", "CONTAINER": container, "BLOB": "healthz.txt"}
+    where = {k: upload["environment"][k] for k in ("ACCOUNT", "CONTAINER", "BLOB")}
+    assert where == {"ACCOUNT": "qmoistoragedevmed", "CONTAINER": container, "BLOB": "healthz.txt"}
     assert dev_plan.outputs is not None
 
 
@@ -127,10 +128,57 @@ def test_an_azure_tier_at_zero_has_a_weekly_schedule_that_wakes_it(stack_plan, s
         assert busy["days"] == idle["days"] and idle["hours"][0] > busy["hours"][0]
 
 
-def test_the_busy_schedule_holds_the_hours_the_cost_model_prices():
-    from components.azure.compute import busy_hours_per_day
+def windows(setting) -> dict[str, tuple]:
+    """label -> (minimum, days, hour, time zone) of an autoscale setting's recurring profiles."""
+    return {
+        p["name"].rsplit("-", 1)[-1]: (
+            p["capacity"]["minimum"],
+            p["recurrence"]["schedule"]["days"],
+            p["recurrence"]["schedule"]["hours"],
+            p["recurrence"]["schedule"]["timeZone"],
+        )
+        for p in setting.inputs["profiles"]
+        if "recurrence" in p
+    }
 
-    assert busy_hours_per_day(40) == 2 and busy_hours_per_day(80) == 4 and busy_hours_per_day(0) == 1
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_an_azure_tier_at_zero_runs_in_the_window_its_schedule_names_like_aws_and_gcp(stack_plan, stack):
+    plan = stack_plan(stack)
+    weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+    for tier in ("gpu", "memory"):
+        schedule = getattr(plan.config.autoscaling, tier).schedule
+        if schedule is None:
+            continue
+        setting = plan.named(f"qmoi-azure-compute-{tier}-autoscale")
+        assert windows(setting) == {
+            "busy": (str(schedule.instances), weekdays, [schedule.start_hour], "UTC"),
+            "idle": ("0", weekdays, [schedule.end_hour], "UTC"),
+        }
+        # the AWS group of the same tier starts and stops at the same hours
+        aws = {
+            r.inputs["recurrence"] for r in plan.of_type("aws:autoscaling/schedule:Schedule") if f"-{tier}-" in r.name
+        }
+        assert aws == {schedule.cron(schedule.start_hour), schedule.cron(schedule.end_hour)}
+    dev_gpu = windows(stack_plan("dev").named("qmoi-azure-compute-gpu-autoscale"))
+    assert (dev_gpu["busy"][2], dev_gpu["idle"][2]) == ([14], [16])  # dev profile: MON-FRI 14-16 UTC
+
+
+def test_the_azure_schedule_takes_its_days_instances_and_time_zone_from_the_config(record_component):
+    from components.azure.platform import AzurePlatform
+
+    window = {"days": "SAT-MON", "start_hour": 6, "end_hour": 23, "time_zone": "Europe/Berlin", "instances": 2}
+    config = make_config(
+        "dev",
+        azure={**AZURE, "functions": {}, "cdn": {"enabled": False}},
+        autoscaling={"gpu": {"min": 0, "desired": 0, "max": 3, "schedule": window}},
+    )
+    plan = record_component(lambda: AzurePlatform("az", config), stack="dev")
+    days = ["Monday", "Saturday", "Sunday"]
+    assert windows(plan.named("az-compute-gpu-autoscale")) == {
+        "busy": ("2", days, [6], "W. Europe Standard Time"),
+        "idle": ("0", days, [23], "W. Europe Standard Time"),
+    }
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -145,25 +193,43 @@ def test_no_identity_holds_an_account_wide_data_role_on_an_account_with_data(sta
             assert not grant.inputs["roleDefinitionId"].endswith((OWNER, CONTRIBUTOR)), grant.name
 
 
-def test_function_data_access_is_granted_on_each_named_container_only(record_component):
+@pytest.fixture(scope="module")
+def data_access_plan(record_component):
     from components.azure.platform import AzurePlatform
 
     config = make_config(
         "dev", azure={**AZURE, "function_data_access": {"platform_sync": {"artifacts": "read", "caches": "write"}}}
     )
-    plan = record_component(lambda: AzurePlatform("az", config), stack="dev")
+    return record_component(lambda: AzurePlatform("az", config), stack="dev")
+
+
+def app_settings(plan, app: str) -> dict:
+    return {s["name"]: s["value"] for s in plan.named(app).inputs["siteConfig"]["appSettings"]}
+
+
+def test_function_data_access_is_granted_on_each_named_container_only(data_access_plan):
+    plan = data_access_plan
     read = plan.named("az-functions-platform-sync-artifacts-read").inputs
     write = plan.named("az-functions-platform-sync-caches-write").inputs
     assert read["roleDefinitionId"].endswith(READER) and write["roleDefinitionId"].endswith(CONTRIBUTOR)
     assert read["scope"].endswith("/storageAccounts/qmoistoragedev/blobServices/default/containers/qmoi-artifacts")
     assert write["scope"].endswith("/containers/caches")
-    settings = {
-        s["name"]: s["value"] for s in plan.named("az-functions-platform-sync-app").inputs["siteConfig"]["appSettings"]
-    }
+    settings = app_settings(plan, "az-functions-platform-sync-app")
     assert settings["DATA_STORAGE__blobServiceUri"] == "https://qmoistoragedev.blob.core.windows.net"
     assert not [
         r for r in plan.of_type("azure-native:authorization:RoleAssignment") if "revenue-generation-artifacts" in r.name
     ]
+
+
+def test_data_access_uses_the_app_s_user_assigned_identity_not_a_system_one_it_lacks(data_access_plan):
+    settings = app_settings(data_access_plan, "az-functions-platform-sync-app")
+    assert settings["DATA_STORAGE__credential"] == "managedidentity"
+    # the one identity of the app (the host storage connection names it too), never a system-assigned one
+    assert settings["DATA_STORAGE__clientId"] == settings["AzureWebJobsStorage__clientId"]
+    (app,) = [a for a in data_access_plan.of_type(APP) if a.name == "az-functions-platform-sync-app"]
+    assert app.inputs["identity"]["type"] == "UserAssigned"
+    others = app_settings(data_access_plan, "az-functions-revenue-generation-app")
+    assert not [name for name in others if name.startswith("DATA_STORAGE")]
 
 
 def test_function_data_access_must_name_a_configured_function():
@@ -171,3 +237,33 @@ def test_function_data_access_must_name_a_configured_function():
 
     with pytest.raises(ConfigError, match="function_data_access: 'nope' is not in functions"):
         make_config("dev", azure={**AZURE, "function_data_access": {"nope": {"artifacts": "read"}}})
+
+
+def test_container_scoped_role_assignments_and_the_health_upload_wait_for_their_container(dev_plan):
+    containers = {c.inputs["containerName"]: c for c in dev_plan.of_type("azure-native:storage:BlobContainer")}
+    for name in ("qmoi-azure-cdn-media-reader", "qmoi-azure-cdn-deployer-media-writer"):
+        grant = dev_plan.named(name)
+        container = containers[grant.inputs["scope"].rsplit("/", 1)[-1]]
+        assert container.urn in grant.property_dependencies["scope"], name
+    writer = dev_plan.named("qmoi-azure-cdn-deployer-media-writer")
+    assert writer.urn in dev_plan.named("qmoi-azure-cdn-health-blob").dependencies
+
+
+def test_the_deploy_identity_docs_let_it_assign_exactly_the_roles_the_stack_grants(dev_plan):
+    from tests.conftest import ROOT
+
+    granted = {
+        r.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+        for r in dev_plan.of_type("azure-native:authorization:RoleAssignment")
+    }
+    assert granted == {OWNER, CONTRIBUTOR, READER}
+    deploying = (ROOT / "docs" / "deploying.md").read_text()
+    section = deploying.split("### Azure: the deploy identity", 1)[1].split("\n### ", 1)[0]
+    (roles_line,) = [line for line in section.splitlines() if line.startswith("roles='")]
+    assert set(roles_line.removeprefix("roles='").rstrip("'").split(", ")) == granted
+    assert "Role Based Access Control Administrator" in section and "--condition" in section
+    # the CI recipe and the provider page say the same: Contributor alone cannot create role assignments
+    oidc = deploying.split("**Azure.** An app registration", 1)[1].split("**Cloudflare and DigitalOcean**", 1)[0]
+    assert '--role "Role Based Access Control Administrator"' in oidc
+    azure = (ROOT / "docs" / "azure.md").read_text()
+    assert "Role Based Access Control" in azure and "Owner (role assignments are created)" not in azure

@@ -42,8 +42,9 @@ def test_caches_expire_and_noncurrent_versions_expire_after_the_retention_window
     assert "expiration" not in rule("backups")
 
 
-def test_only_the_cache_bucket_may_be_destroyed_with_its_objects(dev_do):
-    assert {c for c in CLASSES if bucket(dev_do, c).inputs.get("forceDestroy")} == {"caches"}
+def test_only_the_cache_bucket_is_destroyed_with_its_objects_in_prod_every_bucket_in_dev(dev_do, prod_do):
+    assert {c for c in CLASSES if bucket(prod_do, c).inputs.get("forceDestroy")} == {"caches"}
+    assert {c for c in CLASSES if bucket(dev_do, c).inputs.get("forceDestroy")} == set(CLASSES)
 
 
 def test_cors_is_declared_only_for_classes_with_origins(dev_do, build_do):

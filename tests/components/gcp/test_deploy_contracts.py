@@ -61,17 +61,12 @@ def test_the_backend_bucket_is_created_after_the_public_read_grant(dev_plan):
 # --- 11. Cloud Functions builds can read their source --------------------------------------------
 
 
-def test_the_build_account_may_read_the_function_source_buckets_google_stages_builds_in(dev_plan):
+def test_the_build_account_holds_cloud_run_builder_on_the_project_before_any_build(dev_plan):
     builder = dev_plan.named(f"{PLATFORM}-functions-builder")
     members = [r for r in dev_plan.of_type("gcp:projects/iAMMember:IAMMember") if "fn-build" in r.inputs["member"]]
-    roles = {r.inputs["role"]: r.inputs for r in members}
-    assert {"roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectViewer"} <= set(roles)
-    expression = roles["roles/storage.objectViewer"]["condition"]["expression"]
-    for prefix in ("gcf-v2-sources-", "gcf-v2-uploads-", "run-sources-"):
-        assert f'resource.name.startsWith("projects/_/buckets/{prefix}")' in expression
-    grant_urns = {r.urn for r in members}
+    assert [(r.inputs["role"], r.inputs.get("condition")) for r in members] == [("roles/run.builder", None)]
     for function in dev_plan.of_type("gcp:cloudfunctionsv2/function:Function"):
-        assert grant_urns <= set(function.dependencies)
+        assert {r.urn for r in members} <= set(function.dependencies)
     assert builder.inputs["accountId"] == "qmoi-dev-fn-build"
 
 

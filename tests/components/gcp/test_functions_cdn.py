@@ -86,21 +86,17 @@ def test_each_function_runs_as_its_own_service_account_without_project_roles(dev
     assert not any(e in m for e in emails for m in project_members)
 
 
-def test_builds_run_as_a_build_account_that_can_read_the_source_and_its_staged_copies(dev):
+def test_builds_run_as_a_build_account_with_the_cloud_run_builder_role_only(dev):
     builder = dev.named("fn-builder")
-    roles = sorted(r.inputs["role"] for r in dev.of_type("gcp:projects/iAMMember:IAMMember"))
-    assert roles == ["roles/artifactregistry.writer", "roles/logging.logWriter", "roles/storage.objectViewer"]
-    (staged,) = [
-        r for r in dev.of_type("gcp:projects/iAMMember:IAMMember") if r.inputs["role"].startswith("roles/storage")
-    ]
-    assert "gcf-v2-sources-" in staged.inputs["condition"]["expression"]  # only the staging buckets
-    (reader,) = dev.of_type("gcp:storage/bucketIAMMember:BucketIAMMember")
-    assert (reader.inputs["bucket"], reader.inputs["role"]) == ("qmoi-test-dev-artifacts", "roles/storage.objectViewer")
+    (grant,) = dev.of_type("gcp:projects/iAMMember:IAMMember")
+    assert (grant.inputs["role"], grant.inputs.get("condition")) == ("roles/run.builder", None)
+    assert grant.inputs["member"].endswith("qmoi-dev-fn-build@qmoi-enhanced.iam.gserviceaccount.com")
+    assert dev.of_type("gcp:storage/bucketIAMMember:BucketIAMMember") == []  # the role reads the source
     for function in dev.of_type(FUNCTION):
         assert function.inputs["buildConfig"]["serviceAccount"].endswith(
             "qmoi-dev-fn-build@qmoi-enhanced.iam.gserviceaccount.com"
         )
-        assert reader.urn in function.dependencies
+        assert grant.urn in function.dependencies
     assert builder.inputs["accountId"] == "qmoi-dev-fn-build"
 
 

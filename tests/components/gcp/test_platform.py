@@ -19,7 +19,7 @@ LABELLED = {
     "gcp:monitoring/alertPolicy:AlertPolicy": "userLabels",
     "gcp:monitoring/notificationChannel:NotificationChannel": "userLabels",
 }
-REQUIRED_LABELS = {"environment", "project", "owner", "cost-center"}
+REQUIRED_LABELS = {"environment", "stack", "project", "owner", "cost-center"}
 
 
 def gcp_resources(plan):
