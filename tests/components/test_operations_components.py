@@ -93,3 +93,26 @@ def test_gcp_alerts_take_their_thresholds_and_need_no_cdn(record_component):
     assert rate["thresholdValue"] == 0.02
     throttles = plan.named("mon-fn-throttles").inputs["conditions"][0]["conditionThreshold"]
     assert throttles["thresholdValue"] == 3  # 4 or more in 5 minutes: above 3
+
+
+def test_azure_alerts_take_their_thresholds_from_the_alerts_block(record_component):
+    from components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
+
+    ctx = StackContext.from_config(make_config("dev"))
+
+    def program() -> None:
+        args = AzureMonitoringArgs(
+            resource_group_name="rg",
+            scale_set_ids={},
+            function_app_ids={"fn": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/fn"},
+            alerts=ALERTS,
+            front_door_id="/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cdn/profiles/fd",
+        )
+        AzureMonitoring("mon", args, ctx)
+
+    plan = record_component(program)
+    criteria = {a.name: a.inputs["criteria"]["allOf"][0] for a in plan.of_type("azure-native:monitor:MetricAlert")}
+    assert (criteria["mon-fn-errors"]["metricName"], criteria["mon-fn-errors"]["threshold"]) == ("Http5xx", 9)
+    assert criteria["mon-cdn-5xx-rate"]["threshold"] == 1.5
+    health = criteria["mon-cdn-origin-health"]
+    assert (health["operator"], health["threshold"]) == ("LessThan", 75)
