@@ -322,8 +322,8 @@ def render_compare_text(diff: PlanDiff) -> str:
     else:
         lines += [f"  {p}: {usd(b)} -> {usd(a)} ({usd(a - b, signed=True)})" for p, b, a in diff.providers()]
         for detail in diff.cost_changes():
-            change = f"{money(detail.before)} -> {money(detail.after)}"
-            lines.append(f"  cost {usd(detail.delta, signed=True)}: {detail.name} {change}")
+            moved = f"{money(detail.before)} -> {money(detail.after)}"
+            lines.append(f"  cost {usd(detail.delta, signed=True)}: {detail.name} {moved}")
         if diff.not_priced:
             lines.append(f"  NOT PRICED ({len(diff.not_priced)}; not in the totals):")
             lines += [f"    {e['resource']}: {e['item']}: {e['why']}" for e in diff.not_priced]

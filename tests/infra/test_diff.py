@@ -177,7 +177,7 @@ def test_an_alias_keeps_a_renamed_resource_and_a_new_urn_without_one_is_create_a
 
 
 def test_a_policy_document_change_shows_the_statement_that_changed_not_two_long_strings() -> None:
-    statements = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "DenyInsecureTransport",
             "Effect": "Deny",
@@ -195,7 +195,7 @@ def test_a_policy_document_change_shows_the_statement_that_changed_not_two_long_
             "Condition": {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::1:distribution/A"}},
         },
     ]
-    policy = {"Version": "2012-10-17", "Statement": statements}
+    policy: dict[str, Any] = {"Version": "2012-10-17", "Statement": statements}
     base = document(
         [resource("policy", {"bucket": "b", "policy": json.dumps(policy)}, "aws:s3/bucketPolicy:BucketPolicy")]
     )

@@ -222,7 +222,9 @@ def cloudfront_5xx_alarm(topic: ResourceRecord, region: str = "us-east-1", **dep
         "alarmActions": ["t"],
         "tags": TAGS,
     }
-    return record("aws:cloudwatch/metricAlarm:MetricAlarm", "dist-5xx", inputs, alarmActions=[topic.urn], **deps)
+    return record(
+        "aws:cloudwatch/metricAlarm:MetricAlarm", "dist-5xx", inputs, protect=False, alarmActions=[topic.urn], **deps
+    )
 
 
 def test_a_cloudfront_distribution_needs_a_5xx_alarm(pack):
