@@ -35,6 +35,10 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
         "audit-trail-enabled": environment["audit-trail-enabled"] | {"auditOwner": config.audit.account_owner},
         "threat-detection-enabled": environment["threat-detection-enabled"]
         | {"threatOwner": config.threat_detection.account_owner},
+        "account-singleton-owner": {
+            "auditOwner": config.audit.account_owner,
+            "threatOwner": config.threat_detection.account_owner,
+        },
         "retention-meets-compliance": {
             "compliance": config.compliance.value,
             "auditRetentionDays": minimums.audit_retention_days,
@@ -52,6 +56,7 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
             "cloudflare-zone-tls": dict(owner),
             "cloudflare-zone-singleton-owner": dict(owner),
             "cloudflare-record-tags-plan": {"zonePlan": config.cloudflare.zone_plan},
+            "cloudflare-waf-within-plan": {"zonePlan": config.cloudflare.zone_plan},
             "do-letsencrypt-needs-do-dns": {"cloudflareZones": [z.name for z in config.cloudflare.zones]},
             "do-app-secrets-declared": {
                 "requiredEnvs": {naming.kebab(f): names for f, names in config.digitalocean.secret_env_names().items()}
