@@ -448,8 +448,9 @@ def _retention(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     for what, minimum, found, key in checks:
         if not minimum:
             continue
+        minimum = int(minimum)
         for res, days in found:
-            if days is None or days < int(minimum):
+            if days is None or days < minimum:
                 kept = "no expiry found" if days is None else f"{days} days"
                 yield (
                     f"{res.name}: {what} kept {kept}, below the {profile} minimum of {minimum} days ({key})",

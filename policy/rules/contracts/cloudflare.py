@@ -176,7 +176,7 @@ def _waf_plan(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
             for field in ("period", "mitigationTimeout"):
                 value = get(limit, field)
                 if isinstance(value, int | float) and value > longest:
-                    yield f"{ruleset.name}: {field} {value} s exceeds the {plan} plan's {longest} s", ruleset.urn
+                    yield f"{ruleset.name}: {field} {value:g} s exceeds the {plan} plan's {longest} s", ruleset.urn
 
 
 RULES: list[Rule] = [
