@@ -15,7 +15,8 @@
 - aliases from `cloudfront.domains` with an ACM certificate that must live in us-east-1,
   hence a provider for that region; the certificate is DNS-validated, and the records
   to create are exported (Cloudflare-managed zones get them from the edge wiring);
-- price class per environment (dev/staging: PriceClass_100).
+- price class per environment (dev/staging: PriceClass_100);
+- the WAFv2 web ACL of components/aws/waf.py, when the stack declares one (`web_acl_arn`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class AwsCdnArgs:
     account: AwsAccount
     # What the bucket policy must wait for (the bucket's public access block and ownership controls).
     bucket_ready: Sequence[pulumi.Resource] = ()
+    # The WAFv2 web ACL (scope CLOUDFRONT, us-east-1) in front of the distribution, by ARN.
+    web_acl_arn: pulumi.Input[str] | None = None
 
 
 def validation_option(
@@ -145,6 +148,7 @@ class AwsCdn(pulumi.ComponentResource):
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
             ),
             viewer_certificate=viewer_certificate,
+            web_acl_id=args.web_acl_arn,
             tags=ctx.tags,
             opts=ctx.child(self),
         )

@@ -7,6 +7,11 @@ The topic is encrypted with a customer-managed key of this component whose polic
 CloudWatch (`cloudwatch.amazonaws.com`, for this account's alarms only) use it. With the
 AWS-managed `alias/aws/sns` key, whose policy cannot be edited, CloudWatch cannot publish:
 every alarm action fails and nobody is paged, while `pulumi up` succeeds.
+
+The topic is also the channel of security findings (components/aws/threat_detection.py routes
+GuardDuty and Security Hub findings to it with EventBridge rules): the key policy and the topic
+policy let `events.amazonaws.com` publish, for this account's rules only. The topic policy keeps
+the account's own access (what SNS's default policy gives) and names each service publisher.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.keys import customer_key
-from components.aws.policy_documents import AwsAccount, key_policy, service_grant
+from components.aws.policy_documents import AwsAccount, document, key_policy, service_grant
 from components.context import StackContext
 from components.specs import CPU_ALERT_PERCENT
 
@@ -33,8 +38,16 @@ class AwsMonitoringArgs:
     """Tier -> its minimum: a group below it for 15 minutes raises the capacity alarm (tiers at 0 have none)."""
 
 
+# AWS services that publish to the alert topic: principal -> (statement id, ARN service, this account's sources).
+PUBLISHERS = {
+    "cloudwatch.amazonaws.com": ("CloudWatchAlarmsPublish", "cloudwatch", "alarm:*"),
+    "events.amazonaws.com": ("EventBridgeRulesPublish", "events", "rule/*"),
+}
+
+
 class AwsMonitoring(pulumi.ComponentResource):
     topic: aws.sns.Topic
+    topic_policy: aws.sns.TopicPolicy
     key: aws.kms.Key
     alarms: list[aws.cloudwatch.MetricAlarm]
 
@@ -50,6 +63,9 @@ class AwsMonitoring(pulumi.ComponentResource):
             kms_master_key_id=self.key.arn,
             tags=ctx.tags,
             opts=ctx.child(self),
+        )
+        self.topic_policy = aws.sns.TopicPolicy(
+            f"{name}-alerts-policy", arn=self.topic.arn, policy=self._topic_policy(account), opts=ctx.child(self)
         )
         for i, email in enumerate(ctx.alert_emails):
             aws.sns.TopicSubscription(
@@ -109,20 +125,40 @@ class AwsMonitoring(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
 
-    def _key(self, name: str, account: AwsAccount, ctx: StackContext) -> aws.kms.Key:
-        """The topic's key: CloudWatch alarms of this account may encrypt what they publish."""
-        alarms = pulumi.Output.all(account.id, account.arn("cloudwatch", "alarm:*")).apply(
+    @staticmethod
+    def _sources(account: AwsAccount, principal: str) -> pulumi.Output[dict[str, object]]:
+        """This account's resources of one publishing service (alarms, EventBridge rules)."""
+        _, service, pattern = PUBLISHERS[principal]
+        return pulumi.Output.all(account.id, account.arn(service, pattern)).apply(
             lambda a: {"StringEquals": {"aws:SourceAccount": a[0]}, "ArnLike": {"aws:SourceArn": a[1]}}
         )
-        publish = service_grant(
-            "CloudWatchAlarmsPublish",
-            "cloudwatch.amazonaws.com",
-            ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "*",
-            alarms,
+
+    def _key(self, name: str, account: AwsAccount, ctx: StackContext) -> aws.kms.Key:
+        """The topic's key: CloudWatch alarms and EventBridge rules of this account may encrypt what they publish."""
+        grants = [
+            service_grant(
+                sid, principal, ["kms:Decrypt", "kms:GenerateDataKey*"], "*", self._sources(account, principal)
+            )
+            for principal, (sid, _, _) in PUBLISHERS.items()
+        ]
+        return customer_key(self, f"{name}-alerts-key", "alerts", "alert topic", key_policy(account, *grants), ctx)
+
+    def _topic_policy(self, account: AwsAccount) -> pulumi.Output[str]:
+        """The account keeps its access to the topic; each service publisher may publish, for this account only."""
+        owner = pulumi.Output.all(account.root, self.topic.arn).apply(
+            lambda a: {
+                "Sid": "AccountUsesTheTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": a[0]},
+                "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes", "SNS:ListSubscriptionsByTopic"],
+                "Resource": a[1],
+            }
         )
-        key = customer_key(self, f"{name}-alerts-key", "alerts", "alert topic", key_policy(account, publish), ctx)
-        return key
+        publishers = [
+            service_grant(sid, principal, "sns:Publish", self.topic.arn, self._sources(account, principal))
+            for principal, (sid, _, _) in PUBLISHERS.items()
+        ]
+        return document(owner, *publishers)
 
     def _alarm(
         self,

@@ -62,6 +62,8 @@ def colliding(tmp_path_factory) -> Path:
     cloudflare = document["config"]["qmoi-cloud:cloudflare"]
     cloudflare["zones"][0]["hostnames"] = ["www.qmoi.ai"]
     cloudflare["zone_settings_owner"] = "staging"
+    # a zone owner blocks (count mode needs Enterprise zones; validation says so), as prod does
+    document["config"]["qmoi-cloud:waf"] = {"mode": "block"}
     path = tmp_path_factory.mktemp("colliding") / "Pulumi.staging.yaml"
     path.write_text(yaml.safe_dump(document))
     return path

@@ -15,6 +15,8 @@ UNTAGGABLE = (
     "azure-native:web:WebApp",  # covered below: tags present on apps themselves
     "azure-native:authorization:",
     "azure-native:consumption:",
+    "azure-native:cdn:SecurityPolicy",  # the WAF association and the backup policy take no tags
+    "azure-native:dataprotection:BackupPolicy",
 )
 
 
