@@ -170,7 +170,8 @@ class AwsThreatDetection(pulumi.ComponentResource):
             name=f"{ctx.prefix}-recorder",
             role_arn=role.arn,
             recording_group=aws.cfg.RecorderRecordingGroupArgs(all_supported=True, include_global_resource_types=True),
-            opts=ctx.child(self),
+            # One recorder and one delivery channel per region: a replacement must delete the old one first.
+            opts=ctx.child(self, delete_before_replace=True),
         )
         channel = aws.cfg.DeliveryChannel(
             f"{name}-config-delivery-channel",
@@ -178,12 +179,13 @@ class AwsThreatDetection(pulumi.ComponentResource):
             s3_bucket_name=bucket.id,
             s3_key_prefix=CONFIG_PREFIX,
             s3_kms_key_arn=args.config_key_arn,
-            opts=ctx.child(self, depends_on=[recorder]),
+            opts=ctx.child(self, depends_on=[recorder], delete_before_replace=True),
         )
         aws.cfg.RecorderStatus(
             f"{name}-config-recording",
             name=recorder.name,
             is_enabled=True,
-            opts=ctx.child(self, depends_on=[channel]),
+            # The status starts a recorder only when is_enabled changes: a new recorder needs a new status.
+            opts=ctx.child(self, depends_on=[channel], replace_on_changes=["name"]),
         )
         return recorder

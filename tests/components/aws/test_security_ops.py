@@ -193,3 +193,15 @@ def test_dev_backups_have_no_lock_and_staging_a_governance_lock(dev_plan, stagin
     assert only(dev_plan, "aws:backup/vault:Vault").inputs["forceDestroy"] is True
     lock = only(staging_plan, "aws:backup/vaultLockConfiguration:VaultLockConfiguration")
     assert "changeableForDays" not in lock.inputs and lock.inputs["minRetentionDays"] == 14
+
+
+def test_the_config_recorder_and_channel_are_deleted_before_a_replacement_and_recording_restarts(prod_plan):
+    # AWS Config allows one recorder and one delivery channel per region: a create-before-delete
+    # replacement would be refused; and the recorder status only acts when is_enabled changes, so a
+    # new recorder would stay stopped unless the status is replaced with it.
+    for suffix in ("config-recorder", "config-delivery-channel"):
+        (resource,) = [r for r in prod_plan.resources if r.name.endswith(suffix)]
+        assert resource.delete_before_replace, resource.name
+    (status,) = prod_plan.of_type("aws:cfg/recorderStatus:RecorderStatus")
+    assert status.inputs["isEnabled"] is True
+    assert "name" in status.replace_on_changes
