@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from infra.cli import main
 from infra.config import load_stack_file
 from infra.cost import estimate
@@ -21,6 +23,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_plan_does_not_exit_zero_when_the_cost_cannot_be_computed(capsys, monkeypatch):
     # Since every existing size is priced or NOT PRICED, only a resource type the cost model does not know
     # stops it; remove the rule of one type the shipped stack declares (the plan itself is unchanged).
@@ -43,6 +46,7 @@ def allowance_stack(tmp_path, allowance: float | None, budget: float | None = No
     return str(write(tmp_path, document))
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_check_fails_a_prod_stack_with_charges_it_cannot_price_and_no_allowance_for_them(capsys, tmp_path):
     code, out, _ = run(capsys, "check", "--stack", "prod", "--stack-file", allowance_stack(tmp_path, None))
     assert code == 1
@@ -51,6 +55,7 @@ def test_check_fails_a_prod_stack_with_charges_it_cannot_price_and_no_allowance_
     assert "aws security guardduty" in line  # what could not be priced is named
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_an_allowance_for_the_unpriced_charges_passes_only_while_it_fits_the_budget(capsys, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

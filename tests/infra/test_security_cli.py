@@ -22,6 +22,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_a_prod_stack_file_turning_each_capability_off_fails_check_naming_the_rule(capsys, tmp_path):
     document = only(shipped("prod"), "aws")
     for block in ("audit", "threat_detection", "waf", "backup"):
