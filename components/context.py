@@ -79,6 +79,7 @@ class StackContext:
         provider: pulumi.ProviderResource | None = None,
         ignore_changes: list[str] | None = None,
         delete_before_replace: bool | None = None,
+        replace_on_changes: list[str] | None = None,
     ) -> pulumi.ResourceOptions:
         """Options for a component's child; stateful children are protected and retained in prod."""
         if stateful and self.protect_stateful:
@@ -92,4 +93,5 @@ class StackContext:
             provider=provider,
             ignore_changes=ignore_changes,
             delete_before_replace=delete_before_replace,
+            replace_on_changes=replace_on_changes,
         )

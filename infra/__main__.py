@@ -1,6 +1,7 @@
 """Entry point of `python -m infra`."""
 
 import gc
+import signal
 import sys
 
 # The provider SDKs create hundreds of thousands of long-lived objects (their generated
@@ -10,4 +11,9 @@ gc.disable()
 
 from infra.cli import main  # noqa: E402
 
-sys.exit(main())
+code = main()
+# The command has ended and said how: a Ctrl-C or SIGTERM from now on (during interpreter shutdown)
+# must not turn its exit code into a death by signal.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+sys.exit(code)

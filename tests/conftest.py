@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import gc
 import importlib.util
+import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from infra.config import PlatformConfig, validate  # noqa: E402
+from infra.config import PlatformConfig, load_stack_file, validate  # noqa: E402
 from infra.plan import Plan  # noqa: E402
 from infra.plan.mocks import PlatformMocks  # noqa: E402
 from infra.plan.runner import plan_stack, record  # noqa: E402
@@ -59,6 +60,7 @@ def load_handler(relative_path: str) -> ModuleType:
 
 
 _plans: dict[str, Plan] = {}
+_planned_files: dict[tuple[str, str, tuple[str, ...]], Plan] = {}
 
 
 @pytest.fixture(scope="session")
@@ -68,9 +70,42 @@ def stack_plan() -> Callable[[str], Plan]:
     def get(stack: str) -> Plan:
         if stack not in _plans:
             _plans[stack] = plan_stack(stack)
+            _planned_files[_file_key(load_stack_file(stack))] = _plans[stack]
         return _plans[stack]
 
     return get
+
+
+def _file_key(stack_file: Any) -> tuple[str, str, tuple[str, ...]]:
+    """A stack file's identity for `reuse_plans`: its stack, its settings and which of them are secret."""
+    settings = json.dumps(stack_file.config, sort_keys=True, default=str)
+    return stack_file.stack, settings, tuple(stack_file.secret_keys)
+
+
+@pytest.fixture
+def reuse_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in-process plan each stack file once per session (keyed by its content).
+
+    For tests of what the commands do with a plan (reports, verdicts, exit codes): planning
+    itself, and its determinism, are tested without this fixture. Each caller gets a copy, so
+    a report that changed a plan could not leak into another test.
+    """
+    from infra.plan import runner
+
+    real = runner.plan_stack_file
+
+    def memoized(stack_file: Any, mocks: Any = None, config: Any = None, on_record: Any = None) -> Plan:
+        if mocks is not None:
+            return real(stack_file, mocks, config, on_record)
+        key = _file_key(stack_file)
+        if key not in _planned_files:
+            _planned_files[key] = real(stack_file, None, config, None)
+        plan = copy.deepcopy(_planned_files[key])
+        for resource in plan.resources if on_record else ():
+            on_record(resource)
+        return plan
+
+    monkeypatch.setattr(runner, "plan_stack_file", memoized)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@
 - with `cloudfront.additional_metrics`, the distribution's monitoring subscription: CloudWatch
   then also gets its cache hit rate, origin latency and error rates by status code (billed as
   custom metrics per distribution; the dashboard's cache-hit panel needs them).
+- the WAFv2 web ACL of components/aws/waf.py, when the stack declares one (`web_acl_arn`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class AwsCdnArgs:
     # What the bucket policy must wait for (the bucket's public access block and ownership controls).
     bucket_ready: Sequence[pulumi.Resource] = ()
     additional_metrics: bool = False
+    # The WAFv2 web ACL (scope CLOUDFRONT, us-east-1) in front of the distribution, by ARN.
+    web_acl_arn: pulumi.Input[str] | None = None
 
 
 def validation_option(
@@ -150,6 +153,7 @@ class AwsCdn(pulumi.ComponentResource):
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
             ),
             viewer_certificate=viewer_certificate,
+            web_acl_id=args.web_acl_arn,
             tags=ctx.tags,
             opts=ctx.child(self),
         )

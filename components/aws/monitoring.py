@@ -8,7 +8,11 @@ the service sends one). With the AWS-managed `alias/aws/sns` key, whose policy c
 no service can publish: every alarm action fails and nobody is paged while `pulumi up` succeeds.
 An explicit topic policy replaces the default one (which lets the account's principals, and
 through them CloudWatch, publish), so it names every publisher and keeps the account's own
-management rights.
+management rights. Each publisher has one statement id in both policies (`<publisher>Publish`).
+
+The topic is also the channel of security findings (components/aws/threat_detection.py routes
+GuardDuty and Security Hub findings to it with EventBridge rules): in the stack that owns threat
+detection, `events.amazonaws.com` is a publisher too, for this account's rules only.
 
 Alarms (thresholds from `qmoi-cloud:alerts`, 5-minute windows, missing data is not breaching: no
 traffic is no error):
@@ -78,6 +82,8 @@ class TopicPublisher:
 CLOUDWATCH_ALARMS = TopicPublisher("CloudWatchAlarms", "cloudwatch.amazonaws.com", ("cloudwatch", "alarm:*"))
 # Cost Anomaly Detection's IMMEDIATE alerts (docs: Creating an Amazon SNS topic for anomaly notifications).
 COST_ANOMALY_DETECTION = TopicPublisher("CostAnomalyDetection", "costalerts.amazonaws.com")
+# Security findings routed by EventBridge rules (components/aws/threat_detection.py).
+EVENTBRIDGE_RULES = TopicPublisher("EventBridgeRules", "events.amazonaws.com", ("events", "rule/*"))
 
 
 @dataclass(frozen=True)
@@ -234,7 +240,7 @@ class AwsMonitoring(pulumi.ComponentResource):
         )
         owner = pulumi.Output.all(account.root, topic.arn).apply(
             lambda a: {
-                "Sid": "AccountOwnsTheTopic",
+                "Sid": "AccountUsesTheTopic",
                 "Effect": "Allow",
                 "Principal": {"AWS": a[0]},
                 "Action": OWNER_ACTIONS,
@@ -242,7 +248,8 @@ class AwsMonitoring(pulumi.ComponentResource):
             }
         )
         statements = [owner] + [
-            service_grant(p.sid, p.service, "SNS:Publish", topic.arn, p.condition(account)) for p in publishers
+            service_grant(f"{p.sid}Publish", p.service, "sns:Publish", topic.arn, p.condition(account))
+            for p in publishers
         ]
         policy = aws.sns.TopicPolicy(
             f"{name}-alerts-policy",

@@ -5,6 +5,11 @@ child inherits it through `parent`. The account and partition that key policies 
 service-grant conditions name are looked up once and passed to every component. What other
 providers need (the CDN domain for the edge's origin pool, the health path its monitor
 probes) is exposed as typed attributes.
+
+Security operations (components/aws/{waf,audit,threat_detection,backup}.py) are composed in
+their own block: the web ACL before the CDN that names it; the account-wide trail and detectors
+only in the stack that owns them (`audit.account_owner`, `threat_detection.account_owner`),
+after monitoring, whose topic receives the findings; the backup vault and plan per stack.
 """
 
 from __future__ import annotations
@@ -12,17 +17,27 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.audit import AwsAudit, AwsAuditArgs
+from components.aws.backup import AwsBackup, AwsBackupArgs
 from components.aws.budget import AwsBudget, AwsBudgetArgs
 from components.aws.cdn import AwsCdn, AwsCdnArgs
 from components.aws.compute import AwsCompute, AwsComputeArgs
 from components.aws.dashboard import ADDITIONAL_CDN_METRICS, AwsDashboard, AwsDashboardArgs
 from components.aws.functions import AwsFunctions, AwsFunctionsArgs
-from components.aws.monitoring import CLOUDWATCH_ALARMS, COST_ANOMALY_DETECTION, AwsMonitoring, AwsMonitoringArgs
+from components.aws.monitoring import (
+    CLOUDWATCH_ALARMS,
+    COST_ANOMALY_DETECTION,
+    EVENTBRIDGE_RULES,
+    AwsMonitoring,
+    AwsMonitoringArgs,
+)
 from components.aws.network import FLOW_LOG_PREFIX, AwsNetwork, AwsNetworkArgs
 from components.aws.policy_documents import AwsAccount
 from components.aws.storage import AwsStorage, AwsStorageArgs
+from components.aws.threat_detection import AwsThreatDetection, AwsThreatDetectionArgs
+from components.aws.waf import AwsWaf, AwsWafArgs
 from components.platform import ProviderPlatform
-from components.specs import HEALTH_OBJECT_KEY
+from components.specs import HEALTH_OBJECT_KEY, STATEFUL_CLASSES
 from infra.config import BucketClass, Provider
 
 
@@ -38,6 +53,11 @@ class AwsPlatform(ProviderPlatform):
     budget: AwsBudget
     monitoring: AwsMonitoring
     dashboard: AwsDashboard
+    # security operations
+    waf: AwsWaf | None
+    audit: AwsAudit | None
+    threat_detection: AwsThreatDetection | None
+    backup: AwsBackup | None
 
     def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
         return aws.Provider(f"{name}-provider", region=self.config.aws.region, opts=opts)
@@ -93,6 +113,7 @@ class AwsPlatform(ProviderPlatform):
             ctx,
             child,
         )
+        self.waf = self._waf(name) if cdn_enabled else None
         self.cdn = None
         if cdn_enabled:
             self.cdn = AwsCdn(
@@ -105,11 +126,13 @@ class AwsPlatform(ProviderPlatform):
                     account=account,
                     bucket_ready=self.storage.hardening[BucketClass.media],
                     additional_metrics=aws_config.cloudfront.additional_metrics,
+                    web_acl_arn=self.waf.web_acl.arn if self.waf else None,
                 ),
                 ctx,
                 child,
             )
         self._compose_operations(name, account)
+        self._compose_security_operations(name, account)
 
     def _compose_operations(self, name: str, account: AwsAccount) -> None:
         """Monitoring (alert channel and alarms), budget with cost anomaly detection, the dashboard."""
@@ -125,7 +148,8 @@ class AwsPlatform(ProviderPlatform):
                 alerts=self.config.alerts,
                 region=aws_config.region,
                 distribution_ids={"media": self.cdn.distribution.id} if self.cdn else {},
-                publishers=(CLOUDWATCH_ALARMS, COST_ANOMALY_DETECTION),
+                publishers=(CLOUDWATCH_ALARMS, COST_ANOMALY_DETECTION)
+                + ((EVENTBRIDGE_RULES,) if self.config.owns_threat_detection else ()),
                 group_minimums={t.value: getattr(self.config.autoscaling, t.value).min for t in self.compute.groups},
             ),
             ctx,
@@ -155,6 +179,73 @@ class AwsPlatform(ProviderPlatform):
             ctx,
             child,
         )
+
+    # --- security operations ---------------------------------------------------------
+
+    def _waf(self, name: str) -> AwsWaf | None:
+        """The web ACL in front of the CloudFront distribution (before the CDN, which names it)."""
+        waf = self.config.waf
+        if not waf.enabled:
+            return None
+        return AwsWaf(
+            f"{name}-waf",
+            AwsWafArgs(waf.mode, waf.rate_limit_per_minute, waf.blocked_cidrs, waf.blocked_countries),
+            self.ctx,
+            self.child,
+        )
+
+    def _compose_security_operations(self, name: str, account: AwsAccount) -> None:
+        """The account's trail and detectors (owner stack only) and this stack's backup vault and plan."""
+        config, ctx, child = self.config, self.ctx, self.child
+        stateful = [
+            self.storage.buckets[c] for c in BucketClass if c in STATEFUL_CLASSES and c in self.storage.versioning
+        ]
+        self.audit = None
+        if config.owns_audit:
+            self.audit = AwsAudit(
+                f"{name}-audit",
+                AwsAuditArgs(
+                    bucket_name=self.bucket_name(config.aws.s3_bucket, "audit"),
+                    account=account,
+                    retention_days=config.audit.retention_days,
+                    immutable=config.audit.immutable,
+                    data_event_buckets=[b.arn for b in stateful] if config.audit.data_events else [],
+                ),
+                ctx,
+                child,
+            )
+        self.threat_detection = None
+        if config.owns_threat_detection:
+            recorder = config.threat_detection.aws_config_recorder and self.audit is not None
+            self.threat_detection = AwsThreatDetection(
+                f"{name}-threat-detection",
+                AwsThreatDetectionArgs(
+                    account=account,
+                    region=config.aws.region,
+                    alert_topic_arn=self.monitoring.topic.arn,
+                    config_bucket=self.audit.bucket if recorder and self.audit else None,
+                    config_key_arn=self.audit.key.arn if recorder and self.audit else None,
+                ),
+                ctx,
+                child,
+            )
+        backup = config.backup
+        self.backup = None
+        if backup.enabled and stateful:
+            self.backup = AwsBackup(
+                f"{name}-backup",
+                AwsBackupArgs(
+                    account=account,
+                    bucket_arns=[b.arn for b in stateful],
+                    retention_days=backup.retention_days,
+                    schedule_hour_utc=backup.schedule_hour_utc,
+                    vault_lock=backup.vault_lock,
+                    lock_cooling_off_days=backup.lock_cooling_off_days,
+                    buckets_ready=[v for c, v in self.storage.versioning.items() if c in STATEFUL_CLASSES],
+                ),
+                ctx,
+                child,
+            )
 
     @property
     def origin(self) -> pulumi.Output[str] | None:

@@ -51,6 +51,29 @@ class AwsStorageArgs:
     account: AwsAccount | None = None
 
 
+def harden_bucket(
+    parent: pulumi.Resource, name: str, bucket: aws.s3.Bucket, ctx: StackContext
+) -> list[pulumi.Resource]:
+    """Public access block and ACLs disabled: the same on every bucket (classes, logs, audit); a bucket
+    policy must wait for both (S3 serialises those writes)."""
+    block = aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=ctx.child(parent, depends_on=[bucket]),
+    )
+    ownership = aws.s3.BucketOwnershipControls(
+        f"{name}-ownership",
+        bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+        opts=ctx.child(parent),
+    )
+    return [block, ownership]
+
+
 # Classes with a key of their own: served by another AWS service that must be able to decrypt.
 OWN_KEY_CLASSES = frozenset({BucketClass.media})
 
@@ -93,6 +116,8 @@ class AwsStorage(pulumi.ComponentResource):
     keys: dict[BucketClass, aws.kms.Key]
     log_bucket: aws.s3.Bucket
     log_bucket_policy: aws.s3.BucketPolicy
+    # The versioning configuration of each versioned class (what AWS Backup needs before it can back one up).
+    versioning: dict[BucketClass, aws.s3.BucketVersioning]
     # What a bucket policy written by another component must wait for (public access block, ownership).
     hardening: dict[BucketClass, list[pulumi.Resource]]
 
@@ -115,29 +140,14 @@ class AwsStorage(pulumi.ComponentResource):
                 self.keys[cls] = self.key
         self.log_bucket = self._log_bucket(name, args, account, ctx)
         self.hardening = {}
+        self.versioning = {}
         self.buckets = {spec.bucket_class: self._bucket(name, spec, args, ctx) for spec in args.buckets}
         self.register_outputs(
             {f"{c.value}_bucket": b.bucket for c, b in self.buckets.items()} | {"key_arn": self.key.arn}
         )
 
     def _hardening(self, name: str, bucket: aws.s3.Bucket, ctx: StackContext) -> list[pulumi.Resource]:
-        """Public access block and ACLs disabled: the same on every bucket, logs included."""
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=ctx.child(self, depends_on=[bucket]),
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=ctx.child(self),
-        )
-        return [block, ownership]
+        return harden_bucket(self, name, bucket, ctx)
 
     def _log_grants(
         self, bucket: aws.s3.Bucket, args: AwsStorageArgs, account: AwsAccount
@@ -245,7 +255,7 @@ class AwsStorage(pulumi.ComponentResource):
         else:
             pulumi.log.warn(f"{role}: encryption at rest opted out by configuration", resource=bucket)
         if spec.settings.versioning:
-            aws.s3.BucketVersioning(
+            self.versioning[spec.bucket_class] = aws.s3.BucketVersioning(
                 f"{role}-versioning",
                 bucket=bucket.id,
                 versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),

@@ -9,6 +9,11 @@ firewall admits the tier and function subnets. Three storage accounts, each name
 stack: data (`<storage_account><token>`), the functions' host storage (`...fn`) and, with
 Front Door, media (`...med`). `origin` is the Front Door endpoint host, the Azure origin pool
 of the multi-cloud edge, and `health_path` the health blob Front Door serves there.
+
+Security operations (components/azure/{waf,audit,threat_detection,backup}.py) are composed in
+their own block, after the rest: the Front Door WAF policy on the CDN's endpoint and domains;
+the subscription's activity-log setting and Defender plans only in the stack that owns them
+(`audit.account_owner`, `threat_detection.account_owner`); the backup vault per stack.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_azure_native.resources as resources
 
+from components.azure.audit import AzureAudit, AzureAuditArgs
+from components.azure.backup import AzureBackup, AzureBackupArgs, BlobAccount
 from components.azure.budget import AzureBudget, AzureBudgetArgs
 from components.azure.cdn import AzureCdn, AzureCdnArgs
 from components.azure.compute import AzureCompute, AzureComputeArgs
@@ -25,8 +32,11 @@ from components.azure.functions import AzureFunctions, AzureFunctionsArgs
 from components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
 from components.azure.network import AzureNetwork, AzureNetworkArgs
 from components.azure.storage import AzureStorage, AzureStorageArgs, blob_host
+from components.azure.threat_detection import AzureThreatDetection, AzureThreatDetectionArgs
+from components.azure.waf import AzureWaf, AzureWafArgs
 from components.platform import ProviderPlatform
-from infra.config import BucketClass, Provider
+from components.specs import STATEFUL_CLASSES
+from infra.config import BucketClass, Environment, Provider
 from infra.config.naming import AZURE_ACCOUNT_ROLES
 
 
@@ -43,6 +53,11 @@ class AzurePlatform(ProviderPlatform):
     budget: AzureBudget
     monitoring: AzureMonitoring
     dashboard: AzureDashboard
+    # security operations
+    waf: AzureWaf | None
+    audit: AzureAudit | None
+    threat_detection: AzureThreatDetection | None
+    backup: AzureBackup | None
 
     def _declare_provider(self, name: str, opts: pulumi.ResourceOptions) -> pulumi.ProviderResource:
         az = self.config.azure
@@ -85,6 +100,7 @@ class AzurePlatform(ProviderPlatform):
                 media_account_name=names.storage_account(az.storage_account, AZURE_ACCOUNT_ROLES["media"])
                 if az.cdn.enabled
                 else None,
+                point_in_time_days=self._point_in_time_days,
             ),
             ctx,
             child,
@@ -176,6 +192,86 @@ class AzurePlatform(ProviderPlatform):
             ctx,
             child,
         )
+        self._compose_security_operations(name)
+
+    # --- security operations ---------------------------------------------------------
+
+    @property
+    def _point_in_time_days(self) -> int | None:
+        """The operational backup window the storage accounts' blob services must declare, or None."""
+        backup = self.config.backup
+        return backup.retention_days if backup.enabled and backup.continuous else None
+
+    def _compose_security_operations(self, name: str) -> None:
+        """The WAF on Front Door, the subscription's activity log and Defender plans (owner), the backup vault."""
+        config, ctx, child, az = self.config, self.ctx, self.child, self.config.azure
+        rg = self.resource_group.name
+        waf = config.waf
+        self.waf = None
+        if waf.enabled and self.cdn is not None:
+            self.waf = AzureWaf(
+                f"{name}-waf",
+                AzureWafArgs(
+                    resource_group_name=rg,
+                    profile_name=self.cdn.profile.name,
+                    domain_ids=[self.cdn.endpoint.id, *(d.id for d in self.cdn.custom_domains.values())],
+                    mode=waf.mode,
+                    rate_limit_per_minute=waf.rate_limit_per_minute,
+                    blocked_cidrs=waf.blocked_cidrs,
+                    blocked_countries=waf.blocked_countries,
+                ),
+                ctx,
+                child,
+            )
+        self.audit = None
+        if config.owns_audit:
+            self.audit = AzureAudit(
+                f"{name}-audit",
+                AzureAuditArgs(resource_group_name=rg, location=az.region, retention_days=config.audit.retention_days),
+                ctx,
+                child,
+            )
+        self.threat_detection = None
+        if config.owns_threat_detection:
+            self.threat_detection = AzureThreatDetection(
+                f"{name}-threat-detection", AzureThreatDetectionArgs(subscription_id=az.subscription_id), ctx, child
+            )
+        self.backup = None
+        accounts = self._backup_accounts()
+        if config.backup.enabled and accounts:
+            backup = config.backup
+            self.backup = AzureBackup(
+                f"{name}-backup",
+                AzureBackupArgs(
+                    resource_group_name=rg,
+                    location=az.region,
+                    subscription_id=az.subscription_id,
+                    accounts=accounts,
+                    retention_days=backup.retention_days,
+                    schedule_hour_utc=backup.schedule_hour_utc,
+                    vault_lock=backup.vault_lock,
+                    continuous=backup.continuous,
+                    zone_redundant=config.environment is Environment.prod,
+                ),
+                ctx,
+                child,
+            )
+
+    def _backup_accounts(self) -> list[BlobAccount]:
+        """Each storage account with stateful containers, and those containers."""
+        storage = self.storage
+        found: dict[str, BlobAccount] = {}
+        services = {id(storage.account): storage.blob_service}
+        if storage.media_account is not None and storage.media_blob_service is not None:
+            services[id(storage.media_account)] = storage.media_blob_service
+        for cls, account in storage.accounts.items():
+            if cls not in STATEFUL_CLASSES:
+                continue
+            key = str(id(account))
+            previous = found.get(key)
+            containers = [*(previous.containers if previous else []), storage.container_names[cls]]
+            found[key] = BlobAccount(account.name, account.id, containers, services.get(id(account)))
+        return list(found.values())
 
     @property
     def origin(self) -> pulumi.Output[str] | None:

@@ -16,7 +16,10 @@ Every account, by default:
   identity), so that account's only control is Entra ID - no shared key, no anonymous access,
   Storage Blob Data Reader for Front Door on the media container. Nothing else lives there;
 - blob service: versioning, blob and container soft delete for the longest retention any
-  class asks for (7 days when none does), change feed for backups' audit trail.
+  class asks for (7 days when none does), change feed for backups' audit trail; with
+  `point_in_time_days` (Azure Backup's operational tier, components/azure/backup.py, which turns
+  these on itself) blob point-in-time restore over that many days, and blob soft delete kept at
+  least a day longer, as Azure requires: declared here so that the next `up` does not undo them.
 
 Containers (private): the configured `container` for artifacts, and `caches`, `backups`,
 `media`. One management policy maps each class intent to Azure tiers (infrequent -> Cool,
@@ -50,6 +53,8 @@ class AzureStorageArgs:
     ip_rules: list[str] = field(default_factory=list)
     media_account_name: str | None = None
     """When set, the media class gets its own account, reachable from the network (Entra ID only)."""
+    point_in_time_days: int | None = None
+    """Blob point-in-time restore window (operational backup), or None."""
 
 
 def container_name(spec: BucketSpec, artifacts_container: str) -> str:
@@ -105,6 +110,7 @@ class AzureStorage(pulumi.ComponentResource):
     """The data account (every class but media when media has its own account)."""
     media_account: storage.StorageAccount | None
     blob_service: storage.BlobServiceProperties
+    media_blob_service: storage.BlobServiceProperties | None
     buckets: dict[BucketClass, storage.BlobContainer]
     container_names: dict[BucketClass, str]
     accounts: dict[BucketClass, storage.StorageAccount]
@@ -141,10 +147,11 @@ class AzureStorage(pulumi.ComponentResource):
             infrastructure_encryption=not unencrypted,
         )
         self.media_account = None
+        self.media_blob_service = None
         if media and args.media_account_name:
             # Reachable from the network on purpose (Front Door's egress is no storage firewall rule):
             # Entra ID is the only way in, and only Front Door's identity may read.
-            self.media_account, _ = self._account(
+            self.media_account, self.media_blob_service = self._account(
                 f"{name}-media-account",
                 args.media_account_name,
                 media,
@@ -198,13 +205,16 @@ class AzureStorage(pulumi.ComponentResource):
             opts=ctx.child(self, stateful=True),
         )
         retention = soft_delete_days(buckets)
+        restore = args.point_in_time_days if any(b.stateful for b in buckets) else None
+        blob_retention = max(retention, restore + 1) if restore else retention
         service = storage.BlobServiceProperties(
             f"{role.removesuffix('-account')}-blob-service",
             account_name=account.name,
             resource_group_name=rg,
             blob_services_name="default",
             is_versioning_enabled=any(b.settings.versioning for b in buckets),
-            delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=retention),
+            delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=blob_retention),
+            restore_policy=storage.RestorePolicyPropertiesArgs(enabled=True, days=restore) if restore else None,
             container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=retention),
             change_feed=storage.ChangeFeedArgs(enabled=True, retention_in_days=max(retention, 30)),
             opts=ctx.child(self),

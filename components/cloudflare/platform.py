@@ -11,8 +11,13 @@ the provider plugin reads CLOUDFLARE_API_TOKEN. Nothing here reads config: origi
 secrets are passed in by `stacks/edge.py`.
 
 Monitoring: a notification policy e-mails the alert addresses when a load-balancer pool or origin
-changes health (each cloud's origin health as the edge sees it). Cloudflare has no budget resource:
-its spend is checked by the cost model and policy pack.
+changes health (each cloud's origin health as the edge sees it).
+
+Security operations: the WAF (components/cloudflare/waf.py: managed rulesets and a rate limit, zone
+entry points) only in the stack that owns the zones' settings, like the CDN settings. Cloudflare's
+account audit log is kept by Cloudflare (no Logpush job is declared: docs/cloudflare.md).
+
+Cloudflare has no budget resource: its spend is checked by the cost model and policy pack.
 It serves no origin of its own (`origin` is None, the base's default): it is the edge.
 """
 
@@ -37,6 +42,7 @@ from components.cloudflare.functions import CloudflareFunctions, CloudflareFunct
 from components.cloudflare.load_balancing import CloudflareLoadBalancing, CloudflareLoadBalancingArgs
 from components.cloudflare.monitoring import CloudflareMonitoring, CloudflareMonitoringArgs
 from components.cloudflare.storage import CloudflareStorage, CloudflareStorageArgs
+from components.cloudflare.waf import CloudflareWaf, CloudflareWafArgs
 from components.platform import ProviderPlatform
 from components.specs import FunctionPlan
 from infra.config import Cloudflare, PlatformConfig, Provider
@@ -84,6 +90,8 @@ class CloudflarePlatform(ProviderPlatform):
     monitoring: CloudflareMonitoring | None
     cloud_records: CloudflareCloudRecords | None
     origins: dict[Provider, pulumi.Output[str]]
+    # security operations
+    waf: CloudflareWaf | None
 
     def __init__(
         self,
@@ -181,6 +189,21 @@ class CloudflarePlatform(ProviderPlatform):
             if self._records
             else None
         )
+        self._compose_security_operations(name)
+
+    # --- security operations ---------------------------------------------------------
+
+    def _compose_security_operations(self, name: str) -> None:
+        """The zones' WAF entry points, in the stack that owns the zones' settings only."""
+        cf, waf = self.config.cloudflare, self.config.waf
+        self.waf = None
+        if waf.enabled and self.config.owns_zone_settings:
+            self.waf = CloudflareWaf(
+                f"{name}-waf",
+                CloudflareWafArgs(cf.zones, cf.zone_plan, waf.mode, waf.rate_limit_per_minute),
+                self.ctx,
+                self.child,
+            )
 
     def _edge_target(self) -> pulumi.Input[str]:
         """Where the zones' hostnames point: the load balancer, else the first origin (validation

@@ -16,7 +16,9 @@
   DNS points at the global address), an SSL policy with the MODERN profile and TLS 1.2
   minimum, a target HTTPS proxy, a global IPv4 address and a forwarding rule on 443
   (global external Application Load Balancer, EXTERNAL_MANAGED);
-- HTTP on port 80 of the same address only redirects to HTTPS (301).
+- HTTP on port 80 of the same address only redirects to HTTPS (301);
+- the Cloud Armor edge policy of components/gcp/waf.py on the backend bucket, when the stack has
+  one (a backend bucket accepts only an edge policy).
 
 `hostname` (the first domain) is the origin the multi-cloud edge uses: it is the name the
 managed certificate covers, which the edge verifies. It needs a DNS-only A record to the
@@ -47,6 +49,8 @@ class GcpCdnArgs:
     domains: list[str]
     # The grant that lets anonymous requests read the bucket's objects (the backend waits for it).
     bucket_readable: Sequence[pulumi.Resource] = ()
+    # The Cloud Armor edge security policy of the backend bucket (components/gcp/waf.py), if any.
+    edge_security_policy: pulumi.Input[str] | None = None
 
 
 class GcpCdn(pulumi.ComponentResource):
@@ -81,6 +85,7 @@ class GcpCdn(pulumi.ComponentResource):
             bucket_name=args.bucket.name,
             enable_cdn=True,
             compression_mode="AUTOMATIC",
+            edge_security_policy=args.edge_security_policy,
             cdn_policy=gcp.compute.BackendBucketCdnPolicyArgs(
                 cache_mode="CACHE_ALL_STATIC",
                 default_ttl=DEFAULT_TTL_S,

@@ -5,6 +5,12 @@ every child inherits it through `parent`. Its billing project is the stack's pro
 `user_project_override`, because the Billing Budgets API refuses user credentials without a
 quota project. The project number, which service-agent identities and the budget filter
 need, is read once with `organizations.get_project`.
+
+Security operations (components/gcp/{waf,audit,threat_detection}.py) are composed in their own
+block: the Cloud Armor edge policy before the CDN whose backend bucket names it; the project's
+audit configuration and the security-changes alert only in the stack that owns them
+(`audit.account_owner`, `threat_detection.account_owner`), after monitoring, whose channels it
+notifies. Backups are the buckets' own (versioning, soft delete, retention): there is no vault.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from components.gcp.audit import GcpAudit, GcpAuditArgs
 from components.gcp.budget import GcpBudget, GcpBudgetArgs
 from components.gcp.cdn import GcpCdn, GcpCdnArgs
 from components.gcp.compute import HEALTH_CHECK_PORT, GcpCompute, GcpComputeArgs
@@ -20,6 +27,8 @@ from components.gcp.functions import GcpFunctions, GcpFunctionsArgs
 from components.gcp.monitoring import GcpMonitoring, GcpMonitoringArgs
 from components.gcp.network import GcpNetwork, GcpNetworkArgs
 from components.gcp.storage import GcpStorage, GcpStorageArgs
+from components.gcp.threat_detection import GcpThreatDetection, GcpThreatDetectionArgs
+from components.gcp.waf import GcpWaf, GcpWafArgs
 from components.platform import ProviderPlatform
 from components.specs import HEALTH_OBJECT_KEY
 from infra.config import BucketClass, Provider
@@ -37,6 +46,10 @@ class GcpPlatform(ProviderPlatform):
     budget: GcpBudget
     monitoring: GcpMonitoring
     dashboard: GcpDashboard
+    # security operations
+    waf: GcpWaf | None
+    audit: GcpAudit | None
+    threat_detection: GcpThreatDetection | None
 
     @property
     def _project(self) -> str:
@@ -111,6 +124,7 @@ class GcpPlatform(ProviderPlatform):
             ctx,
             child,
         )
+        self.waf = self._waf(name) if gcp_config.cdn.enabled else None
         self.cdn = None
         if gcp_config.cdn.enabled:
             self.cdn = GcpCdn(
@@ -119,6 +133,7 @@ class GcpPlatform(ProviderPlatform):
                     bucket=self.storage.buckets[BucketClass.media],
                     domains=gcp_config.cdn.domains,
                     bucket_readable=[self.storage.public_grants[BucketClass.media]],
+                    edge_security_policy=self.waf.policy.id if self.waf else None,
                 ),
                 ctx,
                 child,
@@ -167,6 +182,47 @@ class GcpPlatform(ProviderPlatform):
             ctx,
             child,
         )
+        self._compose_security_operations(name)
+
+    # --- security operations ---------------------------------------------------------
+
+    def _waf(self, name: str) -> GcpWaf | None:
+        """The edge policy of the CDN's backend bucket (before the CDN, which names it)."""
+        waf = self.config.waf
+        if not waf.enabled:
+            return None
+        return GcpWaf(
+            f"{name}-waf", GcpWafArgs(waf.mode, waf.blocked_cidrs, waf.blocked_countries), self.ctx, self.child
+        )
+
+    def _compose_security_operations(self, name: str) -> None:
+        """The project's audit configuration and security alert (owner stack only)."""
+        config, ctx, child, project = self.config, self.ctx, self.child, self._project
+        self.audit = None
+        if config.owns_audit:
+            self.audit = GcpAudit(
+                f"{name}-audit",
+                GcpAuditArgs(
+                    project=project,
+                    bucket_name=self.bucket_name(config.gcp.storage_bucket, "audit"),
+                    location=config.gcp.region.upper(),
+                    retention_days=config.audit.retention_days,
+                    immutable=config.audit.immutable,
+                    data_reads=config.audit.data_events,
+                    kms_key=self.storage.key.id if self.storage.key else None,
+                    key_ready=self.storage.key_ready,
+                ),
+                ctx,
+                child,
+            )
+        self.threat_detection = None
+        if config.owns_threat_detection:
+            self.threat_detection = GcpThreatDetection(
+                f"{name}-threat-detection",
+                GcpThreatDetectionArgs(project=project, notification_channels=[c.id for c in self.monitoring.channels]),
+                ctx,
+                child,
+            )
 
     @property
     def origin(self) -> pulumi.Output[str] | None:

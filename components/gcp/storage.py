@@ -112,6 +112,8 @@ class GcpStorage(pulumi.ComponentResource):
     key: gcp.kms.CryptoKey | None
     # Per public-read class, the grant that makes its objects readable (what serving waits for).
     public_grants: dict[BucketClass, gcp.storage.BucketIAMMember]
+    # What a bucket encrypted with `key` must wait for (the storage agent's grant on it); empty without CMEK.
+    key_ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: GcpStorageArgs, ctx: StackContext, opts: pulumi.ResourceOptions | None = None
@@ -122,6 +124,7 @@ class GcpStorage(pulumi.ComponentResource):
         if args.cmek:
             self.key, grant = self._key(name, args.location, ctx)
             key_grant = [grant]
+        self.key_ready = key_grant
         self.log_bucket = self._log_bucket(name, args, ctx)
         self.buckets = {spec.bucket_class: self._bucket(name, spec, args, ctx, key_grant) for spec in args.buckets}
         self.public_grants = {

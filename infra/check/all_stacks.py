@@ -13,7 +13,10 @@ Then the stacks are compared, since each stack's pack sees only itself:
 - DigitalOcean VPC ranges that overlap (ranges may not overlap within a team; every stack file of
   the repository is assumed to deploy into one team);
 - a zone-level singleton (entry-point ruleset, zone setting, tiered cache) declared by more than
-  one stack.
+  one stack;
+- an account-wide security singleton (CloudTrail trail, GuardDuty detector, Security Hub, AWS Config
+  recorder, Defender plan, activity-log setting, a project's audit configuration) declared by more than
+  one stack, unless the stacks say they have accounts of their own (`account_owner: "*"`).
 Every conflict names both stacks and the resource.
 """
 
@@ -36,6 +39,7 @@ from policy.rules.base import Res, Stack
 from policy.rules.contracts.cloudflare import singletons
 from policy.rules.contracts.digitalocean import VPC
 from policy.rules.contracts.edge import unique_names
+from policy.rules.contracts.shared import account_singletons
 
 COST_RULE = "estimated-cost-within-budget"
 
@@ -44,7 +48,7 @@ COST_RULE = "estimated-cost-within-budget"
 class Conflict:
     """Two stacks that cannot both be deployed as declared."""
 
-    kind: str  # "name", "network", "zone singleton"
+    kind: str  # "name", "network", "zone singleton", "account singleton"
     what: str
     stacks: tuple[str, str]
     resources: tuple[str, str]
@@ -83,6 +87,7 @@ def conflicts(plans: Mapping[str, Plan]) -> list[Conflict]:
     """What two of `plans` share that only one may have."""
     names: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
     zone_objects: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    account_objects: dict[str, list[tuple[str, str]]] = defaultdict(list)
     ranges: list[tuple[str, str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for stack, plan in plans.items():
         resources = [_res(r) for r in plan.resources if r.custom]
@@ -93,6 +98,10 @@ def conflicts(plans: Mapping[str, Plan]) -> list[Conflict]:
                 ranges.append((stack, res.name, ipaddress.ip_network(text, strict=False)))
         for what, res in singletons(Stack(resources)):
             zone_objects[what].append((stack, res.name))
+        owners = _owners(plan)
+        for key, what, res in account_singletons(Stack(resources)):
+            if owners.get(key) != "*":
+                account_objects[what].append((stack, res.name))
     found = []
     for (token, where, name), owners in sorted(names.items()):
         if pair := _first_two(owners):
@@ -103,11 +112,19 @@ def conflicts(plans: Mapping[str, Plan]) -> list[Conflict]:
         for b, rb, net_b in ranges[i + 1 :]:
             if a != b and net_a.overlaps(net_b):
                 found.append(Conflict("network", f"DigitalOcean VPC {net_a} overlaps {net_b}", (a, b), (ra, rb)))
-    for what, owners in sorted(zone_objects.items()):
-        if pair := _first_two(owners):
-            (a, ra), (b, rb) = pair
-            found.append(Conflict("zone singleton", what, (a, b), (ra, rb)))
+    for kind, objects in (("zone singleton", zone_objects), ("account singleton", account_objects)):
+        for what, declared in sorted(objects.items()):
+            if pair := _first_two(declared):
+                (a, ra), (b, rb) = pair
+                found.append(Conflict(kind, what, (a, b), (ra, rb)))
     return found
+
+
+def _owners(plan: Plan) -> dict[str, str]:
+    """The stack's owners of account singletons (`*`: an account of its own), from its configuration."""
+    if plan.config is None:
+        return {}
+    return {"auditOwner": plan.config.audit.account_owner, "threatOwner": plan.config.threat_detection.account_owner}
 
 
 def _configuration(stack_file: StackFile, plan: Plan) -> dict[str, dict[str, object]]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from infra.config import BUDGET_PROVIDERS, ROOT, PlatformConfig, load_stack_file, naming
+from infra.config import BUDGET_PROVIDERS, COMPLIANCE, ROOT, PlatformConfig, load_stack_file, naming
 from policy.rules import RULES
 
 POLICY_DIR = ROOT / "policy"
@@ -30,23 +30,43 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
     owner = {"zoneSettingsOwner": config.cloudflare.zone_settings_owner}
     # Every rule that judges by environment (prod protection, NAT per zone, ...) is told the stack's.
     environment = {r.name: {"environment": config.environment.value} for r in RULES if "environment" in r.config}
-    return environment | {
-        "budget-per-provider": dict(budget),
-        "budget-limits-within-stack-budget": dict(budget),
-        "estimated-cost-within-budget": dict(budget),
-        # deploy contracts that need facts from the configuration
-        "cloudflare-zone-tls": dict(owner),
-        "cloudflare-zone-singleton-owner": dict(owner),
-        "cloudflare-record-tags-plan": {"zonePlan": config.cloudflare.zone_plan},
-        "do-letsencrypt-needs-do-dns": {"cloudflareZones": [z.name for z in config.cloudflare.zones]},
-        "do-app-secrets-declared": {
-            "requiredEnvs": {naming.kebab(f): names for f, names in config.digitalocean.secret_env_names().items()}
+    minimums = COMPLIANCE[config.compliance]
+    security = {
+        "audit-trail-enabled": environment["audit-trail-enabled"] | {"auditOwner": config.audit.account_owner},
+        "threat-detection-enabled": environment["threat-detection-enabled"]
+        | {"threatOwner": config.threat_detection.account_owner},
+        "account-singleton-owner": {
+            "auditOwner": config.audit.account_owner,
+            "threatOwner": config.threat_detection.account_owner,
         },
-        "names-derive-from-stack": {
-            "environment": config.environment.value,
-            "nameSuffix": naming.stack_suffix(config.stack),
+        "retention-meets-compliance": {
+            "compliance": config.compliance.value,
+            "auditRetentionDays": minimums.audit_retention_days,
+            "backupRetentionDays": minimums.backup_retention_days,
         },
     }
+    return (
+        environment
+        | security
+        | {
+            "budget-per-provider": dict(budget),
+            "budget-limits-within-stack-budget": dict(budget),
+            "estimated-cost-within-budget": dict(budget),
+            # deploy contracts that need facts from the configuration
+            "cloudflare-zone-tls": dict(owner),
+            "cloudflare-zone-singleton-owner": dict(owner),
+            "cloudflare-record-tags-plan": {"zonePlan": config.cloudflare.zone_plan},
+            "cloudflare-waf-within-plan": {"zonePlan": config.cloudflare.zone_plan},
+            "do-letsencrypt-needs-do-dns": {"cloudflareZones": [z.name for z in config.cloudflare.zones]},
+            "do-app-secrets-declared": {
+                "requiredEnvs": {naming.kebab(f): names for f, names in config.digitalocean.secret_env_names().items()}
+            },
+            "names-derive-from-stack": {
+                "environment": config.environment.value,
+                "nameSuffix": naming.stack_suffix(config.stack),
+            },
+        }
+    )
 
 
 def config_path(stack: str) -> Path:

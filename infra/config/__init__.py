@@ -57,11 +57,13 @@ from infra.config.reading import (
     validate_engine_config,
     worker_secrets,
 )
+from infra.config.security import COMPLIANCE, Compliance, VaultLock, WafMode
 from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
 
 __all__ = [
     "AZURE_TIME_ZONES",
     "BUDGET_PROVIDERS",
+    "COMPLIANCE",
     "DIGITALOCEAN_GPU_REGIONS",
     "DIGITALOCEAN_MIN_POOL_INSTANCES",
     "FUNCTIONS_DIR",
@@ -76,6 +78,7 @@ __all__ = [
     "CdnPriceClass",
     "Cloudflare",
     "CloudflareZone",
+    "Compliance",
     "ConfigError",
     "DigitalOcean",
     "Environment",
@@ -92,6 +95,8 @@ __all__ = [
     "TierMachine",
     "TierScaling",
     "Usage",
+    "VaultLock",
+    "WafMode",
     "aws_accelerated",
     "cloudflare_api_token",
     "from_pulumi",

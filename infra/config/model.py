@@ -57,6 +57,19 @@ from infra.config.providers import (
     Gcp,
     ProviderBlock,
 )
+from infra.config.security import (
+    COMPLIANCE,
+    EEA_REGIONS,
+    SECURITY_BLOCKS,
+    Audit,
+    Backup,
+    Compliance,
+    ThreatDetection,
+    VaultLock,
+    Waf,
+    WafMode,
+    raise_to_minimums,
+)
 
 # --- the whole platform ------------------------------------------------------------
 
@@ -80,6 +93,13 @@ class PlatformConfig(Model):
     usage: Usage = Usage()
     alerts: Alerts = Alerts()
     """Thresholds of the error-tracking alarms and cost-anomaly alerts (every cloud)."""
+    audit: Audit = Audit()
+    threat_detection: ThreatDetection = ThreatDetection()
+    waf: Waf = Waf()
+    backup: Backup = Backup()
+    compliance: Compliance = Compliance.none
+    """none | soc2 | hipaa | gdpr: raises retention, locks, regions and keys to the profile's minimums
+    (technical support for a profile, not a certification; README, Compliance)."""
     pricing: Pricing = Pricing()
     """Prices you supply (negotiated rates, regions the catalog lacks); shown as user-supplied."""
     protect_stateful: bool = Field(description="protect + retainOnDelete on stateful resources.")
@@ -107,6 +127,20 @@ class PlatformConfig(Model):
     def owns_zone_settings(self) -> bool:
         """True when this stack declares the Cloudflare zones' zone-wide settings (one owner per zone)."""
         return self.cloudflare.zone_settings_owner == self.stack
+
+    def owns_account_singletons(self, owner: str) -> bool:
+        """Whether this stack declares the account-wide singletons whose owner is `owner` (`*`: every stack)."""
+        return owner in ("*", self.stack)
+
+    @property
+    def owns_audit(self) -> bool:
+        """This stack declares the account-wide audit trail and settings (audit.account_owner)."""
+        return self.audit.enabled and self.owns_account_singletons(self.audit.account_owner)
+
+    @property
+    def owns_threat_detection(self) -> bool:
+        """This stack declares the account-wide detectors (threat_detection.account_owner)."""
+        return self.threat_detection.enabled and self.owns_account_singletons(self.threat_detection.account_owner)
 
     @property
     def enabled_providers(self) -> list[Provider]:
@@ -231,6 +265,98 @@ def _cross_checks(config: PlatformConfig) -> list[str]:
     if config.digitalocean.enabled:
         problems += _digitalocean_problems(config)
     problems += config.pricing.problems()
+    problems += _security_problems(config)
+    return problems
+
+
+def _security_problems(config: PlatformConfig) -> list[str]:
+    """Irreversible locks outside prod, Cloudflare's count mode, and the compliance profile's minimums."""
+    problems: list[str] = []
+    dev = config.environment is Environment.dev
+    if dev and config.backup.enabled and config.backup.vault_lock is VaultLock.compliance:
+        problems.append(
+            f"backup.vault_lock: 'compliance' cannot be undone after {config.backup.lock_cooling_off_days} days and "
+            "keeps every recovery point until it expires; dev stacks are destroyed and recreated: use governance or "
+            "none in dev"
+        )
+    if dev and config.audit.enabled and config.audit.immutable:
+        problems.append(
+            "audit.immutable: true locks the audit logs (S3 Object Lock, a locked GCS retention policy) so that the "
+            "stack cannot be destroyed before they expire; dev stacks are destroyed and recreated: leave it false"
+        )
+    cf = config.cloudflare
+    counting = config.waf.enabled and config.waf.mode is WafMode.count
+    if cf.enabled and config.owns_zone_settings and counting and cf.zone_plan != "enterprise":
+        problems.append(
+            f"waf.mode: count on Cloudflare needs the 'log' action, which only Enterprise zones have (zone_plan "
+            f"is {cf.zone_plan!r}); the stack that owns the zones' settings ({cf.zone_settings_owner}) must block"
+        )
+    return problems + _compliance_problems(config)
+
+
+def _compliance_problems(config: PlatformConfig) -> list[str]:
+    """Every setting below the compliance profile's minimum, naming the key and the profile."""
+    profile = config.compliance
+    minimums = COMPLIANCE[profile]
+    if profile is Compliance.none:
+        return []
+    why = f"(compliance: {profile.value}: {minimums.why})"
+    problems = []
+    if minimums.capabilities_required:
+        problems += [
+            f"{block}.enabled: false is not allowed with compliance: {profile.value}"
+            for block in SECURITY_BLOCKS
+            if not getattr(config, block).enabled
+        ]
+    if minimums.audit_retention_days and config.audit.retention_days < minimums.audit_retention_days:
+        problems.append(
+            f"audit.retention_days: {config.audit.retention_days} is below the {profile.value} minimum of "
+            f"{minimums.audit_retention_days} {why}"
+        )
+    if minimums.audit_data_events and not config.audit.data_events:
+        problems.append(f"audit.data_events: false; {profile.value} needs data-access logs {why}")
+    if minimums.backup_retention_days and config.backup.retention_days < minimums.backup_retention_days:
+        problems.append(
+            f"backup.retention_days: {config.backup.retention_days} is below the {profile.value} minimum of "
+            f"{minimums.backup_retention_days} {why}"
+        )
+    if config.environment is Environment.prod and config.backup.vault_lock.rank < minimums.vault_lock.rank:
+        problems.append(
+            f"backup.vault_lock: {config.backup.vault_lock.value!r} is weaker than the {profile.value} minimum "
+            f"{minimums.vault_lock.value!r} in prod {why}"
+        )
+    if minimums.eea_regions:
+        problems += _eea_problems(config, profile)
+    if minimums.customer_managed_keys:
+        if config.gcp.enabled and not config.gcp.cmek:
+            problems.append(f"gcp.cmek: false; {profile.value} needs customer-managed keys where they exist")
+        if config.azure.enabled:
+            problems.append(
+                f"azure.enabled: customer-managed keys for Azure storage are not implemented here, and "
+                f"{profile.value} needs them where they exist; deploy the profile without azure"
+            )
+    return problems
+
+
+def _eea_problems(config: PlatformConfig, profile: Compliance) -> list[str]:
+    regions: list[tuple[str, str, str | None]] = [
+        ("aws", "aws.region", config.aws.region),
+        ("gcp", "gcp.region", config.gcp.region),
+        ("azure", "azure.region", config.azure.region),
+        ("digitalocean", "digitalocean.region", config.digitalocean.region),
+        ("digitalocean", "digitalocean.gpu_region", config.digitalocean.gpu_region),
+    ]
+    problems = [
+        f"{key}: {region!r} is outside the EEA; {profile.value} keeps data in EEA regions "
+        f"({', '.join(sorted(EEA_REGIONS[provider]))})"
+        for provider, key, region in regions
+        if getattr(config, provider).enabled and region is not None and region not in EEA_REGIONS[provider]
+    ]
+    if config.cloudflare.enabled and config.cloudflare.r2_jurisdiction != "eu":
+        problems.append(
+            f"cloudflare.r2_jurisdiction: {config.cloudflare.r2_jurisdiction!r}; {profile.value} keeps R2 data in "
+            "the EU jurisdiction (eu)"
+        )
     return problems
 
 
@@ -535,6 +661,7 @@ def validate(raw: Mapping[str, Any], stack: str) -> PlatformConfig:
     """
     environment = raw.get("environment", stack)
     base = deep_merge(model_defaults(), {"environment": environment, **profile(str(environment))})
+    base = raise_to_minimums(base, raw.get("compliance", Compliance.none.value), environment)
     merged = deep_merge(base, with_aliases(PlatformConfig, dict(raw)))
     try:
         config = PlatformConfig.model_validate(merged)

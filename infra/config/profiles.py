@@ -9,13 +9,17 @@ environments stays readable in one place.
   predictive scaling in forecast-only mode on the tiers that run (forecasts to review, no action),
   no NAT gateway, rejected-traffic flow logs sampled lightly, short log retention, nothing
   protected, and buckets destroyed with their objects (`pulumi destroy` of a dev or review stack
-  must not stop at a non-empty log or media bucket).
+  must not stop at a non-empty log or media bucket); the WAF counts instead of blocking, audit
+  logs and backups kept briefly, no backup lock (dev stacks are destroyed and recreated).
 - staging: prod's shape at minimum size; on-demand compute, GPU on spot from zero (on a
-  schedule), predictive scaling forecast-only like dev.
+  schedule), predictive scaling forecast-only like dev; the WAF counts, backups under a governance
+  lock.
 - prod: at least two instances per tier spread across zones, predictive scaling that scales
   out ahead of forecast load, CloudFront's additional metrics (cache hit rate), a NAT gateway
   per zone for egress, all-traffic flow logs, stateful resources protected and retained on delete,
-  budget policy mandatory.
+  budget policy mandatory; the WAF blocks, audit logs kept a year and immutable, backups under a
+  compliance-mode lock (irreversible after its cooling-off days), point-in-time restore where it
+  is native.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "network": {"nat_gateway": False, "zones": 2, "flow_logs": LIGHT_FLOW_LOGS},
         "functions": {"min_instances": 0},
         "budget": {"enforcement": "advisory"},
+        "audit": {"retention_days": 90, "immutable": False},
+        "waf": {"mode": "count"},
+        "backup": {"retention_days": 7, "vault_lock": "none", "continuous": False},
     },
     "staging": {
         "protect_stateful": False,
@@ -56,6 +63,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "network": {"nat_gateway": False, "zones": 2, "flow_logs": LIGHT_FLOW_LOGS},
         "functions": {"min_instances": 0},
         "budget": {"enforcement": "mandatory"},
+        "audit": {"retention_days": 90, "immutable": False},
+        "waf": {"mode": "count"},
+        "backup": {"retention_days": 14, "vault_lock": "governance", "continuous": False},
     },
     "prod": {
         "protect_stateful": True,
@@ -76,6 +86,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "functions": {"min_instances": 1},
         "budget": {"enforcement": "mandatory"},
+        "audit": {"retention_days": 365, "immutable": True},
+        "waf": {"mode": "block"},
+        "backup": {"retention_days": 35, "vault_lock": "compliance", "continuous": True},
     },
 }
 

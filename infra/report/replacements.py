@@ -12,9 +12,9 @@ resource, each entry with where it is stated:
 - `schema`: read in the provider's source at the commit named in the URL (terraform-provider-google,
   -cloudflare, -digitalocean), property by property;
 - `docs`: the provider's documentation ("Forces new resource", "changing this forces a new
-  resource"); terraform-provider-aws is too large to read here as a whole, so most of its entries
-  come from its registry pages, with the Pulumi SDK's docstrings where they speak, and a few from
-  the one source file of the resource, read at the commit named in the URL;
+  resource"); terraform-provider-aws is too large to read here, so its entries come from its
+  registry pages, with the Pulumi SDK's docstrings where they speak, or, where the page is silent,
+  from the resource's own schema file read at the commit named in the URL (`ForceNew`);
 - `azure`: azure-native replaces on a change of any parameter of the resource's ARM path
   (pulumi/pulumi-azure-native#77), and ARM itself refuses to move a resource to another location
   (`InvalidResourceLocation`, even where azure-native previews an update: #3053).
@@ -100,9 +100,9 @@ def _aws(page: str, *properties: str, **kwargs: Any) -> Forces:
     return Forces(properties, TF_AWS + page, **kwargs)
 
 
-def _aws_source(commit_and_path: str, *properties: str, **kwargs: Any) -> Forces:
-    """An AWS entry read in terraform-provider-aws's source (`<commit>/internal/service/...`): ForceNew."""
-    return Forces(properties, TF_AWS_SOURCE + commit_and_path, **kwargs)
+def _aws_schema(path: str, commit: str, *properties: str, **kwargs: Any) -> Forces:
+    """terraform-provider-aws's schema (`ForceNew`) for a resource whose registry page does not say."""
+    return Forces(properties, f"{TF_AWS_SOURCE}{commit}/internal/service/{path}", **kwargs)
 
 
 def _google(path: str, *properties: str, **kwargs: Any) -> Forces:
@@ -137,26 +137,63 @@ FORCES: dict[str, Forces] = {
     "aws:autoscaling/group:Group": _aws("autoscaling_group", "name", "namePrefix"),
     "aws:autoscaling/policy:Policy": _aws("autoscaling_policy", "autoscalingGroupName", "name"),
     "aws:autoscaling/schedule:Schedule": _aws("autoscaling_schedule", "autoscalingGroupName", "scheduledActionName"),
+    "aws:backup/plan:Plan": _aws_schema("backup/plan.go", "01f431114674c27cf790fafb67ac274bf8f765e1", "name"),
+    # No Update function: every argument forces a new selection.
+    "aws:backup/selection:Selection": _aws_schema(
+        "backup/selection.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39", "*"
+    ),
+    # Read at an older stored version (aws-sdk-go v1); the vault's key is chosen at creation.
+    "aws:backup/vault:Vault": _aws_schema(
+        "backup/vault.go", "050ac11163cab8cdae5936a7f40b0e528ff780df", "name", "kmsKeyArn"
+    ),
+    # No Update function: every argument forces a new lock. Replacing deletes the lock first, which AWS
+    # refuses for a compliance-mode lock once its changeable_for_days have passed: the replacement then fails.
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": _aws_schema(
+        "backup/vault_lock_configuration.go", "01606926a0c0ab9174aec440f976a48b0baee722", "*"
+    ),
     "aws:budgets/budget:Budget": _aws("budgets_budget", "accountId", "name", "namePrefix"),
+    # The name is ForceNew (the Pulumi SDK: "Changing it recreates the resource").
+    "aws:cfg/deliveryChannel:DeliveryChannel": _aws_schema(
+        "configservice/delivery_channel.go", "0593466d96e383de3f75587805537f6e590ebf4e", "name"
+    ),
+    # Read at an older stored version; the name's ForceNew is also in the Pulumi SDK's docstring.
+    "aws:cfg/recorder:Recorder": _aws_schema(
+        "configservice/configuration_recorder.go", "090344804c490a98599aee521af0ce5ac61b9cb1", "name"
+    ),
+    "aws:cfg/recorderStatus:RecorderStatus": _aws_schema(
+        "configservice/configuration_recorder_status.go",
+        "013f1736b90439e5a19567a87d3e5cd11858c420",
+        not_applied={
+            "name": "the provider starts or stops a recorder only when isEnabled changes (name is not ForceNew): "
+            "on a new name alone it records the name and the recorder it now names is left as it is (a new "
+            "recorder is created stopped); replace it explicitly (pulumi up --replace <urn>) to start that one",
+        },
+    ),
     "aws:cloudfront/distribution:Distribution": _aws("cloudfront_distribution"),
-    "aws:cloudfront/monitoringSubscription:MonitoringSubscription": _aws_source(
-        "509d3a661189291ef7e3752347c6455411a1bb8a/internal/service/cloudfront/monitoring_subscription.go",
-        "distributionId",
+    "aws:cloudfront/monitoringSubscription:MonitoringSubscription": _aws_schema(
+        "cloudfront/monitoring_subscription.go", "509d3a661189291ef7e3752347c6455411a1bb8a", "distributionId"
     ),
     "aws:cloudfront/originAccessControl:OriginAccessControl": _aws("cloudfront_origin_access_control"),
-    "aws:cloudwatch/dashboard:Dashboard": _aws_source(
-        "0620f2a6a126dfcbc4aecbc9a117b0fbea1656ff/internal/service/cloudwatch/dashboard.go", "dashboardName"
+    "aws:cloudwatch/dashboard:Dashboard": _aws_schema(
+        "cloudwatch/dashboard.go", "0620f2a6a126dfcbc4aecbc9a117b0fbea1656ff", "dashboardName"
+    ),
+    "aws:cloudtrail/trail:Trail": _aws_schema(
+        "cloudtrail/trail.go", "0a9af16a978467b3f82b89fa32e83c06ca152652", "name"
+    ),
+    "aws:cloudwatch/eventRule:EventRule": _aws_schema(
+        "events/rule.go", "0cdab4ae09a963535e03dde0bff4784afe8e3517", "name", "namePrefix", "eventBusName"
+    ),
+    "aws:cloudwatch/eventTarget:EventTarget": _aws_schema(
+        "events/target.go", "0762c41e2027fcd3cb8340d3e6886c6975fc0a59", "rule", "targetId", "eventBusName"
     ),
     "aws:cloudwatch/logGroup:LogGroup": _aws("cloudwatch_log_group", "name", "namePrefix", "logGroupClass"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _aws("cloudwatch_metric_alarm", "name"),
     # Cost Explorer's UpdateAnomalyMonitor takes only a new name: the type and the specification are fixed.
-    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": _aws_source(
-        "9173b36a64be74ef5b74ef4238035019b1a620d8/internal/service/ce/anomaly_monitor.go",
-        "monitorType",
-        "monitorSpecification",
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": _aws_schema(
+        "ce/anomaly_monitor.go", "9173b36a64be74ef5b74ef4238035019b1a620d8", "monitorType", "monitorSpecification"
     ),
-    "aws:costexplorer/anomalySubscription:AnomalySubscription": _aws_source(
-        "6e94c679346125a4b2e050528ec45d940778f1fe/internal/service/ce/anomaly_subscription.go", "name"
+    "aws:costexplorer/anomalySubscription:AnomalySubscription": _aws_schema(
+        "ce/anomaly_subscription.go", "6e94c679346125a4b2e050528ec45d940778f1fe", "name"
     ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _aws("default_security_group", "vpcId"),
     "aws:ec2/eip:Eip": _aws(
@@ -189,6 +226,18 @@ FORCES: dict[str, Forces] = {
         # value forces a new resource to be created."
         conditions={"privateDnsEnabled": (_not_interface_endpoint, "for an endpoint that is not of type Interface")},
     ),
+    # No ForceNew argument: every input is updated in place (UpdateDetector).
+    "aws:guardduty/detector:Detector": _aws_schema("guardduty/detector.go", "0060af23131fd93812a12d7c4e50f41712f39c46"),
+    # The schema marks the feature's detector_id and name ForceNew, and the `name` of each element of the
+    # additional_configuration set. A set element that changes is removed and added under a new hash, so any
+    # change of that block is taken to force a new resource: inferred from the SDKv2 set diff, not stated.
+    "aws:guardduty/detectorFeature:DetectorFeature": _aws_schema(
+        "guardduty/detector_feature.go",
+        "0f87934c9fc067e97a69accd14f07fbdc539e379",
+        "detectorId",
+        "name",
+        "additionalConfigurations",
+    ),
     "aws:iam/instanceProfile:InstanceProfile": _aws("iam_instance_profile", "name", "namePrefix", "path"),
     "aws:iam/role:Role": _aws("iam_role", "name", "namePrefix", "path"),
     "aws:iam/rolePolicy:RolePolicy": _aws("iam_role_policy", "name", "namePrefix", "role"),
@@ -204,6 +253,13 @@ FORCES: dict[str, Forces] = {
         "s3_bucket_lifecycle_configuration", *_S3_CHILD
     ),
     "aws:s3/bucketLogging:BucketLogging": _aws("s3_bucket_logging", *_S3_CHILD),
+    # Read at an older stored version (aws-sdk-go v1).
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _aws_schema(
+        "s3/bucket_object_lock_configuration.go",
+        "01c08000ddb14181b5bd19201d8fca311dc570e4",
+        *_S3_CHILD,
+        "objectLockEnabled",
+    ),
     "aws:s3/bucketObjectv2:BucketObjectv2": _aws("s3_object", "bucket", "key"),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _aws("s3_bucket_ownership_controls", "bucket"),
     "aws:s3/bucketPolicy:BucketPolicy": _aws("s3_bucket_policy", "bucket"),
@@ -212,11 +268,21 @@ FORCES: dict[str, Forces] = {
         "s3_bucket_server_side_encryption_configuration", *_S3_CHILD
     ),
     "aws:s3/bucketVersioning:BucketVersioning": _aws("s3_bucket_versioning", *_S3_CHILD),
-    "aws:sns/topic:Topic": _aws("sns_topic", "name", "namePrefix", "fifoTopic"),
-    "aws:sns/topicPolicy:TopicPolicy": _aws_source(
-        "0964ed39dadd350ec504a9535b4f507e649153d9/internal/service/sns/topic_policy.go", "arn"
+    "aws:securityhub/account:Account": _aws_schema(
+        "securityhub/account.go", "0527d6a8cc68ae24169d2c8f770105e2ec946983", "enableDefaultStandards"
     ),
+    # No Update function; standards_arn is its only argument.
+    "aws:securityhub/standardsSubscription:StandardsSubscription": _aws_schema(
+        "securityhub/standards_subscription.go", "005b5e2639279d145fe5ca87db2ad435e0ae192d", "standardsArn"
+    ),
+    "aws:sns/topic:Topic": _aws("sns_topic", "name", "namePrefix", "fifoTopic"),
     "aws:sns/topicSubscription:TopicSubscription": _aws("sns_topic_subscription", "topic", "protocol", "endpoint"),
+    "aws:sns/topicPolicy:TopicPolicy": _aws_schema(
+        "sns/topic_policy.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39", "arn"
+    ),
+    "aws:wafv2/webAcl:WebAcl": _aws_schema(
+        "wafv2/web_acl.go", "0073593e7d6993ba482409f4dc35438daaa79bb3", "name", "namePrefix", "scope"
+    ),
     # --- Google Cloud (terraform-provider-google schema: ForceNew)
     "gcp:billing/budget:Budget": _google("services/billingbudgets/resource_billing_budget.go", "billingAccount"),
     "gcp:cloudfunctionsv2/function:Function": _google(
@@ -277,6 +343,9 @@ FORCES: dict[str, Forces] = {
     "gcp:compute/routerNat:RouterNat": _google(
         "services/compute/resource_compute_router_nat.go", "name", "router", "region", "project", "type"
     ),
+    "gcp:compute/securityPolicy:SecurityPolicy": _google(
+        "services/compute/resource_compute_security_policy.go", "name", "project", "type"
+    ),
     "gcp:compute/sSLPolicy:SSLPolicy": _google(
         "services/compute/resource_compute_ssl_policy.go", "name", "description", "project"
     ),
@@ -298,6 +367,10 @@ FORCES: dict[str, Forces] = {
         "services/compute/resource_compute_target_https_proxy.go", "name", "description", "project"
     ),
     "gcp:compute/uRLMap:URLMap": _google("services/compute/resource_compute_url_map.go", "name", "project"),
+    # name from the shared sink schema (resource_logging_sink.go), project from the project sink's own.
+    "gcp:logging/projectSink:ProjectSink": _google(
+        "services/logging/resource_logging_project_sink.go", "name", "project"
+    ),
     "gcp:monitoring/alertPolicy:AlertPolicy": _google(
         "services/monitoring/resource_monitoring_alert_policy.go", "project"
     ),
@@ -309,6 +382,10 @@ FORCES: dict[str, Forces] = {
     "gcp:monitoring/notificationChannel:NotificationChannel": _google(
         "services/monitoring/resource_monitoring_notification_channel.go", "project"
     ),
+    # project is ForceNew (IamProjectSchema, services/resourcemanager/iam_project.go); service is not: on a
+    # new service the provider writes that service's audit config and leaves the old service's in the
+    # project's IAM policy (resourceIamAuditConfigCreateUpdate removes only configs of the new service).
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _google("tpgiamresource/resource_iam_audit_config.go", "project"),
     "gcp:projects/iAMMember:IAMMember": _google(
         "tpgiamresource/resource_iam_member.go", "project", "role", "member", "condition"
     ),
@@ -353,6 +430,7 @@ FORCES: dict[str, Forces] = {
     "azure-native:cdn:Route": _azure("profileName", "endpointName", "routeName", location=False),
     "azure-native:cdn:Rule": _azure("profileName", "ruleSetName", "ruleName", location=False),
     "azure-native:cdn:RuleSet": _azure("profileName", "ruleSetName", location=False),
+    "azure-native:cdn:SecurityPolicy": _azure("profileName", "securityPolicyName", location=False),
     "azure-native:compute:VirtualMachineScaleSet": _azure(
         "vmScaleSetName",
         extra=("orchestrationMode",),
@@ -362,17 +440,30 @@ FORCES: dict[str, Forces] = {
     "azure-native:consumption:Budget": Forces(("scope", "budgetName"), AZURE_PATH),
     # Scope-level (the subscription): no resource group and no location in its ARM path.
     "azure-native:costmanagement:ScheduledActionByScope": Forces(("scope", "name"), AZURE_PATH),
+    "azure-native:dataprotection:BackupInstance": _azure("vaultName", "backupInstanceName", location=False),
+    "azure-native:dataprotection:BackupPolicy": _azure("vaultName", "backupPolicyName", location=False),
+    "azure-native:dataprotection:BackupVault": _azure("vaultName"),
+    # A Front Door WAF policy's location is "Global".
+    "azure-native:frontdoor:Policy": _azure("policyName"),
     "azure-native:managedidentity:UserAssignedIdentity": _azure("resourceName"),
     "azure-native:monitor:ActionGroup": _azure("actionGroupName"),
     "azure-native:monitor:AutoscaleSetting": _azure("autoscaleSettingName"),
     "azure-native:monitor:MetricAlert": _azure("ruleName"),
+    # Subscription-scoped (/subscriptions/{subscriptionId}/providers/Microsoft.Insights/diagnosticSettings/
+    # {name}): no resource group, no location; the subscription is the provider's.
+    "azure-native:monitor:SubscriptionDiagnosticSetting": Forces(("name",), AZURE_PATH),
     "azure-native:network:NatGateway": _azure("natGatewayName"),
     "azure-native:network:NetworkSecurityGroup": _azure("networkSecurityGroupName"),
     "azure-native:network:PublicIPAddress": _azure("publicIpAddressName"),
     "azure-native:network:Subnet": _azure("virtualNetworkName", "subnetName", location=False),
     "azure-native:network:VirtualNetwork": _azure("virtualNetworkName"),
+    "azure-native:operationalinsights:Table": _azure("workspaceName", "tableName", location=False),
     "azure-native:operationalinsights:Workspace": _azure("workspaceName"),
     "azure-native:resources:ResourceGroup": _azure(),
+    # {scopeId}/providers/Microsoft.Security/pricings/{pricingName} (API 2024-01-01): no resource group, no location.
+    "azure-native:security:Pricing": Forces(("scopeId", "pricingName"), AZURE_PATH),
+    # /subscriptions/{subscriptionId}/providers/Microsoft.Security/securityContacts/{securityContactName}.
+    "azure-native:security:SecurityContact": Forces(("securityContactName",), AZURE_PATH),
     "azure-native:storage:BlobContainer": _azure("accountName", "containerName", location=False),
     "azure-native:storage:BlobServiceProperties": _azure("accountName", "blobServicesName", location=False),
     "azure-native:storage:ManagementPolicy": _azure("accountName", "managementPolicyName", location=False),

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policy.rules import budgets, contracts, data_safety, encryption, exposure, hardening, tags, transit
+from policy.rules import (
+    budgets,
+    contracts,
+    data_safety,
+    encryption,
+    exposure,
+    hardening,
+    security_ops,
+    tags,
+    transit,
+)
 from policy.rules.base import INFORMATIONAL, Rule
 
 PACK_NAME = "qmoi-cloud-policies"
@@ -19,6 +29,7 @@ RULES: list[Rule] = [
     *exposure.RULES,
     *hardening.RULES,
     *data_safety.RULES,
+    *security_ops.RULES,
     *tags.RULES,
     *budgets.RULES,
     *contracts.RULES,

@@ -36,8 +36,8 @@ def test_prod_pays_a_nat_gateway_and_a_public_address_per_zone(estimates):
 
 def test_every_customer_key_costs_a_key_month(estimates):
     keys = by_type(estimates["dev"], "aws:kms/key:Key")
-    assert len(keys) == 4
-    assert [k.monthly_usd for k in keys] == [1.0] * 4
+    assert len(keys) == 5  # storage, media, alerts, function logs, backup vault
+    assert [k.monthly_usd for k in keys] == [1.0] * 5
 
 
 def test_vpc_flow_logs_are_priced_per_gigabyte_delivered_to_s3(estimates):

@@ -76,6 +76,7 @@ def test_json_records_document_parent_props_protect_and_dependencies(dev_json):
     assert record["dependencies"]
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_prod_plan_protects_every_stateful_bucket_and_key(capsys):
     code, out, _ = run_cli(capsys, "plan", "--stack", "prod", "--format", "json")
     assert code == 0
@@ -85,6 +86,7 @@ def test_prod_plan_protects_every_stateful_bucket_and_key(capsys):
     assert stateful and all(r["protect"] and r["retainOnDelete"] for r in stateful)
 
 
+@pytest.mark.usefixtures("reuse_plans")
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_staging_and_prod_text_plans_succeed(capsys, stack):
     code, out, _ = run_cli(capsys, "plan", "--stack", stack)
@@ -92,6 +94,7 @@ def test_staging_and_prod_text_plans_succeed(capsys, stack):
     assert f"stack {stack}" in out and "resources" in out
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_markdown_format_renders_a_resource_table(capsys):
     code, out, _ = run_cli(capsys, "plan", "--stack", "staging", "--format", "markdown")
     assert code == 0
@@ -135,6 +138,7 @@ def test_a_plaintext_credential_is_refused(capsys, tmp_path):
     assert "plain-text-token" not in err
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_a_secure_value_is_passed_as_a_secret_and_never_printed(capsys, tmp_path):
     def secret(config):
         config["qmoi-cloud:alert_webhook_url"] = {"secure": "v1:c2VjcmV0LWNpcGhl:c2VjcmV0LWNpcGhlcnRleHQ="}
@@ -182,6 +186,7 @@ def aws_only_stack(tmp_path: Path) -> Path:
     return write_stack(tmp_path, aws_only)
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_check_in_json_writes_only_the_verdicts_document_to_stdout(capsys, tmp_path):
     code, out, err = run_cli(
         capsys, "check", "--stack", "dev", "--stack-file", str(aws_only_stack(tmp_path)), "--format", "json"

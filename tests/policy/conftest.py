@@ -21,7 +21,19 @@ TAGS = {
 # The pack config the rule tests run under: a prod stack with a 1000 USD budget, budgets mandatory.
 # The cost rule needs a whole stack's configuration (PULUMI_CONFIG), which these records lack: it
 # fails closed without one, so it is tested on its own (tests/fail_closed/test_gates.py).
+# Security operations judge absence in prod only, and account singletons in the stack that owns them:
+# the stacks these tests build are judged as dev, owning nothing (tests/policy/test_security_ops.py
+# judges them as prod).
+SECURITY_OPS_CONFIG: dict[str, dict[str, Any]] = {
+    "audit-trail-enabled": {"environment": "dev", "auditOwner": "security"},
+    "threat-detection-enabled": {"environment": "dev", "threatOwner": "security"},
+    "waf-on-public-entry-points": {"environment": "dev"},
+    "backup-vault-locked": {"environment": "dev"},
+    "vault-lock-cooling-off": {"environment": "dev"},
+    "account-singleton-owner": {"auditOwner": "*", "threatOwner": "*"},
+}
 TEST_CONFIG: dict[str, dict[str, Any]] = {
+    **SECURITY_OPS_CONFIG,
     "prod-stateful-protected": {"environment": "prod"},
     "budget-per-provider": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000},
     "budget-limits-within-stack-budget": {"enforcementLevel": "mandatory", "monthlyBudgetUsd": 1000},
@@ -30,6 +42,7 @@ TEST_CONFIG: dict[str, dict[str, Any]] = {
 
 # For single resources: stack-level rules that judge the whole stack (budgets, prod protection) off.
 RESOURCE_CONFIG = {
+    **SECURITY_OPS_CONFIG,
     "prod-stateful-protected": {"environment": "dev"},
     "errors-alarmed": {"enforcementLevel": "disabled"},
     "budget-per-provider": {"enforcementLevel": "disabled"},

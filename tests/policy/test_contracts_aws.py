@@ -21,6 +21,8 @@ ROOT = {
 }
 DIST_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/E123"
 CONFIG: dict[str, dict[str, Any]] = {
+    # the shipped stacks' owner of account singletons (their audit.account_owner)
+    "account-singleton-owner": {"auditOwner": "prod", "threatOwner": "prod"},
     "prod-stateful-protected": {"environment": "dev"},
     "cdn-origin-is-stateful": {"environment": "dev"},
     "nat-per-zone": {"environment": "prod"},

@@ -63,6 +63,7 @@ def test_a_shipped_stack_passes_the_pack_with_no_mandatory_violation(stack_plan,
     assert report.mandatory == [], [f"{v.policy} {v.resource}: {v.detail}" for v in report.mandatory]
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_check_on_prod_exits_zero_with_the_summary_line(capsys):
     assert main(["check", "--stack", "prod"]) == 0
     out = capsys.readouterr().out
@@ -73,6 +74,7 @@ def test_check_on_prod_exits_zero_with_the_summary_line(capsys):
     assert f" resources against {len(RULES)} policies: 0 mandatory violations, " in summary
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_plan_fails_naming_the_rule_and_bucket_when_a_stack_file_turns_off_encryption(tmp_path: Path, capsys):
     document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
     document["config"]["qmoi-cloud:storage"] = {"caches": {"versioning": False, "encryption": False}}

@@ -26,7 +26,7 @@ from infra.catalog.rebuild import REGIONS, available, curated_rows, default_fetc
 
 PROVIDERS = {"aws", "gcp", "azure", "cloudflare", "digitalocean"}
 SERVICES = {"instance", "accelerator", "storage", "disk", "function", "cdn", "lb", "nat", "kms", "monitoring"}
-SERVICES |= {"network", "platform"}
+SERVICES |= {"network", "platform", "security", "backup", "logging"}
 MANIFEST = read_manifest()
 
 

@@ -62,11 +62,14 @@ def colliding(tmp_path_factory) -> Path:
     cloudflare = document["config"]["qmoi-cloud:cloudflare"]
     cloudflare["zones"][0]["hostnames"] = ["www.qmoi.ai"]
     cloudflare["zone_settings_owner"] = "staging"
+    # a zone owner blocks (count mode needs Enterprise zones; validation says so), as prod does
+    document["config"]["qmoi-cloud:waf"] = {"mode": "block"}
     path = tmp_path_factory.mktemp("colliding") / "Pulumi.staging.yaml"
     path.write_text(yaml.safe_dump(document))
     return path
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_check_all_stacks_fails_on_a_colliding_file_naming_both_stacks_and_the_resource(stack_plan, colliding):
     report = check_all(["prod"], extra={"staging": colliding}, plans={"prod": stack_plan("prod")})
     assert set(report.reports) == {"prod", "staging"}
@@ -109,6 +112,7 @@ def test_overlapping_pinned_vpc_ranges_in_two_stacks_conflict():
     assert conflicts({"a": vpc_plan("a", "10.50.0.0/20"), "b": vpc_plan("b", "10.51.0.0/20")}) == []
 
 
+@pytest.mark.usefixtures("reuse_plans")
 def test_the_cli_exits_1_on_a_conflict_and_names_both_stacks(monkeypatch, capsys):
     from infra import cli
     from infra.check import all_stacks

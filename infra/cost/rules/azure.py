@@ -183,6 +183,42 @@ def _public_ip(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [ctx.charge(f"static public IP, {ctx.hours:g} h", ctx.hours, P, "network", "public-ip-hour")]
 
 
+def _defender_plan(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    """Defender plans bill every resource of their type in the subscription; this stack's are named."""
+    plan = str(record.inputs.get("pricingName", ""))
+    if record.inputs.get("pricingTier") != "Standard":
+        return []
+    if plan == "VirtualMachines":
+        vms = sum(int((s.inputs.get("sku") or {}).get("capacity", 0)) for s in ctx.find(SCALE_SET))
+        label = f"Defender for Servers {record.inputs.get('subPlan', 'P1')} on this stack's {vms} VM(s)"
+        return [
+            ctx.charge(f"{label} (and every other VM of the subscription)", vms, P, "security", "defender-servers-p1")
+        ]
+    if plan == "StorageAccounts":
+        accounts = len(ctx.find("azure-native:storage:StorageAccount"))
+        label = f"Defender for Storage on this stack's {accounts} account(s) (and every other of the subscription)"
+        return [ctx.charge(label, accounts, P, "security", "defender-storage")]
+    raise LookupError(f"{record.name}: Defender plan {plan!r} has no pricing rule")
+
+
+def _waf_policy(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    rules = len((record.inputs.get("customRules") or {}).get("rules") or [])
+    label = f"WAF policy, {rules} custom rules, {ctx.usage.waf_requests_millions:g} M requests"
+    return [ctx.charge(label, 1, P, "security", "frontdoor-waf-policy")]
+
+
+def _backup_instance(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [ctx.charge("protected storage account (blobs) and its vaulted copies", 1, P, "backup", "blob-backup")]
+
+
+def _activity_log(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    categories = len(record.inputs.get("logs") or [])
+    label = f"activity log ({categories} categories) ingested into Log Analytics and kept there"
+    return [ctx.charge(label, 1, P, "logging", "log-analytics-gb")]
+
+
+SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
+
 RULES: dict[str, Rule] = {
     "azure-native:compute:VirtualMachineScaleSet": _scale_set,
     "azure-native:storage:StorageAccount": _storage_account,
@@ -192,6 +228,10 @@ RULES: dict[str, Rule] = {
     "azure-native:monitor:MetricAlert": _metric_alert,
     "azure-native:network:NatGateway": _nat_gateway,
     "azure-native:network:PublicIPAddress": _public_ip,
+    "azure-native:security:Pricing": _defender_plan,
+    "azure-native:frontdoor:Policy": _waf_policy,
+    "azure-native:dataprotection:BackupInstance": _backup_instance,
+    "azure-native:monitor:SubscriptionDiagnosticSetting": _activity_log,
 }
 
 _ACCOUNT_PART = "part of the storage account; storage is priced on the account"
@@ -227,4 +267,9 @@ FREE: dict[str, str] = {
     "azure-native:web:WebAppScmAllowed": "a site setting",
     "azure-native:operationalinsights:Workspace": "no charge per workspace; log ingestion per GB is not modelled",
     "azure-native:applicationinsights:Component": "telemetry ingestion is billed on the workspace (not modelled)",
+    "azure-native:operationalinsights:Table": "retention of a table; the activity log GB are on the diagnostic setting",
+    "azure-native:security:SecurityContact": "security contacts have no charge",
+    "azure-native:cdn:SecurityPolicy": "associates the WAF policy, which is priced",
+    "azure-native:dataprotection:BackupVault": "no charge per vault; protected instances are priced",
+    "azure-native:dataprotection:BackupPolicy": "no charge per policy; protected instances are priced",
 }

@@ -165,8 +165,55 @@ def _dashboard(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str,
     return {"__id": dashboard, "dashboardArn": f"arn:aws:cloudwatch::{ctx.account_id}:dashboard/{dashboard}"}
 
 
+def _trail(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    trail = inputs.get("name") or name
+    arn = _arn("cloudtrail", f"trail/{trail}", ctx)
+    return {"__id": arn, "name": trail, "arn": arn, "homeRegion": ctx.region}
+
+
+def _web_acl(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    acl, acl_id = inputs.get("name") or name, ctx.short_id(name, 36)
+    scope = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
+    region = "us-east-1" if scope == "global" else inputs.get("region", ctx.region)
+    arn = f"arn:aws:wafv2:{region}:{ctx.account_id}:{scope}/{'webacl' if 'rules' in inputs else 'ipset'}/{acl}/{acl_id}"
+    return {"__id": acl_id, "name": acl, "arn": arn, "capacity": 1000, "lockToken": ctx.short_id(name + "lock", 36)}
+
+
+def _backup_vault(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    vault = inputs.get("name") or name
+    return {"__id": vault, "name": vault, "arn": _arn("backup", f"backup-vault:{vault}", ctx), "recoveryPoints": 0}
+
+
+def _backup_plan(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    plan_id = ctx.short_id(name, 36)
+    return {"__id": plan_id, "arn": _arn("backup", f"backup-plan:{plan_id}", ctx), "version": ctx.short_id(name, 32)}
+
+
+def _event_rule(name: str, inputs: dict[str, Any], ctx: MockContext) -> dict[str, Any]:
+    rule = inputs.get("name") or name
+    return {"__id": rule, "name": rule, "arn": _arn("events", f"rule/{rule}", ctx)}
+
+
 OUTPUTS = {
     "aws:s3/bucket:Bucket": _bucket,
+    "aws:cloudtrail/trail:Trail": _trail,
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
+    "aws:wafv2/ipSet:IpSet": _web_acl,
+    "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/plan:Plan": _backup_plan,
+    "aws:backup/selection:Selection": lambda n, i, c: {"__id": c.short_id(n, 36)},
+    "aws:guardduty/detector:Detector": lambda n, i, c: {
+        "__id": c.short_id(n, 32),
+        "accountId": c.account_id,
+        "arn": _arn("guardduty", f"detector/{c.short_id(n, 32)}", c),
+    },
+    "aws:securityhub/account:Account": lambda n, i, c: {
+        "__id": c.account_id,
+        "arn": _arn("securityhub", "hub/default", c),
+    },
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:cfg/recorder:Recorder": lambda n, i, c: {"__id": i.get("name") or n},
+    "aws:cfg/deliveryChannel:DeliveryChannel": lambda n, i, c: {"__id": i.get("name") or n},
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _named_arn("kms", ""),
     "aws:iam/role:Role": _named_arn("iam", "role/"),

@@ -199,6 +199,30 @@ OUTPUTS: dict[str, Rule] = {
     ),
     f"{_T}:cdn:RuleSet": _arm("Microsoft.Cdn/profiles/{}/ruleSets", "ruleSetName", "profileName"),
     f"{_T}:cdn:Rule": _arm("Microsoft.Cdn/profiles/{}/ruleSets/{}/rules", "ruleName", "profileName", "ruleSetName"),
+    f"{_T}:cdn:SecurityPolicy": _arm("Microsoft.Cdn/profiles/{}/securityPolicies", "securityPolicyName", "profileName"),
+    f"{_T}:frontdoor:Policy": _arm("Microsoft.Network/frontDoorWebApplicationFirewallPolicies", "policyName"),
+    f"{_T}:operationalinsights:Table": _arm(
+        "Microsoft.OperationalInsights/workspaces/{}/tables", "tableName", "workspaceName"
+    ),
+    f"{_T}:dataprotection:BackupVault": _with(
+        _arm("Microsoft.DataProtection/backupVaults", "vaultName"), lambda n, i, o: _identity(i, o)
+    ),
+    f"{_T}:dataprotection:BackupPolicy": _arm(
+        "Microsoft.DataProtection/backupVaults/{}/backupPolicies", "backupPolicyName", "vaultName"
+    ),
+    f"{_T}:dataprotection:BackupInstance": _arm(
+        "Microsoft.DataProtection/backupVaults/{}/backupInstances", "backupInstanceName", "vaultName"
+    ),
+    f"{_T}:monitor:SubscriptionDiagnosticSetting": lambda n, i, c: {
+        "__id": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Insights/diagnosticSettings/{i.get('name', n)}"
+    },
+    f"{_T}:security:Pricing": lambda n, i, c: {
+        "__id": f"{i.get('scopeId')}/providers/Microsoft.Security/pricings/{i.get('pricingName')}",
+        "freeTrialRemainingTime": "P30D",
+    },
+    f"{_T}:security:SecurityContact": lambda n, i, c: {
+        "__id": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Security/securityContacts/default"
+    },
 }
 # The deployer as `az login` / OIDC would report it (the principal `pulumi up` runs as).
 DEPLOYER_OBJECT_ID = "6f1d5c2a-8b3e-4c7d-9e0f-1a2b3c4d5e6f"

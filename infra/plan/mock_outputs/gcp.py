@@ -154,6 +154,15 @@ def _monitoring(collection: str) -> Any:
 
 OUTPUTS = {
     "gcp:storage/bucket:Bucket": _bucket,
+    "gcp:logging/projectSink:ProjectSink": lambda n, i, c: {
+        "__id": f"projects/{PROJECT}/sinks/{i.get('name') or n}",
+        "writerIdentity": f"serviceAccount:service-{PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com",
+    },
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": lambda n, i, c: {
+        "__id": f"{i.get('project', PROJECT)}/audit_config/{i.get('service')}",
+        "etag": f"BwX{c.short_id(n, 9)}",
+    },
+    "gcp:compute/securityPolicy:SecurityPolicy": _compute("securityPolicies"),
     "gcp:storage/bucketObject:BucketObject": _bucket_object,
     "gcp:storage/bucketIAMMember:BucketIAMMember": _iam_member,
     "gcp:projects/iAMMember:IAMMember": _iam_member,

@@ -31,6 +31,7 @@ from policy.rules.contracts.documents import (
     source_bound,
     statements,
 )
+from policy.rules.data_safety import environment_of, versioned
 from policy.rules.encryption import S3_BUCKETS, S3_SSE
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -495,6 +496,175 @@ def _budget_scope(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]
 
 ENVIRONMENT_SCHEMA = {"environment": {"type": "string", "enum": ["dev", "staging", "prod"]}}
 
+# --- security operations: the audit trail, the web ACL, findings, backups ------------------------
+
+TRAIL = "aws:cloudtrail/trail:Trail"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+IP_SET = "aws:wafv2/ipSet:IpSet"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+S3_VERSIONING_TOKENS = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+CLOUDFRONT_WAF_REGION = "us-east-1"
+MIN_COOLING_OFF_DAYS = 3
+
+
+def _trail_bucket(stack: Stack, trail: Res) -> Res | None:
+    return next(
+        (b for b in stack.of(*S3_BUCKETS) if _refers_to(trail, "s3BucketName", b, b.get("bucket"), b.get("id"))),
+        None,
+    )
+
+
+def _refers_to(res: Res, prop: str, target: Res, *values: Any) -> bool:
+    value = res.get(prop)
+    return res.depends_on(prop, target.urn) or (known(value) and bool(value) and value in values)
+
+
+def _names_trail(statement: Mapping[str, Any], trail_name: Any) -> bool:
+    """Whether a grant's aws:SourceArn condition names this trail (by its fixed name)."""
+    text = str(statement.get("Condition", ""))
+    return not known(trail_name) or not trail_name or f":trail/{trail_name}" in text
+
+
+def _trail_delivery(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for trail in stack.of(TRAIL):
+        bucket = _trail_bucket(stack, trail)
+        if bucket is None:
+            continue
+        policies = stack.attached(bucket, BUCKET_POLICY, "bucket", [bucket.get("bucket")])
+        found = [statements(p.get("policy")) for p in policies]
+        if not policies:
+            yield f"{trail.name}: its bucket {bucket.name} has no bucket policy: CloudTrail cannot write", trail.urn
+            continue
+        if any(not known(f) for f in found):
+            continue
+        listed = [s for f in found for s in f]
+        for action in ("s3:GetBucketAcl", "s3:PutObject"):
+            grants = [s for s in allows(listed, "cloudtrail.amazonaws.com", action) if source_bound(s)]
+            if not [g for g in grants if _names_trail(g, trail.get("name"))]:
+                yield (
+                    f"{trail.name}: the policy of {bucket.name} does not let cloudtrail.amazonaws.com {action} for "
+                    "this trail (aws:SourceArn): creating the trail fails (InsufficientS3BucketPolicyException)",
+                    trail.urn,
+                )
+        if not any(trail.waits_for(p.urn) for p in policies):
+            yield (
+                f"{trail.name}: created before its bucket's policy, which CloudTrail checks when it is created",
+                trail.urn,
+            )
+        key = key_of(stack, trail, "kmsKeyId", trail.get("kmsKeyId"))
+        if key is not None:
+            key_found = key_statements(stack, key)
+            if known(key_found) and not allows(key_found, "cloudtrail.amazonaws.com", "kms:GenerateDataKey"):
+                yield (
+                    f"{key.name}: the trail's key does not let cloudtrail.amazonaws.com kms:GenerateDataKey*: "
+                    "CloudTrail cannot encrypt (InsufficientEncryptionPolicyException)",
+                    key.urn,
+                )
+
+
+def _cloudfront_waf(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for acl in stack.of(WEB_ACL, IP_SET):
+        region = _region(acl)
+        if acl.get("scope") == "CLOUDFRONT" and known(region) and region and region != CLOUDFRONT_WAF_REGION:
+            yield (
+                f"{acl.name}: scope CLOUDFRONT in {region}; CloudFront web ACLs and their IP sets exist only in "
+                "us-east-1 (WAFInvalidParameterException)",
+                acl.urn,
+            )
+    for distribution in stack.of(DISTRIBUTION):
+        acl = distribution.get("webAclId")
+        if known(acl) and acl and not str(acl).startswith("arn:"):
+            yield (
+                f"{distribution.name}: webAclId {acl!r} is an id (WAF Classic); a WAFv2 web ACL is named by its ARN",
+                distribution.urn,
+            )
+        for web_acl in stack.of(WEB_ACL):
+            if distribution.depends_on("webAclId", web_acl.urn) and web_acl.get("scope") != "CLOUDFRONT":
+                yield f"{web_acl.name}: a REGIONAL web ACL cannot be attached to CloudFront", web_acl.urn
+
+
+def _findings_deliverable(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for target in stack.of(EVENT_TARGET):
+        topic = next((t for t in stack.of(TOPIC) if target.depends_on("arn", t.urn)), None)
+        if topic is None:
+            continue
+        policies = [p for p in stack.of(TOPIC_POLICY) if p.depends_on("arn", topic.urn)]
+        listed = [statements(p.get("policy")) for p in policies]
+        if all(known(found) for found in listed):
+            grants = [s for found in listed for s in allows(found, "events.amazonaws.com", "sns:Publish")]
+            if not grants:
+                yield (
+                    f"{topic.name}: its topic policy does not let events.amazonaws.com sns:Publish: the findings of "
+                    f"{target.name} never arrive",
+                    topic.urn,
+                )
+        key_id = topic.get("kmsMasterKeyId")
+        if known(key_id) and key_id and "alias/aws/" in str(key_id):
+            yield (
+                f"{topic.name}: encrypted with {key_id}, which EventBridge cannot use: findings are dropped",
+                topic.urn,
+            )
+            continue
+        key = key_of(stack, topic, "kmsMasterKeyId", key_id)
+        key_found = key_statements(stack, key) if key is not None else []
+        usable = (
+            allows(key_found, "events.amazonaws.com", "kms:Decrypt", "kms:GenerateDataKey")
+            if known(key_found)
+            else True
+        )
+        if key is not None and not usable:
+            yield (
+                f"{key.name}: the key of topic {topic.name} does not let events.amazonaws.com kms:Decrypt and "
+                "kms:GenerateDataKey*: findings are dropped",
+                key.urn,
+            )
+
+
+def _backup_versioned(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for selection in stack.of(BACKUP_SELECTION):
+        for bucket in stack.of(*S3_BUCKETS):
+            if not selection.depends_on("resources", bucket.urn):
+                continue
+            if not versioned(stack, bucket):
+                yield (
+                    f"{selection.name}: selects {bucket.name}, which is not versioned: AWS Backup needs S3 versioning "
+                    "to create recovery points, and every job fails",
+                    selection.urn,
+                )
+                continue
+            configs = [
+                c for t in S3_VERSIONING_TOKENS for c in stack.attached(bucket, t, "bucket", [bucket.get("bucket")])
+            ]
+            if configs and not any(selection.waits_for(c.urn) for c in configs):
+                yield (
+                    f"{selection.name}: may run before {bucket.name} is versioned (wait for its versioning)",
+                    selection.urn,
+                )
+
+
+def _vault_lock(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    locks = stack.of(VAULT_LOCK)
+    compliance = [lock for lock in locks if lock.get("changeableForDays") is not None]
+    for lock in compliance:
+        days = lock.get("changeableForDays")
+        if known(days) and isinstance(days, int | float) and days < MIN_COOLING_OFF_DAYS:
+            yield (
+                f"{lock.name}: changeableForDays {days}; AWS requires at least {MIN_COOLING_OFF_DAYS} (its cooling-off "
+                "period)",
+                lock.urn,
+            )
+    if compliance and environment_of(stack, config) != "prod":
+        for lock in compliance:
+            yield (
+                f"{lock.name}: a compliance-mode vault lock outside prod becomes irreversible after its cooling-off "
+                "days: the vault and its recovery points can never be deleted before they expire",
+                lock.urn,
+            )
+
+
 RULES: list[StackRule] = [
     StackRule(
         name="cloudfront-can-decrypt-origin",
@@ -704,5 +874,78 @@ RULES: list[StackRule] = [
         cannot_see="zone names unknown at preview (looked up at deploy time)",
         remediation="get_availability_zones(filters=[{name: opt-in-status, values: [opt-in-not-required]}]).",
         docs=("https://www.pulumi.com/registry/packages/aws/api-docs/getavailabilityzones/",),
+    ),
+    StackRule(
+        name="cloudtrail-delivery-allowed",
+        area=AREA,
+        description="A trail's bucket policy lets cloudtrail.amazonaws.com check the ACL and write, for this trail "
+        "(aws:SourceArn), and exists before the trail; its key lets CloudTrail generate data keys.",
+        severity=Severity.HIGH,
+        types=(TRAIL, *S3_BUCKETS, BUCKET_POLICY, KMS_KEY, KMS_KEY_POLICY),
+        check=_trail_delivery,
+        cannot_see="policies built from values unknown at preview (not judged)",
+        remediation="Build the trail ARN as a string from its fixed name for the grants, and create the trail "
+        "after the bucket policy (components/aws/audit.py).",
+        docs=(
+            "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html",
+            "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html",
+        ),
+    ),
+    StackRule(
+        name="cloudfront-waf-in-us-east-1",
+        area=AREA,
+        description="A WAFv2 web ACL (and IP set) of scope CLOUDFRONT is created in us-east-1, and the distribution "
+        "names it by ARN.",
+        severity=Severity.HIGH,
+        types=(WEB_ACL, IP_SET, DISTRIBUTION),
+        check=_cloudfront_waf,
+        cannot_see="the provider's region when neither the resource nor its provider states it",
+        remediation="region='us-east-1' on the web ACL; web_acl_id = web_acl.arn (components/aws/waf.py).",
+        docs=(
+            "https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html",
+            "https://www.pulumi.com/registry/packages/aws/api-docs/cloudfront/distribution/#web_acl_id_python",
+        ),
+    ),
+    StackRule(
+        name="findings-topic-deliverable",
+        area=AREA,
+        description="An EventBridge rule's SNS target can receive: the topic policy lets events.amazonaws.com "
+        "publish and the topic's customer key lets it encrypt (never alias/aws/sns).",
+        severity=Severity.HIGH,
+        types=(EVENT_TARGET, TOPIC, TOPIC_POLICY, KMS_KEY, KMS_KEY_POLICY),
+        check=_findings_deliverable,
+        cannot_see="policies built from values unknown at preview (not judged)",
+        remediation="The monitoring topic's key and policy grant events.amazonaws.com (components/aws/monitoring.py).",
+        docs=(
+            "https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification",
+            "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services",
+        ),
+    ),
+    StackRule(
+        name="backup-selection-versioned",
+        area=AREA,
+        description="AWS Backup selects only versioned S3 buckets, after their versioning exists.",
+        severity=Severity.HIGH,
+        types=(BACKUP_SELECTION, *S3_BUCKETS, *S3_VERSIONING_TOKENS),
+        check=_backup_versioned,
+        cannot_see="buckets selected by tag (selection_tags) or by ARN patterns",
+        remediation="Select the stateful classes (versioned) and depend on their BucketVersioning.",
+        docs=("https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html",),
+    ),
+    StackRule(
+        name="vault-lock-cooling-off",
+        area=AREA,
+        description="A compliance-mode vault lock has at least 3 cooling-off days, and exists in prod only (it is "
+        "irreversible afterwards).",
+        severity=Severity.HIGH,
+        types=(VAULT_LOCK,),
+        check=_vault_lock,
+        config=ENVIRONMENT_SCHEMA,
+        cannot_see="locks set outside the stack",
+        remediation="backup.vault_lock: compliance only in prod; lock_cooling_off_days >= 3.",
+        docs=(
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html",
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-backup-backupvault-lockconfigurationtype.html",
+        ),
     ),
 ]

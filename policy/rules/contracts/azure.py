@@ -27,7 +27,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from policy.rules.base import Finding, Res, Rule, Stack, StackRule, get, is_false, items, known
+from policy.rules.base import Finding, Res, Rule, Stack, StackRule, get, is_false, is_true, items, known
 from policy.rules.contracts.area import AREA
 
 BLOB = "azure-native:storage:Blob"
@@ -399,6 +399,89 @@ def _identity_connections(stack: Stack, _config: Mapping[str, Any]) -> Iterator[
 
 
 MI_AUTH_DOC = "https://learn.microsoft.com/azure/frontdoor/origin-authentication-with-managed-identities"
+# --- security operations: the Front Door WAF and the backup vault ----------------------------
+
+AFD_SECURITY_POLICY = "azure-native:cdn:SecurityPolicy"
+WAF_POLICY = "azure-native:frontdoor:Policy"
+BACKUP_VAULT = "azure-native:dataprotection:BackupVault"
+BACKUP_POLICY = "azure-native:dataprotection:BackupPolicy"
+BACKUP_INSTANCE = "azure-native:dataprotection:BackupInstance"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+STORAGE_ACCOUNT_BACKUP_CONTRIBUTOR = "e5e2a7ff-d759-4cd2-bb51-3152d37e2eb1"
+
+
+def _front_door_waf(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for association in stack.of(AFD_SECURITY_POLICY):
+        policies = [p for p in stack.of(WAF_POLICY) if association.depends_on("parameters", p.urn)]
+        profiles = [p for p in stack.of(AFD_PROFILE) if association.depends_on("profileName", p.urn)]
+        for policy in policies:
+            for profile in profiles:
+                sku, profile_sku = get(policy.props, "sku", "name"), get(profile.props, "sku", "name")
+                if known(sku) and known(profile_sku) and sku != profile_sku:
+                    yield (
+                        f"{policy.name}: WAF policy SKU {sku} on a {profile_sku} profile: the association is refused",
+                        policy.urn,
+                    )
+    for policy in stack.of(WAF_POLICY):
+        sku = get(policy.props, "sku", "name")
+        if sku == "Standard_AzureFrontDoor" and items(policy.props, "managedRules", "managedRuleSets"):
+            yield (
+                f"{policy.name}: managed rule sets on a Standard policy ('Managed rule sets, such as the Default Rule "
+                "Set, require the Premium tier')",
+                policy.urn,
+            )
+        location, name = policy.get("location"), policy.get("policyName")
+        if known(location) and location and str(location).lower() != "global":
+            yield f"{policy.name}: a Front Door WAF policy's location is Global, not {location}", policy.urn
+        if known(name) and name and not str(name).isalnum():
+            yield f"{policy.name}: WAF policy names are letters and digits only ({name!r})", policy.urn
+
+
+def _operational(stack: Stack, instance: Res) -> bool:
+    """Whether the instance's policy keeps operational (point-in-time) backups."""
+    for policy in stack.of(BACKUP_POLICY):
+        if instance.depends_on("properties", policy.urn):
+            return any(
+                get(lifecycle, "sourceDataStore", "dataStoreType") == "OperationalStore"
+                for rule in items(policy.props, "properties", "policyRules")
+                for lifecycle in items(rule, "lifecycles")
+            )
+    return False
+
+
+def _backup_can_read(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for instance in stack.of(BACKUP_INSTANCE):
+        accounts = [a for a in stack.of(ACCOUNT) if instance.depends_on("properties", a.urn)]
+        vaults = [v for v in stack.of(BACKUP_VAULT) if instance.depends_on("vaultName", v.urn)]
+        for account in accounts:
+            grants = [
+                g
+                for g in stack.of(ROLE_ASSIGNMENT)
+                if str(g.get("roleDefinitionId", default="")).endswith(STORAGE_ACCOUNT_BACKUP_CONTRIBUTOR)
+                and g.depends_on("scope", account.urn)
+                and (not vaults or any(g.depends_on("principalId", v.urn) for v in vaults))
+            ]
+            if not grants:
+                yield (
+                    f"{instance.name}: the vault's identity has no Storage Account Backup Contributor on "
+                    f"{account.name}: configuring the backup fails",
+                    instance.urn,
+                )
+            elif not any(instance.waits_for(g.urn) for g in grants):
+                yield (
+                    f"{instance.name}: configured before its vault may read {account.name} (wait for the grant)",
+                    instance.urn,
+                )
+            if _operational(stack, instance):
+                services = [s for s in stack.of(BLOB_SERVICE) if s.depends_on("accountName", account.urn)]
+                if services and not any(is_true(get(s.props, "restorePolicy", "enabled")) for s in services):
+                    yield (
+                        f"{account.name}: operational backup turns on blob point-in-time restore, which its blob "
+                        "service does not declare: the next `pulumi up` turns it off again",
+                        account.urn,
+                    )
+
+
 RULES: list[Rule] = [
     StackRule(
         name="azure-no-key-upload",
@@ -523,6 +606,36 @@ RULES: list[Rule] = [
         "with DATA_STORAGE__blobServiceUri.",
         docs=(
             "https://learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections",
+        ),
+    ),
+    StackRule(
+        name="front-door-waf-matches-profile",
+        area=AREA,
+        description="A Front Door WAF policy has its profile's SKU, managed rule sets only on Premium, location "
+        "Global and a name of letters and digits.",
+        severity=Severity.HIGH,
+        types=(AFD_SECURITY_POLICY, WAF_POLICY, AFD_PROFILE),
+        check=_front_door_waf,
+        cannot_see="policies and profiles of other stacks",
+        remediation="A Standard policy with custom rules (components/azure/waf.py); managed rules need Premium.",
+        docs=(
+            "https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-custom-rules-powershell",
+            "https://learn.microsoft.com/azure/frontdoor/web-application-firewall",
+        ),
+    ),
+    StackRule(
+        name="azure-backup-can-read-account",
+        area=AREA,
+        description="A blob backup instance waits for its vault's Storage Account Backup Contributor grant on the "
+        "account; operational backup's point-in-time restore is declared on the blob service.",
+        severity=Severity.HIGH,
+        types=(BACKUP_INSTANCE, BACKUP_VAULT, BACKUP_POLICY, ROLE_ASSIGNMENT, ACCOUNT, BLOB_SERVICE),
+        check=_backup_can_read,
+        cannot_see="grants made at resource-group or subscription scope; how long the grant takes to propagate",
+        remediation="Grant the vault identity on each account before the instance (components/azure/backup.py).",
+        docs=(
+            "https://learn.microsoft.com/azure/backup/blob-backup-configure-manage",
+            "https://learn.microsoft.com/azure/backup/blob-backup-support-matrix",
         ),
     ),
 ]

@@ -20,7 +20,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from policy.rules.base import Finding, NotEvaluated, Res, Rule, Stack, StackRule, items, known
+from policy.rules.base import Finding, NotEvaluated, Res, Rule, Stack, StackRule, get, items, known
 from policy.rules.contracts.area import AREA
 
 RULESET = "cloudflare:index/ruleset:Ruleset"
@@ -151,6 +151,53 @@ def _pool_check_regions(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Fi
             )
 
 
+# --- security operations: WAF rulesets within the zone plan ---------------------------------------
+
+FREE_MANAGED_RULESET = "77454fe2d30c4220b5701f6fdfb893ba"
+PAID_MANAGED_RULESETS = {
+    "efb7b8c949ac4650a09736fc376e9aee": "Cloudflare Managed Ruleset",
+    "4814384a9e5d4991b9815dcfc25d2f1f": "Cloudflare OWASP Core Ruleset",
+}
+# Rate limiting by plan: (rules per zone, longest period and mitigation timeout in seconds).
+RATE_LIMITS = {"free": (1, 10), "pro": (2, 60), "business": (5, 600), "enterprise": (100, 3600)}
+
+
+def _waf_plan(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    rulesets = [r for r in stack.of(RULESET) if r.get("phase") in ("http_request_firewall_managed", "http_ratelimit")]
+    if not rulesets:
+        return
+    plan = config.get("zonePlan")
+    if plan is None:
+        raise NotEvaluated("the pack config names no zonePlan (cloudflare.zone_plan)")
+    for ruleset in rulesets:
+        rules = items(ruleset.props, "rules")
+        for rule in rules:
+            action = get(rule, "action")
+            override = get(rule, "actionParameters", "overrides", "action")
+            if plan != "enterprise" and "log" in (action, override):
+                yield f"{ruleset.name}: the log action exists on Enterprise zones only (zone plan {plan})", ruleset.urn
+            ruleset_id = get(rule, "actionParameters", "id")
+            if plan == "free" and ruleset_id in PAID_MANAGED_RULESETS:
+                yield (
+                    f"{ruleset.name}: the {PAID_MANAGED_RULESETS[ruleset_id]} needs a paid plan; Free zones run the "
+                    f"Free Managed Ruleset ({FREE_MANAGED_RULESET})",
+                    ruleset.urn,
+                )
+        if ruleset.get("phase") != "http_ratelimit":
+            continue
+        count, longest = RATE_LIMITS[str(plan)]
+        if len(rules) > count:
+            yield f"{ruleset.name}: {len(rules)} rate limiting rules; the {plan} plan allows {count}", ruleset.urn
+        for rule in rules:
+            limit = get(rule, "ratelimit", default={})
+            if "cf.colo.id" not in (get(limit, "characteristics") or []):
+                yield f"{ruleset.name}: rate limiting characteristics must include cf.colo.id", ruleset.urn
+            for field in ("period", "mitigationTimeout"):
+                value = get(limit, field)
+                if isinstance(value, int | float) and value > longest:
+                    yield f"{ruleset.name}: {field} {value:g} s exceeds the {plan} plan's {longest} s", ruleset.urn
+
+
 RULES: list[Rule] = [
     StackRule(
         name="cloudflare-zone-singleton-owner",
@@ -209,6 +256,23 @@ RULES: list[Rule] = [
         docs=(
             "https://developers.cloudflare.com/load-balancing/troubleshooting/load-balancing-faq/",
             "https://developers.cloudflare.com/load-balancing/monitors/",
+        ),
+    ),
+    StackRule(
+        name="cloudflare-waf-within-plan",
+        area=AREA,
+        description="WAF rulesets use what the zones' plan has: managed rulesets (Managed and OWASP need a paid plan), "
+        "the log action (Enterprise), rate limiting rules, periods and timeouts; cf.colo.id is counted.",
+        severity=Severity.HIGH,
+        types=(RULESET,),
+        check=_waf_plan,
+        config={"zonePlan": {"type": "string", "enum": ["free", "pro", "business", "enterprise"]}},
+        cannot_see="the zones' actual plan (the configuration states it: cloudflare.zone_plan)",
+        remediation="cloudflare.zone_plan states the plan; components/cloudflare/waf.py follows it.",
+        docs=(
+            "https://developers.cloudflare.com/waf/managed-rules/",
+            "https://developers.cloudflare.com/waf/rate-limiting-rules/parameters/",
+            "https://developers.cloudflare.com/learning-paths/application-security/rate-limiting/features",
         ),
     ),
 ]

@@ -118,6 +118,91 @@ def _budget_scope(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]
             )
 
 
+# --- security operations: the audit sink and Cloud Armor ---------------------------------------
+
+SINK = "gcp:logging/projectSink:ProjectSink"
+SECURITY_POLICY = "gcp:compute/securityPolicy:SecurityPolicy"
+SINK_WRITER_ROLES = ("roles/storage.objectCreator", "roles/storage.objectAdmin", "roles/storage.admin")
+EDGE_DENY_CODES = ("403", "404", "502")
+DEFAULT_RULE_PRIORITY = 2147483647
+
+
+def _sink_bucket(stack: Stack, sink: Res) -> Res | None:
+    destination = sink.get("destination")
+    for bucket in stack.of(GCS_BUCKET):
+        name = bucket.get("name")
+        if sink.depends_on("destination", bucket.urn) or (
+            known(destination) and known(name) and destination == f"storage.googleapis.com/{name}"
+        ):
+            return bucket
+    return None
+
+
+def _audit_sink_writes(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for sink in stack.of(SINK):
+        bucket = _sink_bucket(stack, sink)
+        if bucket is None or is_true(sink.get("disabled")):
+            continue
+        grants = [
+            g
+            for token in GCS_IAM
+            for g in stack.attached(bucket, token, "bucket", [bucket.get("name")])
+            if g.get("role") in SINK_WRITER_ROLES and g.depends_on("member", sink.urn)
+        ]
+        if not grants:
+            yield (
+                f"{sink.name}: no grant lets its writer identity create objects in {bucket.name}: every export "
+                "fails ('Until you grant this identity write-access to the destination, log entry exports from this "
+                "sink will fail')",
+                sink.urn,
+            )
+    for bucket in stack.of(GCS_BUCKET):
+        if bucket.get("retentionPolicy") and is_true(bucket.get("versioning", "enabled")):
+            yield (
+                f"{bucket.name}: a retention policy together with object versioning, which Cloud Storage refuses",
+                bucket.urn,
+            )
+
+
+def _deny_code(action: Any) -> str | None:
+    text = str(action)
+    return text[5:-1] if text.startswith("deny(") and text.endswith(")") else None
+
+
+def _edge_policy(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    policies = stack.of(SECURITY_POLICY)
+    for backend in stack.of(BACKEND_BUCKET):
+        for policy in policies:
+            if backend.depends_on("edgeSecurityPolicy", policy.urn) and policy.get("type") != "CLOUD_ARMOR_EDGE":
+                yield (
+                    f"{backend.name}: a backend bucket takes only an edge security policy (type CLOUD_ARMOR_EDGE); "
+                    f"{policy.name} is {policy.get('type') or 'CLOUD_ARMOR'}",
+                    backend.urn,
+                )
+    for policy in policies:
+        if policy.get("type") != "CLOUD_ARMOR_EDGE":
+            continue
+        if policy.get("advancedOptionsConfig"):
+            yield f"{policy.name}: advanced options are refused on edge policies (Error 400)", policy.urn
+        rules = items(policy.props, "rules")
+        for rule in rules:
+            expression = str(get(rule, "match", "expr", "expression", default=""))
+            if (
+                get(rule, "rateLimitOptions")
+                or get(rule, "preconfiguredWafConfig")
+                or "evaluatePreconfigured" in expression
+            ):
+                yield f"{policy.name}: rate limiting and preconfigured WAF rules need a backend policy", policy.urn
+            code = _deny_code(get(rule, "action"))
+            if code is not None and code not in EDGE_DENY_CODES:
+                yield f"{policy.name}: deny({code}); edge policies deny with 403, 404 or 502 only", policy.urn
+        if rules and not any(get(r, "priority") == DEFAULT_RULE_PRIORITY for r in rules):
+            yield (
+                f"{policy.name}: no default rule (priority {DEFAULT_RULE_PRIORITY}): the API adds one, which drifts",
+                policy.urn,
+            )
+
+
 RULES: list[StackRule] = [
     StackRule(
         name="cloud-cdn-origin-servable",
@@ -176,5 +261,35 @@ RULES: list[StackRule] = [
         cannot_see="whether the project is shared with other environments (one gcp.project_id per stack file)",
         remediation="budget_filter.projects only; gcp.project_id per environment.",
         docs=("https://cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets#filter",),
+    ),
+    StackRule(
+        name="audit-sink-can-write",
+        area=AREA,
+        description="A log sink to a Cloud Storage bucket has its writer identity granted object creation there; "
+        "a bucket with a retention policy is not versioned.",
+        severity=Severity.HIGH,
+        types=(SINK, GCS_BUCKET, *GCS_IAM),
+        check=_audit_sink_writes,
+        cannot_see="grants made at project level or outside the stack",
+        remediation="roles/storage.objectCreator for sink.writer_identity on the bucket (components/gcp/audit.py).",
+        docs=(
+            "https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.sinks",
+            "https://cloud.google.com/storage/docs/bucket-lock",
+        ),
+    ),
+    StackRule(
+        name="cloud-armor-edge-on-backend-bucket",
+        area=AREA,
+        description="A backend bucket's Cloud Armor policy is an edge policy, with only what edge policies accept "
+        "(no advanced options, rate limits or preconfigured WAF rules; deny codes 403/404/502) and its default rule.",
+        severity=Severity.HIGH,
+        types=(BACKEND_BUCKET, SECURITY_POLICY),
+        check=_edge_policy,
+        cannot_see="policies referenced by name from outside the stack",
+        remediation="type='CLOUD_ARMOR_EDGE', attached with edge_security_policy (components/gcp/waf.py).",
+        docs=(
+            "https://cloud.google.com/armor/docs/security-policy-overview#edge-policies",
+            "https://github.com/GoogleCloudPlatform/terraform-google-cloud-armor/issues/38",
+        ),
     ),
 ]

@@ -5,18 +5,21 @@
   instances, and predictive scaling runs only where there is a history to forecast from;
 - a bucket a CDN serves holds user content with no other copy (the CDN is a cache): it is
   versioned and, in prod, protected; and it is never moved to a colder class the CDN would
-  keep reading back (retrieval fees, minimum storage durations).
+  keep reading back (retrieval fees, minimum storage durations);
+- account-wide security singletons (trail, detectors, Defender plans, activity log, audit config)
+  are declared by the one stack that owns them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from policy.rules.base import CONTRACTS_AREA as AREA
-from policy.rules.base import Finding, Res, Stack, StackRule, get, is_true, items, known
+from policy.rules.base import Finding, NotEvaluated, Res, Stack, StackRule, get, is_true, items, known
 from policy.rules.contracts.aws import DISTRIBUTION, ENVIRONMENT_SCHEMA, GROUP
 from policy.rules.data_safety import S3_LIFECYCLE, versioned
 from policy.rules.encryption import GCS_BUCKET, S3_BUCKETS
@@ -194,6 +197,55 @@ def _origin_not_cold(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findi
             )
 
 
+# --- account singletons (security operations) ---------------------------------------------------
+
+# Objects an account, subscription or project has once: type -> (the pack config key naming the owner
+# stack, what it is). A second stack declaring one fails (a detector already exists), or silently
+# takes it over and deletes it on destroy; a second trail bills every management event again.
+ACCOUNT_SINGLETONS = {
+    "aws:cloudtrail/trail:Trail": ("auditOwner", "the account's trail (the free copy of management events)"),
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": ("auditOwner", "the project's audit configuration"),
+    "azure-native:monitor:SubscriptionDiagnosticSetting": ("auditOwner", "the subscription's activity-log setting"),
+    "aws:guardduty/detector:Detector": ("threatOwner", "the account's GuardDuty detector"),
+    "aws:securityhub/account:Account": ("threatOwner", "the account's Security Hub"),
+    "aws:cfg/recorder:Recorder": ("threatOwner", "the account's AWS Config recorder"),
+    "azure-native:security:Pricing": ("threatOwner", "a Defender plan of the subscription"),
+    "azure-native:security:SecurityContact": ("threatOwner", "the subscription's security contact"),
+}
+OWNER_KEYS = {"auditOwner": "audit.account_owner", "threatOwner": "threat_detection.account_owner"}
+
+
+def account_singletons(stack: Stack) -> list[tuple[str, str, Res]]:
+    """(owner key, what, resource) for every account-wide singleton; `what` names the one object."""
+    found = []
+    for res in stack.of(*ACCOUNT_SINGLETONS):
+        key, what = ACCOUNT_SINGLETONS[res.type]
+        if res.type == "gcp:projects/iAMAuditConfig:IAMAuditConfig":
+            what = f"project {res.get('project')} audit configuration of {res.get('service')}"
+        elif res.type == "azure-native:security:Pricing":
+            what = f"{res.get('scopeId')} Defender plan {res.get('pricingName')}"
+        found.append((key, what, res))
+    return found
+
+
+def _singleton_owner(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
+    declared = account_singletons(stack)
+    counts = Counter(what for _, what, _ in declared)
+    for _, what, res in declared:
+        if counts[what] > 1:
+            yield f"{res.name}: {what} is declared {counts[what]} times in this stack; the account has one", res.urn
+    for key, what, res in declared:
+        if key not in config:
+            raise NotEvaluated(f"the pack config names no {key} ({OWNER_KEYS[key]}; policy/config/<stack>.json)")
+        owner = config.get(key)
+        if owner not in ("*", res.stack):
+            yield (
+                f"{res.name}: {what} belongs to the stack {owner} ({OWNER_KEYS[key]}), not to {res.stack}: two stacks "
+                "would fight over it, and destroying this one would delete what the owner relies on",
+                res.urn,
+            )
+
+
 RULES: list[StackRule] = [
     StackRule(
         name="tier-scaling-can-act",
@@ -248,6 +300,29 @@ RULES: list[StackRule] = [
         docs=(
             "https://cloud.google.com/storage/docs/storage-classes",
             "https://aws.amazon.com/s3/storage-classes/",
+        ),
+    ),
+    StackRule(
+        name="account-singleton-owner",
+        area=AREA,
+        description="Account-wide security singletons (CloudTrail trail, GuardDuty detector, Security Hub, AWS "
+        "Config recorder, Defender plans, the activity-log setting, a project's audit configuration) are declared "
+        "once, by the stack that owns them.",
+        severity=Severity.HIGH,
+        types=tuple(ACCOUNT_SINGLETONS),
+        check=_singleton_owner,
+        config={
+            "auditOwner": {"type": "string", "description": "audit.account_owner"},
+            "threatOwner": {"type": "string", "description": "threat_detection.account_owner"},
+        },
+        cannot_see="singletons created outside the stack or by an organisation (import them once into the owner)",
+        remediation="audit.account_owner / threat_detection.account_owner name the one stack (prod by default); '*' "
+        "when every stack has an account of its own.",
+        docs=(
+            "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-manage-costs.html",
+            "https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html",
+            "https://learn.microsoft.com/rest/api/defenderforcloud/pricings/update",
+            "https://cloud.google.com/logging/docs/audit/configure-data-access",
         ),
     ),
 ]

@@ -21,6 +21,7 @@ ACCOUNT = "azure-native:storage:StorageAccount"
 OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
 CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+BACKUP_CONTRIBUTOR = "e5e2a7ff-d759-4cd2-bb51-3152d37e2eb1"
 
 
 def azure(plan, token: str):
@@ -256,7 +257,7 @@ def test_the_deploy_identity_docs_let_it_assign_exactly_the_roles_the_stack_gran
         r.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
         for r in dev_plan.of_type("azure-native:authorization:RoleAssignment")
     }
-    assert granted == {OWNER, CONTRIBUTOR, READER}
+    assert granted == {OWNER, CONTRIBUTOR, READER, BACKUP_CONTRIBUTOR}
     deploying = (ROOT / "docs" / "deploying.md").read_text()
     section = deploying.split("### Azure: the deploy identity", 1)[1].split("\n### ", 1)[0]
     (roles_line,) = [line for line in section.splitlines() if line.startswith("roles='")]

@@ -16,6 +16,8 @@ UNTAGGABLE = (
     "azure-native:authorization:",
     "azure-native:consumption:",
     "azure-native:costmanagement:",  # scheduled actions (the anomaly alert) take no tags
+    "azure-native:cdn:SecurityPolicy",  # the WAF association and the backup policy take no tags
+    "azure-native:dataprotection:BackupPolicy",
 )
 
 

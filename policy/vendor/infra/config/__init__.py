@@ -58,11 +58,13 @@ from infra.config.reading import (
     validate_engine_config,
     worker_secrets,
 )
+from infra.config.security import COMPLIANCE, Compliance, VaultLock, WafMode
 from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, stack_path
 
 __all__ = [
     "AZURE_TIME_ZONES",
     "BUDGET_PROVIDERS",
+    "COMPLIANCE",
     "DIGITALOCEAN_GPU_REGIONS",
     "DIGITALOCEAN_MIN_POOL_INSTANCES",
     "FUNCTIONS_DIR",
@@ -77,6 +79,7 @@ __all__ = [
     "CdnPriceClass",
     "Cloudflare",
     "CloudflareZone",
+    "Compliance",
     "ConfigError",
     "DigitalOcean",
     "Environment",
@@ -93,6 +96,8 @@ __all__ = [
     "TierMachine",
     "TierScaling",
     "Usage",
+    "VaultLock",
+    "WafMode",
     "aws_accelerated",
     "cloudflare_api_token",
     "from_pulumi",

@@ -444,6 +444,13 @@ class Usage(Model):
     nat_processed_gb: float = Field(default=50, ge=0, description="Per NAT gateway, per month.")
     log_storage_gb: float = Field(default=10, ge=0, description="GB kept in each access-log bucket.")
     flow_log_gb: float = Field(default=5, ge=0, description="GB of VPC flow-log records per network, per month.")
+    audit_log_gb: float = Field(default=5, ge=0, description="GB kept in each audit-log bucket (trail, sink).")
+    waf_requests_millions: float = Field(
+        default=10, ge=0, description="Millions of requests a month each web ACL / WAF policy inspects."
+    )
+    aws_config_items: float = Field(
+        default=2000, ge=0, description="Configuration items AWS Config records a month (resource changes)."
+    )
     storage_horizon_days: int = Field(
         default=365,
         ge=30,
@@ -585,6 +592,9 @@ PricedService = Literal[
     "monitoring",
     "network",
     "platform",
+    "security",
+    "backup",
+    "logging",
 ]
 
 

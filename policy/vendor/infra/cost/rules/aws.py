@@ -6,6 +6,11 @@ type and root volume); S3 storage on the bucket, with the tier split read from t
 lifecycle configuration; everything else that AWS bills by the hour or month (NAT gateway,
 public IPv4, interface endpoints, KMS keys, alarms) at its catalog price; Lambda, CloudFront
 and VPC flow-log delivery from the stack's usage assumptions.
+
+Security operations: the web ACL per ACL, rule and inspected request (`usage.waf_requests_millions`);
+AWS Config per configuration item (`usage.aws_config_items`); the trail is free (the first copy of
+management events) unless it records data events; GuardDuty, Security Hub and AWS Backup storage
+are NOT PRICED rows until two sources agree on their rates (infra/catalog/sources/curated.csv).
 """
 
 from __future__ import annotations
@@ -165,6 +170,82 @@ def _cloudfront(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [ctx.charge(f"{gb:g} GB egress", gb, P, "cdn", "egress-gb", usage="usage.cdn_egress_gb")]
 
 
+def _web_acl(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    rules = len(record.inputs.get("rules") or [])
+    millions = ctx.usage.waf_requests_millions
+    return [
+        ctx.charge("web ACL", 1, P, "security", "waf-web-acl-month"),
+        ctx.charge(f"{rules} rules (managed groups count one each)", rules, P, "security", "waf-rule-month"),
+        ctx.charge(
+            f"{millions:g} M requests inspected",
+            millions,
+            P,
+            "security",
+            "waf-requests",
+            usage="usage.waf_requests_millions",
+        ),
+    ]
+
+
+def _trail(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    """The first copy of management events is free; data events are billed per event, every copy."""
+    selectors = record.inputs.get("advancedEventSelectors") or []
+    data = [
+        s
+        for s in selectors
+        if any(
+            f.get("field") == "eventCategory" and "Data" in (f.get("equals") or [])
+            for f in s.get("fieldSelectors") or []
+        )
+    ]
+    if not data:
+        return []
+    return [ctx.charge("S3 data events of the stateful buckets", 1, P, "logging", "cloudtrail-data-events")]
+
+
+def _guardduty(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [ctx.charge("CloudTrail management events, VPC flow and DNS logs analysed", 1, P, "security", "guardduty")]
+
+
+def _guardduty_feature(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    feature = str(record.inputs.get("name", ""))
+    if record.inputs.get("status") != "ENABLED":
+        return []
+    sku = {"S3_DATA_EVENTS": "guardduty-s3-data-events"}.get(feature)
+    if sku is None:
+        raise LookupError(f"{record.name}: GuardDuty feature {feature!r} has no pricing rule")
+    return [ctx.charge("S3 data events analysed (S3 Protection)", 1, P, "security", sku)]
+
+
+def _security_hub(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    return [ctx.charge("security checks and finding ingestion", 1, P, "security", "security-hub")]
+
+
+def _config_recorder(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    items = ctx.usage.aws_config_items
+    return [
+        ctx.charge(
+            f"{items:g} configuration items recorded",
+            items,
+            P,
+            "security",
+            "config-item",
+            usage="usage.aws_config_items",
+        )
+    ]
+
+
+def _backup_selection(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    """Recovery points of the selected buckets: about their size (versions included) in the vault."""
+    arns = [str(a) for a in record.inputs.get("resources") or []]
+    gb = sum(bucket_gb(ctx.usage, arn.rsplit(":", 1)[-1]) for arn in arns if arn.startswith("arn:aws:s3:::"))
+    return [
+        ctx.charge(
+            f"{gb:g} GB of S3 backups (warm storage)", gb, P, "backup", "s3-warm-gb-month", usage="usage.storage_gb"
+        )
+    ]
+
+
 RULES: dict[str, Rule] = {
     "aws:autoscaling/group:Group": _auto_scaling_group,
     "aws:s3/bucket:Bucket": _bucket,
@@ -178,6 +259,13 @@ RULES: dict[str, Rule] = {
     "aws:cloudfront/distribution:Distribution": _cloudfront,
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
     "aws:cloudfront/monitoringSubscription:MonitoringSubscription": _monitoring_subscription,
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
+    "aws:cloudtrail/trail:Trail": _trail,
+    "aws:guardduty/detector:Detector": _guardduty,
+    "aws:guardduty/detectorFeature:DetectorFeature": _guardduty_feature,
+    "aws:securityhub/account:Account": _security_hub,
+    "aws:cfg/recorder:Recorder": _config_recorder,
+    "aws:backup/selection:Selection": _backup_selection,
 }
 
 _BUCKET_PART = "configures its bucket; storage is priced on the bucket"
@@ -225,4 +313,14 @@ FREE: dict[str, str] = {
     "aws:costexplorer/anomalySubscription:AnomalySubscription": "Cost Anomaly Detection has no charge; its SNS "
     "messages are within the free tier (not modelled)",
     "aws:cloudwatch/logGroup:LogGroup": "no charge per group; log ingestion per GB is not modelled",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _BUCKET_PART,
+    "aws:wafv2/ipSet:IpSet": "no charge of its own; the rule that references it is priced on the web ACL",
+    "aws:securityhub/standardsSubscription:StandardsSubscription": "its checks are priced on the Security Hub account",
+    "aws:cfg/deliveryChannel:DeliveryChannel": "no charge; the recorder's configuration items are priced",
+    "aws:cfg/recorderStatus:RecorderStatus": "no charge; the recorder's configuration items are priced",
+    "aws:cloudwatch/eventRule:EventRule": "EventBridge does not charge for AWS service events on the default bus",
+    "aws:cloudwatch/eventTarget:EventTarget": "targets have no charge (the SNS e-mails are within the free tier)",
+    "aws:backup/vault:Vault": "no charge per vault; recovery-point storage is priced on the selection",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "a vault lock has no charge",
+    "aws:backup/plan:Plan": "no charge per plan; recovery-point storage is priced on the selection",
 }

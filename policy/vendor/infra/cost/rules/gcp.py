@@ -180,6 +180,22 @@ def _crypto_key(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [ctx.charge("active key version", 1, P, "kms", "key-version-month")]
 
 
+def _security_policy(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    rules = len(record.inputs.get("rules") or [])
+    millions = ctx.usage.waf_requests_millions
+    label = f"Cloud Armor policy, {rules} rules, {millions:g} M requests"
+    return [ctx.charge(label, 1, P, "security", "cloud-armor-policy")]
+
+
+def _audit_config(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
+    """Admin Activity logs are free; the Data Access logs this turns on are billed as log ingestion."""
+    types = [c.get("logType") for c in record.inputs.get("auditLogConfigs") or []]
+    data = [t for t in types if t in ("DATA_READ", "DATA_WRITE")]
+    if not data:
+        return []
+    return [ctx.charge(f"{' and '.join(data)} audit logs ingested", 1, P, "logging", "data-access-audit-logs")]
+
+
 RULES: dict[str, Rule] = {
     "gcp:kms/cryptoKey:CryptoKey": _crypto_key,
     "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": _instance_group,
@@ -190,6 +206,8 @@ RULES: dict[str, Rule] = {
     "gcp:compute/backendBucket:BackendBucket": _backend_bucket,
     "gcp:monitoring/alertPolicy:AlertPolicy": _alert_policy,
     "gcp:compute/subnetwork:Subnetwork": _subnetwork,
+    "gcp:compute/securityPolicy:SecurityPolicy": _security_policy,
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _audit_config,
 }
 
 _NETWORK = "VPC networking objects have no charge"
@@ -221,4 +239,5 @@ FREE: dict[str, str] = {
     "gcp:kms/keyRing:KeyRing": "key rings have no charge",
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": _IAM,
     "gcp:projects/serviceIdentity:ServiceIdentity": _IAM,
+    "gcp:logging/projectSink:ProjectSink": "routing logs has no Cloud Logging charge; the audit bucket is priced",
 }

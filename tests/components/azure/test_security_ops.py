@@ -1,0 +1,98 @@
+"""Azure security operations as the shipped stacks declare them: activity log, Defender, WAF, backup vault."""
+
+from __future__ import annotations
+
+from infra.plan import Plan
+from infra.plan.records import ResourceRecord
+
+BACKUP_CONTRIBUTOR = "e5e2a7ff-d759-4cd2-bb51-3152d37e2eb1"
+
+
+def only(plan: Plan, token: str) -> ResourceRecord:
+    (found,) = plan.of_type(token)
+    return found
+
+
+def test_prod_sends_every_activity_log_category_to_a_workspace_kept_a_year(prod_plan):
+    setting = only(prod_plan, "azure-native:monitor:SubscriptionDiagnosticSetting")
+    categories = {log["category"] for log in setting.inputs["logs"] if log["enabled"]}
+    assert {"Administrative", "Security", "Alert", "Policy"} <= categories and len(categories) == 8
+    workspace = prod_plan.named("qmoi-azure-audit-workspace")
+    assert workspace.urn in setting.property_dependencies["workspaceId"]
+    assert workspace.inputs["features"] == {"disableLocalAuth": True} and workspace.protect
+    table = only(prod_plan, "azure-native:operationalinsights:Table")
+    assert table.inputs["tableName"] == "AzureActivity"
+    assert (table.inputs["retentionInDays"], table.inputs["totalRetentionInDays"]) == (90, 365)
+
+
+def test_defender_protects_servers_and_storage_and_alerts_the_stack_e_mails(prod_plan):
+    plans = {p.inputs["pricingName"]: p.inputs for p in prod_plan.of_type("azure-native:security:Pricing")}
+    assert plans["VirtualMachines"]["subPlan"] == "P1" and plans["StorageAccounts"]["subPlan"] == "DefenderForStorageV2"
+    assert {p["pricingTier"] for p in plans.values()} == {"Standard"}
+    assert {p["scopeId"] for p in plans.values()} == {"/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"}
+    contact = only(prod_plan, "azure-native:security:SecurityContact")
+    assert contact.inputs["emails"] == "platform-alerts@qmoi.ai"
+    assert contact.inputs["notificationsSources"] == [{"sourceType": "Alert", "minimalSeverity": "High"}]
+
+
+def test_front_door_endpoint_and_domains_are_behind_a_standard_waf_policy(dev_plan, prod_plan):
+    for plan, mode in ((dev_plan, "Detection"), (prod_plan, "Prevention")):
+        policy = only(plan, "azure-native:frontdoor:Policy")
+        assert policy.inputs["sku"] == {"name": "Standard_AzureFrontDoor"} and "managedRules" not in policy.inputs
+        assert policy.inputs["policySettings"]["mode"] == mode and policy.inputs["location"] == "Global"
+        rules = {r["name"]: r for r in policy.inputs["customRules"]["rules"]}
+        assert rules["ratelimitperip"]["rateLimitThreshold"] == 600
+        assert rules["readonlymethods"]["matchConditions"][0]["negateCondition"] is True
+        association = only(plan, "azure-native:cdn:SecurityPolicy")
+        protected = set(association.property_dependencies["parameters"])
+        assert only(plan, "azure-native:cdn:AFDEndpoint").urn in protected
+        assert only(plan, "azure-native:cdn:AFDCustomDomain").urn in protected and policy.urn in protected
+
+
+def test_prod_backs_up_blobs_into_a_locked_vault_with_operational_restore(prod_plan):
+    vault = only(prod_plan, "azure-native:dataprotection:BackupVault")
+    security = vault.inputs["properties"]["securitySettings"]
+    assert security["immutabilitySettings"] == {"state": "Locked"}
+    assert security["softDeleteSettings"] == {"state": "On", "retentionDurationInDays": 14}
+    assert vault.protect
+    policy = only(prod_plan, "azure-native:dataprotection:BackupPolicy")
+    (retention,) = [r for r in policy.inputs["properties"]["policyRules"] if r["objectType"] == "AzureRetentionRule"]
+    stores = {lc["sourceDataStore"]["dataStoreType"]: lc["deleteAfter"]["duration"] for lc in retention["lifecycles"]}
+    assert stores == {"VaultStore": "P35D", "OperationalStore": "P35D"}
+    services = {s.name: s.inputs for s in prod_plan.of_type("azure-native:storage:BlobServiceProperties")}
+    data = [services["qmoi-azure-storage-blob-service"], services["qmoi-azure-storage-media-blob-service"]]
+    for service in data:  # what operational backup turns on, declared so it does not drift
+        assert service["restorePolicy"] == {"enabled": True, "days": 35}
+        assert service["deleteRetentionPolicy"]["days"] > 35
+
+
+def test_each_backup_instance_waits_for_the_vault_grant_on_its_account(prod_plan):
+    instances = prod_plan.of_type("azure-native:dataprotection:BackupInstance")
+    grants = [
+        g
+        for g in prod_plan.of_type("azure-native:authorization:RoleAssignment")
+        if g.inputs["roleDefinitionId"].endswith(BACKUP_CONTRIBUTOR)
+    ]
+    assert len(instances) == len(grants) == 2  # the data account and the media account
+    vault = only(prod_plan, "azure-native:dataprotection:BackupVault")
+    for grant in grants:
+        assert vault.urn in grant.property_dependencies["principalId"]
+        (instance,) = [i for i in instances if grant.urn in i.dependencies]
+        assert set(grant.property_dependencies["scope"]) <= set(instance.property_dependencies["properties"])
+    containers = sorted(
+        c
+        for i in instances
+        for p in i.inputs["properties"]["policyInfo"]["policyParameters"]["backupDatasourceParametersList"]
+        for c in p["containersList"]
+    )
+    assert containers == ["backups", "media", "qmoi-artifacts"]
+
+
+def test_dev_backups_are_vaulted_only_without_a_lock(dev_plan):
+    vault = only(dev_plan, "azure-native:dataprotection:BackupVault")
+    assert vault.inputs["properties"]["securitySettings"]["immutabilitySettings"] == {"state": "Disabled"}
+    policy = only(dev_plan, "azure-native:dataprotection:BackupPolicy")
+    (retention,) = [r for r in policy.inputs["properties"]["policyRules"] if r["objectType"] == "AzureRetentionRule"]
+    assert [lc["sourceDataStore"]["dataStoreType"] for lc in retention["lifecycles"]] == ["VaultStore"]
+    assert all("restorePolicy" not in s.inputs for s in dev_plan.of_type("azure-native:storage:BlobServiceProperties"))
+    assert dev_plan.of_type("azure-native:security:Pricing") == []

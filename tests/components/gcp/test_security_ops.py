@@ -1,0 +1,78 @@
+"""GCP security operations as the shipped stacks declare them: audit config and sink, Cloud Armor, alert."""
+
+from __future__ import annotations
+
+from infra.plan import Plan
+from infra.plan.records import ResourceRecord
+
+
+def only(plan: Plan, token: str) -> ResourceRecord:
+    (found,) = plan.of_type(token)
+    return found
+
+
+def test_prod_turns_on_data_access_logs_for_every_service(prod_plan):
+    audit = only(prod_plan, "gcp:projects/iAMAuditConfig:IAMAuditConfig")
+    assert (audit.inputs["project"], audit.inputs["service"]) == ("qmoi-enhanced-prod", "allServices")
+    assert [c["logType"] for c in audit.inputs["auditLogConfigs"]] == ["ADMIN_READ", "DATA_WRITE"]
+
+
+def test_every_audit_log_is_exported_to_a_locked_audit_bucket_the_sink_may_write(prod_plan):
+    sink = only(prod_plan, "gcp:logging/projectSink:ProjectSink")
+    assert sink.inputs["filter"] == 'logName:"cloudaudit.googleapis.com"'
+    assert sink.inputs["destination"] == "storage.googleapis.com/qmoi-cloud-storage-prod-audit"
+    assert sink.inputs["uniqueWriterIdentity"] is True
+    bucket = prod_plan.named("qmoi-gcp-audit-bucket")
+    assert bucket.inputs["retentionPolicy"] == {"retentionPeriod": 365 * 86400, "isLocked": True}
+    assert bucket.inputs["versioning"] == {"enabled": False}  # refused together with a retention policy
+    assert bucket.inputs["publicAccessPrevention"] == "enforced" and bucket.protect
+    grant = prod_plan.named("qmoi-gcp-audit-sink-writer")
+    assert grant.inputs["role"] == "roles/storage.objectCreator"
+    assert sink.urn in grant.property_dependencies["member"] and bucket.urn in grant.property_dependencies["bucket"]
+
+
+def test_the_cdn_backend_bucket_has_an_edge_policy_that_previews_in_dev(dev_plan, prod_plan):
+    for plan, preview in ((dev_plan, True), (prod_plan, False)):
+        policy = only(plan, "gcp:compute/securityPolicy:SecurityPolicy")
+        assert policy.inputs["type"] == "CLOUD_ARMOR_EDGE"
+        assert "advancedOptionsConfig" not in policy.inputs
+        backend = only(plan, "gcp:compute/backendBucket:BackendBucket")
+        assert policy.urn in backend.property_dependencies["edgeSecurityPolicy"]
+        (default,) = policy.inputs["rules"]  # nothing blocked by configuration: the default rule only
+        assert (default["priority"], default["action"]) == (2147483647, "allow")
+        assert not [r for r in policy.inputs["rules"] if r.get("preview") is not preview and r["priority"] < 2147483647]
+
+
+def test_security_relevant_changes_alert_the_monitoring_channels(prod_plan):
+    alert = prod_plan.named("qmoi-gcp-threat-detection-security-changes")
+    (condition,) = alert.inputs["conditions"]
+    log_filter = condition["conditionMatchedLog"]["filter"]
+    assert log_filter.startswith('logName:"cloudaudit.googleapis.com%2Factivity"')
+    for method in ("SetIamPolicy", "CreateServiceAccountKey", "compute.firewalls.insert", "DeleteSink"):
+        assert method in log_filter
+    channels = {c.urn for c in prod_plan.of_type("gcp:monitoring/notificationChannel:NotificationChannel")}
+    assert set(alert.property_dependencies["notificationChannels"]) == channels
+    assert alert.inputs["alertStrategy"]["notificationRateLimit"] == {"period": "300s"}
+
+
+def test_only_the_owner_stack_declares_the_project_audit_configuration(dev_plan):
+    assert dev_plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig") == []
+    assert dev_plan.of_type("gcp:logging/projectSink:ProjectSink") == []
+
+
+def test_blocked_ranges_and_countries_become_edge_rules(record_component):
+    import pulumi_gcp  # noqa: F401 (the component's SDK, imported as the platform would)
+
+    from components.context import StackContext
+    from components.gcp.waf import GcpWaf, GcpWafArgs
+    from infra.config import WafMode
+
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    cidrs = [f"198.51.100.{i}/32" for i in range(12)]
+    plan = record_component(lambda: GcpWaf("waf", GcpWafArgs(WafMode.block, cidrs, ["KP", "IR"]), ctx), stack="prod")
+    rules = plan.named("waf-edge-policy").inputs["rules"]
+    ranges = [r["match"]["config"]["srcIpRanges"] for r in rules if r["priority"] < 2000]
+    assert [len(r) for r in ranges] == [10, 2]  # at most 10 ranges per basic match condition
+    (countries,) = [r for r in rules if r["priority"] == 2000]
+    assert countries["match"]["expr"]["expression"] == "origin.region_code == 'KP' || origin.region_code == 'IR'"
+    assert all(r["action"] == "deny(403)" and r["preview"] is False for r in rules if r["priority"] < 2147483647)
