@@ -27,7 +27,7 @@ from components.aws.monitoring import AwsMonitoring, AwsMonitoringArgs
 from components.aws.network import FLOW_LOG_PREFIX, AwsNetwork, AwsNetworkArgs
 from components.aws.policy_documents import AwsAccount
 from components.aws.storage import AwsStorage, AwsStorageArgs
-from components.aws.threat_detection import AwsThreatDetection, AwsThreatDetectionArgs
+from components.aws.threat_detection import AwsThreatDetection, AwsThreatDetectionArgs, ConfigBucket
 from components.aws.waf import AwsWaf, AwsWafArgs
 from components.platform import ProviderPlatform
 from components.specs import HEALTH_OBJECT_KEY, STATEFUL_CLASSES
@@ -179,8 +179,11 @@ class AwsPlatform(ProviderPlatform):
                     account=account,
                     region=config.aws.region,
                     alert_topic_arn=self.monitoring.topic.arn,
-                    config_bucket=self.audit.bucket if recorder and self.audit else None,
-                    config_key_arn=self.audit.key.arn if recorder and self.audit else None,
+                    config_bucket=ConfigBucket(
+                        self.bucket_name(config.aws.s3_bucket, "config"), self.audit.key.arn, config.audit.retention_days
+                    )
+                    if recorder and self.audit
+                    else None,
                 ),
                 ctx,
                 child,

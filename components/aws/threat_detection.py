@@ -6,9 +6,12 @@
   (`enable_default_standards=False`: one standard in code instead of two enabled implicitly, CIS 1.2.0
   being superseded), consolidated control findings;
 - the AWS Config recorder its controls evaluate ("To receive control findings in Security Hub, you must
-  enable AWS Config"): every supported resource type, delivered to the audit bucket under `config/`
-  with the audit key, through a role of its own. One recorder per account and region: turn
-  `threat_detection.aws_config_recorder` off where the account already records (AWS Organizations);
+  enable AWS Config"): every supported resource type, delivered under `config/` with the audit key,
+  through a role of its own, into a bucket of its own (`<s3_bucket>-<token>-config`: private, TLS only,
+  versioned, kept `audit.retention_days`). Never the audit bucket: "AWS Config does not support the
+  delivery channel to an Amazon S3 bucket where object lock is enabled", and the audit bucket is locked
+  in prod. One recorder per account and region: turn `threat_detection.aws_config_recorder` off where
+  the account already records (AWS Organizations);
 - two EventBridge rules, GuardDuty findings of high severity (>= 7) and Security Hub findings labelled
   HIGH or CRITICAL that are NEW (GuardDuty's own are left out: they arrive through the first rule),
   each targeting the monitoring SNS topic. That topic's key and policy let `events.amazonaws.com`
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.audit import LogBucketArgs, log_bucket
 from components.aws.policy_documents import AwsAccount, assume_role
 from components.context import StackContext
 
@@ -38,13 +42,22 @@ SECURITY_HUB_LABELS = ["HIGH", "CRITICAL"]
 
 
 @dataclass(frozen=True)
+class ConfigBucket:
+    """Where AWS Config delivers: a bucket of its own, never under Object Lock."""
+
+    name: str
+    key_arn: pulumi.Input[str]
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class AwsThreatDetectionArgs:
     account: AwsAccount
     region: str
     alert_topic_arn: pulumi.Input[str]
-    # Where the AWS Config recorder delivers (the audit bucket and its key); None: no recorder declared.
-    config_bucket: aws.s3.Bucket | None = None
-    config_key_arn: pulumi.Input[str] | None = None
+    # The AWS Config recorder's delivery bucket (its name, the audit key, how long history is kept);
+    # None: no recorder declared.
+    config_bucket: ConfigBucket | None = None
 
 
 class AwsThreatDetection(pulumi.ComponentResource):
@@ -71,7 +84,7 @@ class AwsThreatDetection(pulumi.ComponentResource):
             status="ENABLED",
             opts=ctx.child(self),
         )
-        self.recorder = self._recorder(name, args, ctx) if args.config_bucket is not None else None
+        self.recorder = self._recorder(name, args.config_bucket, args, ctx) if args.config_bucket else None
         self.security_hub = aws.securityhub.Account(
             f"{name}-security-hub",
             enable_default_standards=False,
@@ -133,10 +146,16 @@ class AwsThreatDetection(pulumi.ComponentResource):
         )
         return rule
 
-    def _recorder(self, name: str, args: AwsThreatDetectionArgs, ctx: StackContext) -> aws.cfg.Recorder:
-        """AWS Config recording every supported type, delivered to the audit bucket with the audit key."""
-        assert args.config_bucket is not None  # noqa: S101 (checked by the caller)
-        bucket = args.config_bucket
+    def _recorder(
+        self, name: str, target: ConfigBucket, args: AwsThreatDetectionArgs, ctx: StackContext
+    ) -> aws.cfg.Recorder:
+        """AWS Config recording every supported type, delivered to a bucket of its own with the audit key."""
+        bucket, bucket_policy = log_bucket(
+            self,
+            f"{name}-config-bucket",
+            LogBucketArgs(target.name, target.key_arn, target.retention_days, "config-history"),
+            ctx,
+        )
         role = aws.iam.Role(
             f"{name}-config-role",
             name=f"{ctx.prefix}-config-recorder",
@@ -147,7 +166,7 @@ class AwsThreatDetection(pulumi.ComponentResource):
         aws.iam.RolePolicyAttachment(
             f"{name}-config-role-managed", role=role.name, policy_arn=CONFIG_ROLE_POLICY, opts=ctx.child(self)
         )
-        delivery = pulumi.Output.all(bucket.arn, args.account.id, args.config_key_arn).apply(
+        delivery = pulumi.Output.all(bucket.arn, args.account.id, target.key_arn).apply(
             lambda a: json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -178,8 +197,8 @@ class AwsThreatDetection(pulumi.ComponentResource):
             name=f"{ctx.prefix}-delivery",
             s3_bucket_name=bucket.id,
             s3_key_prefix=CONFIG_PREFIX,
-            s3_kms_key_arn=args.config_key_arn,
-            opts=ctx.child(self, depends_on=[recorder], delete_before_replace=True),
+            s3_kms_key_arn=target.key_arn,
+            opts=ctx.child(self, depends_on=[recorder, bucket_policy], delete_before_replace=True),
         )
         aws.cfg.RecorderStatus(
             f"{name}-config-recording",

@@ -31,6 +31,7 @@ SECURITY_RULES = {
     "findings-topic-deliverable",
     "backup-selection-versioned",
     "vault-lock-cooling-off",
+    "config-delivery-not-object-locked",
     "audit-sink-can-write",
     "cloud-armor-edge-on-backend-bucket",
     "front-door-waf-matches-profile",
@@ -177,6 +178,9 @@ AWS: list[tuple[str, Mutation, str, str]] = [
      "not versioned"),
     ("short-cooling-off", changed("qmoi-aws-backup-vault-lock", "changeableForDays", value=1),
      "vault-lock-cooling-off", "at least 3"),
+    ("config-into-the-locked-audit-bucket", changed("qmoi-aws-threat-detection-config-delivery-channel",
+     "s3BucketName", value="qmoi-cloud-storage-prod-audit"), "config-delivery-not-object-locked",
+     "delivers to qmoi-aws-audit-bucket, which has S3 Object Lock"),
 ]  # fmt: skip
 GCP: list[tuple[str, Mutation, str, str]] = [
     ("no-audit-config", without("qmoi-gcp-audit-data-access"), "audit-trail-enabled", "gcp: no Data Access"),

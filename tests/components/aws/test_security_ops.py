@@ -108,12 +108,35 @@ def test_guardduty_with_s3_protection_and_security_hub_fsbp_are_enabled(prod_pla
     assert hub.urn in standard.dependencies
 
 
-def test_aws_config_records_everything_into_the_audit_bucket_for_security_hub(prod_plan):
+def test_aws_config_records_everything_into_a_bucket_of_its_own_that_object_lock_never_covers(prod_plan):
+    # AWS Config does not deliver to a bucket with Object Lock (the audit bucket has it in prod).
     recorder = only(prod_plan, "aws:cfg/recorder:Recorder")
     assert recorder.inputs["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": True}
     channel = only(prod_plan, "aws:cfg/deliveryChannel:DeliveryChannel")
-    assert channel.inputs["s3BucketName"] == "qmoi-cloud-storage-prod-audit"
-    assert channel.inputs["s3KmsKeyArn"] == output(prod_plan.named("qmoi-aws-audit-key"), "arn")
+    bucket = prod_plan.named("qmoi-aws-threat-detection-config-bucket")
+    assert channel.inputs["s3BucketName"] == bucket.inputs["bucket"] == "qmoi-cloud-storage-prod-config"
+    assert bucket.urn in channel.property_dependencies["s3BucketName"]
+    assert "objectLockEnabled" not in bucket.inputs and bucket.protect
+    locks = prod_plan.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    assert [lock.name for lock in locks] == ["qmoi-aws-audit-bucket-object-lock"]
+    key_arn = output(prod_plan.named("qmoi-aws-audit-key"), "arn")
+    assert channel.inputs["s3KmsKeyArn"] == key_arn
+    (sse,) = prod_plan.named("qmoi-aws-threat-detection-config-bucket-encryption").inputs["rules"]
+    assert sse["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
+    versioning = prod_plan.named("qmoi-aws-threat-detection-config-bucket-versioning")
+    assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
+    (rule,) = prod_plan.named("qmoi-aws-threat-detection-config-bucket-lifecycle").inputs["rules"]
+    assert rule["expiration"]["days"] == 365
+    block = prod_plan.named("qmoi-aws-threat-detection-config-bucket-public-access")
+    assert all(block.inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy", "restrictPublicBuckets"))
+    policy = by_sid(prod_plan.named("qmoi-aws-threat-detection-config-bucket-policy").inputs["policy"])
+    assert policy["DenyInsecureTransport"]["Effect"] == "Deny"
+    writes = statements(prod_plan.named("qmoi-aws-threat-detection-config-delivery").inputs["policy"])
+    arn = "arn:aws:s3:::qmoi-cloud-storage-prod-config"
+    assert {s["Resource"] for s in writes if s["Action"] != ["kms:GenerateDataKey", "kms:Decrypt"]} == {
+        arn,
+        f"{arn}/config/AWSLogs/{ACCOUNT}/Config/*",
+    }
     status = only(prod_plan, "aws:cfg/recorderStatus:RecorderStatus")
     assert status.inputs["isEnabled"] is True and channel.urn in status.dependencies
 
