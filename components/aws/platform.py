@@ -145,7 +145,13 @@ class AwsPlatform(ProviderPlatform):
             return None
         return AwsWaf(
             f"{name}-waf",
-            AwsWafArgs(waf.mode, waf.rate_limit_per_minute, waf.blocked_cidrs, waf.blocked_countries),
+            AwsWafArgs(
+                waf.mode,
+                waf.rate_limit_per_minute,
+                waf.blocked_cidrs,
+                waf.blocked_countries,
+                proxy=self.config.origin_proxy(Provider.aws),
+            ),
             self.ctx,
             self.child,
         )
@@ -180,7 +186,9 @@ class AwsPlatform(ProviderPlatform):
                     region=config.aws.region,
                     alert_topic_arn=self.monitoring.topic.arn,
                     config_bucket=ConfigBucket(
-                        self.bucket_name(config.aws.s3_bucket, "config"), self.audit.key.arn, config.audit.retention_days
+                        self.bucket_name(config.aws.s3_bucket, "config"),
+                        self.audit.key.arn,
+                        config.audit.retention_days,
                     )
                     if recorder and self.audit
                     else None,

@@ -188,6 +188,7 @@ class AzurePlatform(ProviderPlatform):
                     rate_limit_per_minute=waf.rate_limit_per_minute,
                     blocked_cidrs=waf.blocked_cidrs,
                     blocked_countries=waf.blocked_countries,
+                    proxy=config.origin_proxy(Provider.azure),
                 ),
                 ctx,
                 child,

@@ -171,7 +171,12 @@ class GcpPlatform(ProviderPlatform):
         if not waf.enabled:
             return None
         return GcpWaf(
-            f"{name}-waf", GcpWafArgs(waf.mode, waf.blocked_cidrs, waf.blocked_countries), self.ctx, self.child
+            f"{name}-waf",
+            GcpWafArgs(
+                waf.mode, waf.blocked_cidrs, waf.blocked_countries, proxy=self.config.origin_proxy(Provider.gcp)
+            ),
+            self.ctx,
+            self.child,
         )
 
     def _compose_security_operations(self, name: str) -> None:

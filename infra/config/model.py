@@ -44,6 +44,7 @@ from infra.config.profiles import deep_merge, profile
 from infra.config.providers import (
     AZURE_TIME_ZONES,
     CLOUDFLARE_LB_REGIONS,
+    CLOUDFLARE_PROXY,
     CLOUDWATCH_RETENTION_DAYS,
     DIGITALOCEAN_MIN_POOL_INSTANCES,
     GCP_BUDGET_CHANNELS_MAX,
@@ -53,6 +54,7 @@ from infra.config.providers import (
     Azure,
     Cloudflare,
     DigitalOcean,
+    ForwardingProxy,
     Gcp,
     ProviderBlock,
 )
@@ -138,6 +140,21 @@ class PlatformConfig(Model):
     def owns_threat_detection(self) -> bool:
         """This stack declares the account-wide detectors (threat_detection.account_owner)."""
         return self.threat_detection.enabled and self.owns_account_singletons(self.threat_detection.account_owner)
+
+    def origin_proxy(self, provider: Provider) -> ForwardingProxy | None:
+        """The proxy in front of this cloud's origin, if any: Cloudflare when one of the load balancer's pools
+        is this cloud's origin (or, without a load balancer, when the zones' proxied hostnames point at it).
+        A firewall at such an origin sees Cloudflare's addresses; the client's is in `client_header`."""
+        cf = self.cloudflare
+        origins = origin_providers(self)
+        if not cf.enabled or provider not in origins:
+            return None
+        hostname = cf.lb_hostname(self.environment.value)
+        if cf.load_balancer.enabled and hostname and cf.zone_of(hostname):
+            fronted = cf.load_balancer.failover_order or origins
+        else:
+            fronted = origins[:1] if any(z.hostnames for z in cf.zones) else []
+        return CLOUDFLARE_PROXY if provider in fronted else None
 
     @property
     def enabled_providers(self) -> list[Provider]:

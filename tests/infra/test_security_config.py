@@ -129,3 +129,26 @@ def test_an_unknown_compliance_profile_is_rejected_with_the_allowed_values():
     (found,) = problems("dev", compliance="pci")
     assert found.startswith("compliance: 'pci' is not allowed")
     assert "soc2" in found and "hipaa" in found and "gdpr" in found
+
+
+def test_the_origins_cloudflare_proxies_are_known_from_configuration(prod_plan):
+    # The shipped stacks balance every cloud's origin behind Cloudflare: their WAFs see Cloudflare's
+    # addresses, and the client's in CF-Connecting-IP.
+    from infra.config import CLOUDFLARE_PROXY, Provider
+
+    assert prod_plan.config is not None
+    for provider in (Provider.aws, Provider.gcp, Provider.azure, Provider.digitalocean):
+        assert prod_plan.config.origin_proxy(provider) is CLOUDFLARE_PROXY, provider
+    assert CLOUDFLARE_PROXY.client_header == "CF-Connecting-IP"
+    assert "173.245.48.0/20" in CLOUDFLARE_PROXY.ipv4 and "2606:4700::/32" in CLOUDFLARE_PROXY.ipv6
+    aws = {"enabled": True, "cloudfront": {"enabled": True}}
+    assert make_config("dev", aws=aws).origin_proxy(Provider.aws) is None  # no Cloudflare in front
+    behind_lb = make_config(
+        "dev",
+        aws=aws,
+        gcp=GCP | {"cdn": {"enabled": True, "domains": ["media.qmoi.ai"]}},
+        cloudflare=CLOUDFLARE
+        | {"zone_settings_owner": None, "load_balancer": {"enabled": True, "failover_order": ["gcp"]}},
+    )
+    assert behind_lb.origin_proxy(Provider.gcp) is CLOUDFLARE_PROXY
+    assert behind_lb.origin_proxy(Provider.aws) is None  # not one of the load balancer's pools

@@ -32,6 +32,7 @@ SECURITY_RULES = {
     "backup-selection-versioned",
     "vault-lock-cooling-off",
     "config-delivery-not-object-locked",
+    "origin-rate-limit-behind-proxy",
     "audit-sink-can-write",
     "cloud-armor-edge-on-backend-bucket",
     "front-door-waf-matches-profile",
@@ -279,3 +280,41 @@ def test_outside_prod_a_missing_capability_is_not_a_violation_but_a_weakened_one
                        value="Off")  # fmt: skip
     found = security_violations(pack, weakened(records(dev_plan, "azure")), dev)
     assert any(v.startswith("backup-vault-locked:") and "soft delete is off" in v for v in found)
+
+
+def behind_the_edge(plan: Any) -> list[ResourceRecord]:
+    """The edge's load balancer and pools, and the AWS and Azure origins and firewalls behind them."""
+    return [r for provider in ("cloudflare", "aws", "azure") for r in records(plan, provider)]
+
+
+def test_an_origin_rate_rule_behind_cloudflare_counts_the_forwarded_client_or_leaves_cloudflare_out(
+    pack, prod_plan, config
+):
+    assert [v for v in security_violations(pack, behind_the_edge(prod_plan), config) if "rate rule" in v] == []
+    per_connection = {"aggregateKeyType": "IP", "limit": 600, "evaluationWindowSec": 60}
+
+    def aws_by_connection(found: list[ResourceRecord]) -> list[ResourceRecord]:
+        for rule in named(found, "qmoi-aws-waf-web-acl").inputs["rules"]:
+            if "rateBasedStatement" in rule["statement"]:
+                rule["statement"]["rateBasedStatement"] = dict(per_connection)
+        return found
+
+    def azure_by_socket(found: list[ResourceRecord]) -> list[ResourceRecord]:
+        for rule in named(found, "qmoi-azure-waf-policy").inputs["customRules"]["rules"]:
+            if rule["ruleType"] == "RateLimitRule":
+                rule["matchConditions"] = [{"matchVariable": "RequestUri", "operator": "Any", "matchValue": []}]
+        return found
+
+    found = security_violations(pack, aws_by_connection(behind_the_edge(prod_plan)), config)
+    assert [v for v in found if v.startswith("origin-rate-limit-behind-proxy:")] == [
+        f"origin-rate-limit-behind-proxy: qmoi-aws-waf-web-acl: rate rule {name} counts connecting addresses, but "
+        "qmoi-aws-cdn-distribution is behind the proxied pool qmoi-cloudflare-lb-aws: every client of one "
+        "Cloudflare data centre shares a counter and is blocked together. Count the forwarded client (AWS: "
+        "aggregate on FORWARDED_IP, CF-Connecting-IP, for requests from Cloudflare's ranges) or leave "
+        "Cloudflare's ranges out"
+        for name in ("rate-limit-per-client", "rate-limit-per-ip")
+    ]
+    found = security_violations(pack, azure_by_socket(behind_the_edge(prod_plan)), config)
+    assert [v.split(" counts")[0] for v in found if v.startswith("origin-rate-limit-behind-proxy:")] == [
+        "origin-rate-limit-behind-proxy: qmoi-azure-waf-policy: rate rule ratelimitperip"
+    ]

@@ -895,7 +895,9 @@ RULES: list[StackRule] = [
         cannot_see="buckets of another stack or account (named by a literal the stack does not declare)",
         remediation="Deliver to the recorder's own bucket, <s3_bucket>-<token>-config (components/aws/"
         "threat_detection.py), never the audit bucket.",
-        docs=("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-deliverychannel.html",),
+        docs=(
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-deliverychannel.html",
+        ),
     ),
     StackRule(
         name="vault-lock-cooling-off",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from components.aws.waf import AwsWaf, AwsWafArgs
+from components.context import StackContext
+from infra.config import CLOUDFLARE_PROXY, WafMode
 from infra.plan import Plan
 from infra.plan.mock_outputs import MockContext
 from infra.plan.mock_outputs.aws import OUTPUTS
@@ -179,6 +182,7 @@ def test_the_distribution_is_behind_a_cloudfront_web_acl_in_us_east_1(dev_plan, 
             "AWSManagedRulesAmazonIpReputationList",
             "AWSManagedRulesCommonRuleSet",
             "AWSManagedRulesKnownBadInputsRuleSet",
+            "rate-limit-per-client",
             "rate-limit-per-ip",
         ]
 
@@ -187,8 +191,95 @@ def test_the_web_acl_blocks_in_prod_and_only_counts_in_dev(dev_plan, prod_plan):
     prod_rules, dev_rules = web_acl(prod_plan).inputs["rules"], web_acl(dev_plan).inputs["rules"]
     assert all(r.get("overrideAction") == {"none": {}} or r.get("action") == {"block": {}} for r in prod_rules)
     assert all(r.get("overrideAction") == {"count": {}} or r.get("action") == {"count": {}} for r in dev_rules)
-    rate = prod_rules[-1]["statement"]["rateBasedStatement"]
-    assert rate == {"aggregateKeyType": "IP", "limit": 600, "evaluationWindowSec": 60}
+
+
+def from_cloudflare(plan: Plan) -> dict[str, Any]:
+    """The scope-down statement that matches requests from Cloudflare's published ranges."""
+    ipv4, ipv6 = plan.named("qmoi-aws-waf-proxy-ipv4"), plan.named("qmoi-aws-waf-proxy-ipv6")
+    return {
+        "orStatement": {
+            "statements": [
+                {"ipSetReferenceStatement": {"arn": output(ipv4, "arn")}},
+                {"ipSetReferenceStatement": {"arn": output(ipv6, "arn")}},
+            ]
+        }
+    }
+
+
+def test_behind_cloudflare_the_rate_limit_counts_the_forwarded_client_and_direct_hits_by_address(prod_plan):
+    # Cloudflare's load balancer proxies the CloudFront origin: the connection comes from a Cloudflare
+    # address, the client's is in CF-Connecting-IP (trusted only from Cloudflare's ranges).
+    ipv4, ipv6 = prod_plan.named("qmoi-aws-waf-proxy-ipv4"), prod_plan.named("qmoi-aws-waf-proxy-ipv6")
+    assert (ipv4.inputs["ipAddressVersion"], ipv6.inputs["ipAddressVersion"]) == ("IPV4", "IPV6")
+    assert ipv4.inputs["addresses"] == list(CLOUDFLARE_PROXY.ipv4)
+    assert ipv6.inputs["addresses"] == list(CLOUDFLARE_PROXY.ipv6)
+    assert all((s.inputs["scope"], s.inputs["region"]) == ("CLOUDFRONT", "us-east-1") for s in (ipv4, ipv6))
+    rules = {r["name"]: r for r in web_acl(prod_plan).inputs["rules"]}
+    assert rules["rate-limit-per-client"]["statement"]["rateBasedStatement"] == {
+        "aggregateKeyType": "FORWARDED_IP",
+        "forwardedIpConfig": {"headerName": "CF-Connecting-IP", "fallbackBehavior": "MATCH"},
+        "limit": 600,
+        "evaluationWindowSec": 60,
+        "scopeDownStatement": from_cloudflare(prod_plan),
+    }
+    assert rules["rate-limit-per-ip"]["statement"]["rateBasedStatement"] == {
+        "aggregateKeyType": "IP",
+        "limit": 600,
+        "evaluationWindowSec": 60,
+        "scopeDownStatement": {"notStatement": {"statement": from_cloudflare(prod_plan)}},
+    }
+    assert rules["rate-limit-per-client"]["action"] == rules["rate-limit-per-ip"]["action"] == {"block": {}}
+
+
+def test_without_a_proxy_in_front_one_rate_rule_counts_each_connecting_address(record_component):
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    plan = record_component(lambda: AwsWaf("waf", AwsWafArgs(WafMode.block, 600), ctx), stack="prod")
+    assert plan.of_type("aws:wafv2/ipSet:IpSet") == []
+    (rate,) = [r for r in only(plan, "aws:wafv2/webAcl:WebAcl").inputs["rules"] if r["name"].startswith("rate")]
+    assert rate["statement"]["rateBasedStatement"] == {
+        "aggregateKeyType": "IP",
+        "limit": 600,
+        "evaluationWindowSec": 60,
+    }
+
+
+def test_behind_a_proxy_blocked_ranges_and_countries_judge_the_forwarded_client_only_from_the_proxy(
+    record_component,
+):
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    args = AwsWafArgs(WafMode.block, 600, ["203.0.113.0/24"], ["KP"], proxy=CLOUDFLARE_PROXY)
+    plan = record_component(lambda: AwsWaf("waf", args, ctx), stack="prod")
+    blocked = plan.named("waf-blocked-ips")
+    rules = {r["name"]: r["statement"] for r in only(plan, "aws:wafv2/webAcl:WebAcl").inputs["rules"]}
+    proxy = {
+        "orStatement": {
+            "statements": [
+                {"ipSetReferenceStatement": {"arn": output(plan.named(f"waf-proxy-{v}"), "arn")}}
+                for v in ("ipv4", "ipv6")
+            ]
+        }
+    }
+    forwarded = {"headerName": "CF-Connecting-IP", "fallbackBehavior": "MATCH"}
+    assert rules["blocked-ips"] == {
+        "orStatement": {
+            "statements": [
+                {"andStatement": {"statements": [proxy, {"ipSetReferenceStatement": {
+                    "arn": output(blocked, "arn"), "ipSetForwardedIpConfig": forwarded | {"position": "FIRST"}}}]}},
+                {"andStatement": {"statements": [{"notStatement": {"statement": proxy}},
+                                                 {"ipSetReferenceStatement": {"arn": output(blocked, "arn")}}]}},
+            ]
+        }
+    }  # fmt: skip
+    assert rules["blocked-countries"] == {
+        "orStatement": {
+            "statements": [
+                {"andStatement": {"statements": [proxy, {"geoMatchStatement": {
+                    "countryCodes": ["KP"], "forwardedIpConfig": forwarded}}]}},
+                {"andStatement": {"statements": [{"notStatement": {"statement": proxy}},
+                                                 {"geoMatchStatement": {"countryCodes": ["KP"]}}]}},
+            ]
+        }
+    }  # fmt: skip
 
 
 def test_prod_backs_up_the_stateful_buckets_into_a_compliance_locked_vault(prod_plan):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from components.azure.waf import AzureWaf, AzureWafArgs
+from components.context import StackContext
+from infra.config import CLOUDFLARE_PROXY, WafMode
 from infra.plan import Plan
 from infra.plan.records import ResourceRecord
 
@@ -47,6 +50,34 @@ def test_front_door_endpoint_and_domains_are_behind_a_standard_waf_policy(dev_pl
         protected = set(association.property_dependencies["parameters"])
         assert only(plan, "azure-native:cdn:AFDEndpoint").urn in protected
         assert only(plan, "azure-native:cdn:AFDCustomDomain").urn in protected and policy.urn in protected
+
+
+def test_behind_cloudflare_the_per_socket_rate_limit_leaves_cloudflare_s_addresses_to_cloudflare(prod_plan):
+    # Front Door groups a rate limit by socket address only (SocketAddr | GeoLocation | None): behind
+    # Cloudflare's load balancer every client of a Cloudflare data centre would share one counter. The
+    # rule leaves Cloudflare's ranges out (Cloudflare's own rate rule counts those clients) and keeps
+    # limiting whoever reaches Front Door directly; the block lists read the client (RemoteAddr).
+    rules = {r["name"]: r for r in only(prod_plan, "azure-native:frontdoor:Policy").inputs["customRules"]["rules"]}
+    rate = rules["ratelimitperip"]
+    assert rate["groupBy"] == [{"variableName": "SocketAddr"}]
+    assert rate["matchConditions"] == [
+        {
+            "matchVariable": "SocketAddr",
+            "operator": "IPMatch",
+            "negateCondition": True,
+            "matchValue": [*CLOUDFLARE_PROXY.ipv4, *CLOUDFLARE_PROXY.ipv6],
+        }
+    ]
+
+
+def test_without_a_proxy_in_front_the_rate_limit_counts_every_socket_address(record_component):
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    args = AzureWafArgs("rg", "profile", ["/endpoint"], WafMode.block, 600)
+    plan = record_component(lambda: AzureWaf("waf", args, ctx), stack="prod")
+    rules = {r["name"]: r for r in only(plan, "azure-native:frontdoor:Policy").inputs["customRules"]["rules"]}
+    assert rules["ratelimitperip"]["matchConditions"] == [
+        {"matchVariable": "RequestUri", "operator": "Any", "matchValue": []}
+    ]
 
 
 def test_prod_backs_up_blobs_into_a_locked_vault_with_operational_restore(prod_plan):

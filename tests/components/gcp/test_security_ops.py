@@ -76,3 +76,33 @@ def test_blocked_ranges_and_countries_become_edge_rules(record_component):
     (countries,) = [r for r in rules if r["priority"] == 2000]
     assert countries["match"]["expr"]["expression"] == "origin.region_code == 'KP' || origin.region_code == 'IR'"
     assert all(r["action"] == "deny(403)" and r["preview"] is False for r in rules if r["priority"] < 2147483647)
+
+
+def test_behind_a_proxy_country_blocks_skip_the_proxy_s_own_addresses(record_component):
+    # An edge policy judges the connecting address and has no forwarded-IP option (advanced options are
+    # refused on edge policies): behind Cloudflare, a country block would hit a Cloudflare data centre's
+    # country, not the client's. The proxy's ranges are allowed before the country rule (never before
+    # the blocked ranges), so countries are judged on direct clients only.
+    import pulumi_gcp  # noqa: F401 (the component's SDK, imported as the platform would)
+
+    from components.context import StackContext
+    from components.gcp.waf import GcpWaf, GcpWafArgs
+    from infra.config import CLOUDFLARE_PROXY, WafMode
+
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    args = GcpWafArgs(WafMode.block, ["198.51.100.7/32"], ["KP"], proxy=CLOUDFLARE_PROXY)
+    rules = record_component(lambda: GcpWaf("waf", args, ctx), stack="prod").named("waf-edge-policy").inputs["rules"]
+    by_priority = sorted(rules, key=lambda r: r["priority"])
+    assert [(r["priority"], r["action"]) for r in by_priority] == [
+        (1000, "deny(403)"),
+        (1500, "allow"),
+        (1501, "allow"),
+        (1502, "allow"),
+        (2000, "deny(403)"),
+        (2147483647, "allow"),
+    ]
+    allowed = [ip for r in by_priority[1:4] for ip in r["match"]["config"]["srcIpRanges"]]
+    assert allowed == [*CLOUDFLARE_PROXY.ipv4, *CLOUDFLARE_PROXY.ipv6]
+    without_countries = GcpWafArgs(WafMode.block, ["198.51.100.7/32"], [], proxy=CLOUDFLARE_PROXY)
+    plan = record_component(lambda: GcpWaf("waf", without_countries, ctx), stack="prod")
+    assert [r["priority"] for r in plan.named("waf-edge-policy").inputs["rules"]] == [1000, 2147483647]
