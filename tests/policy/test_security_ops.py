@@ -37,6 +37,7 @@ SECURITY_RULES = {
     "cloud-armor-edge-on-backend-bucket",
     "front-door-waf-matches-profile",
     "azure-backup-can-read-account",
+    "azure-blob-retention-rules",
     "cloudflare-waf-within-plan",
     "account-singleton-owner",
 }
@@ -131,6 +132,15 @@ def not_waiting(name: str) -> Mutation:
     return mutate
 
 
+def one_default_rule(found: list[ResourceRecord]) -> list[ResourceRecord]:
+    """The blob policy's two retention rules merged into one `Default` (the layout Azure refuses)."""
+    rules = named(found, "qmoi-azure-backup-blob-policy").inputs["properties"]["policyRules"]
+    retention = [r for r in rules if r["objectType"] == "AzureRetentionRule"]
+    merged = retention[0] | {"name": "Default", "lifecycles": [lc for r in retention for lc in r["lifecycles"]]}
+    rules[:] = [r for r in rules if r["objectType"] != "AzureRetentionRule"] + [merged]
+    return found
+
+
 def count_everything(found: list[ResourceRecord]) -> list[ResourceRecord]:
     acl = named(found, "qmoi-aws-waf-web-acl")
     for rule in acl.inputs["rules"]:
@@ -218,6 +228,8 @@ AZURE: list[tuple[str, Mutation, str, str]] = [
      "azure-backup-can-read-account", "no Storage Account Backup Contributor"),
     ("restore-policy-not-declared", changed("qmoi-azure-storage-blob-service", "restorePolicy", value=None),
      "azure-backup-can-read-account", "point-in-time restore"),
+    ("operational-retention-in-default", one_default_rule, "azure-blob-retention-rules",
+     "the OperationalStore lifecycle is in the retention rule 'Default'"),
 ]  # fmt: skip
 CLOUDFLARE: list[tuple[str, Mutation, str, str]] = [
     ("owned-zone-without-managed-rules", without("qmoi-cloudflare-waf-qmoi-ai-managed"),

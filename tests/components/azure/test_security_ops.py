@@ -86,10 +86,21 @@ def test_prod_backs_up_blobs_into_a_locked_vault_with_operational_restore(prod_p
     assert security["immutabilitySettings"] == {"state": "Locked"}
     assert security["softDeleteSettings"] == {"state": "On", "retentionDurationInDays": 14}
     assert vault.protect
+    # For blobs, Default holds the vaulted (VaultStore) retention and operational retention is a rule of
+    # its own named Default_OperationalStore: one Default rule with both stores is refused.
     policy = only(prod_plan, "azure-native:dataprotection:BackupPolicy")
-    (retention,) = [r for r in policy.inputs["properties"]["policyRules"] if r["objectType"] == "AzureRetentionRule"]
-    stores = {lc["sourceDataStore"]["dataStoreType"]: lc["deleteAfter"]["duration"] for lc in retention["lifecycles"]}
-    assert stores == {"VaultStore": "P35D", "OperationalStore": "P35D"}
+    retention = [r for r in policy.inputs["properties"]["policyRules"] if r["objectType"] == "AzureRetentionRule"]
+    rules = {
+        r["name"]: (
+            r["isDefault"],
+            [(lc["sourceDataStore"]["dataStoreType"], lc["deleteAfter"]["duration"]) for lc in r["lifecycles"]],
+        )
+        for r in retention
+    }
+    assert rules == {
+        "Default": (True, [("VaultStore", "P35D")]),
+        "Default_OperationalStore": (True, [("OperationalStore", "P35D")]),
+    }
     services = {s.name: s.inputs for s in prod_plan.of_type("azure-native:storage:BlobServiceProperties")}
     data = [services["qmoi-azure-storage-blob-service"], services["qmoi-azure-storage-media-blob-service"]]
     for service in data:  # what operational backup turns on, declared so it does not drift
