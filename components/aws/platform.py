@@ -163,7 +163,7 @@ class AwsPlatform(ProviderPlatform):
             self.storage.buckets[c] for c in BucketClass if c in STATEFUL_CLASSES and c in self.storage.versioning
         ]
         self.audit = None
-        if config.owns_audit:
+        if config.owns_audit(self.PROVIDER):
             self.audit = AwsAudit(
                 f"{name}-audit",
                 AwsAuditArgs(
@@ -177,7 +177,7 @@ class AwsPlatform(ProviderPlatform):
                 child,
             )
         self.threat_detection = None
-        if config.owns_threat_detection:
+        if config.owns_threat_detection(self.PROVIDER):
             recorder = config.threat_detection.aws_config_recorder and self.audit is not None
             self.threat_detection = AwsThreatDetection(
                 f"{name}-threat-detection",

@@ -194,7 +194,7 @@ class AzurePlatform(ProviderPlatform):
                 child,
             )
         self.audit = None
-        if config.owns_audit:
+        if config.owns_audit(self.PROVIDER):
             self.audit = AzureAudit(
                 f"{name}-audit",
                 AzureAuditArgs(resource_group_name=rg, location=az.region, retention_days=config.audit.retention_days),
@@ -202,7 +202,7 @@ class AzurePlatform(ProviderPlatform):
                 child,
             )
         self.threat_detection = None
-        if config.owns_threat_detection:
+        if config.owns_threat_detection(self.PROVIDER):
             self.threat_detection = AzureThreatDetection(
                 f"{name}-threat-detection", AzureThreatDetectionArgs(subscription_id=az.subscription_id), ctx, child
             )

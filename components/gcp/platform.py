@@ -183,7 +183,7 @@ class GcpPlatform(ProviderPlatform):
         """The project's audit configuration and security alert (owner stack only)."""
         config, ctx, child, project = self.config, self.ctx, self.child, self._project
         self.audit = None
-        if config.owns_audit:
+        if config.owns_audit(self.PROVIDER):
             self.audit = GcpAudit(
                 f"{name}-audit",
                 GcpAuditArgs(
@@ -200,7 +200,7 @@ class GcpPlatform(ProviderPlatform):
                 child,
             )
         self.threat_detection = None
-        if config.owns_threat_detection:
+        if config.owns_threat_detection(self.PROVIDER):
             self.threat_detection = GcpThreatDetection(
                 f"{name}-threat-detection",
                 GcpThreatDetectionArgs(project=project, notification_channels=[c.id for c in self.monitoring.channels]),

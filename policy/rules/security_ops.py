@@ -7,8 +7,10 @@ Two kinds of finding, on purpose:
 - absent: the capability is missing where it belongs. Reported in prod only (`audit.enabled: false` is
   allowed in dev), and for account-wide singletons (trail, detectors, Defender plans, activity log,
   project audit configuration) only in the stack that owns them (`auditOwner`, `threatOwner` in the
-  pack config: the stacks' `audit.account_owner` and `threat_detection.account_owner`; `*` = every
-  stack). The firewall runs in count mode outside prod; in prod it must block.
+  pack config: the stacks' `audit.account_owner` and `threat_detection.account_owner`, for the AWS
+  account and the Azure subscription; `auditProjectOwner`, `threatProjectOwner` for the GCP project,
+  by default the environment's stack; `*` = every stack). The firewall runs in count mode outside
+  prod; in prod it must block.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from infra.config import Provider
 from policy.rules.base import (
     STATEFUL_BUCKET_CLASSES,
     Finding,
@@ -87,6 +90,16 @@ OWNER_SCHEMA: dict[str, dict[str, Any]] = {
     **ENVIRONMENT_SCHEMA,
     "auditOwner": {"type": "string", "description": "audit.account_owner: the stack that owns the audit trail"},
     "threatOwner": {"type": "string", "description": "threat_detection.account_owner"},
+    "auditProjectOwner": {"type": "string", "description": "the owner of the GCP project's audit configuration"},
+    "threatProjectOwner": {"type": "string", "description": "the owner of the GCP project's detectors"},
+}
+# Pack config key -> (configuration block, scope): the shared account (the AWS account, the Azure
+# subscription: `account_owner`) or the GCP project (`project_owner`).
+OWNER_OF = {
+    "auditOwner": ("audit", "account"),
+    "threatOwner": ("threat_detection", "account"),
+    "auditProjectOwner": ("audit", "project"),
+    "threatProjectOwner": ("threat_detection", "project"),
 }
 COMPLIANCE_SCHEMA: dict[str, dict[str, Any]] = {
     "compliance": {"type": "string", "enum": ["none", "soc2", "hipaa", "gdpr"]},
@@ -103,7 +116,7 @@ def _stack_name(stack: Stack) -> str:
 
 
 def owns(stack: Stack, config: Mapping[str, Any], key: str) -> bool:
-    """Whether the stack declares the account singletons of `key` (auditOwner / threatOwner)."""
+    """Whether the stack declares the account singletons of `key` (OWNER_OF: auditOwner, auditProjectOwner, ...)."""
     if key in config:
         owner = config.get(key)
     else:
@@ -111,8 +124,8 @@ def owns(stack: Stack, config: Mapping[str, Any], key: str) -> bool:
             settings = stack_configuration()
         except NotEvaluated as exc:
             raise NotEvaluated(f"the pack config names no {key} and {exc.reason}") from None
-        block = settings.audit if key == "auditOwner" else settings.threat_detection
-        owner = block.account_owner
+        block, scope = OWNER_OF[key]
+        owner = settings.singleton_owner(getattr(settings, block), Provider.gcp if scope == "project" else Provider.aws)
     return owner in ("*", _stack_name(stack))
 
 
@@ -171,7 +184,7 @@ def _audit_trail(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
         if not any(setting.get(p) for p in ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId")):
             yield f"{setting.name}: the activity log has no destination", setting.urn
     providers = stack.providers()
-    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config) or not owns(stack, config, "auditOwner"):
+    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config):
         return
     missing_trails = {
         "aws": "aws" in providers and not stack.of(TRAIL),
@@ -188,12 +201,25 @@ def _audit_trail(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
         "azure": "no activity-log diagnostic setting",
     }
     for provider, missing in missing_trails.items():
-        if missing:
+        if missing and owns(stack, config, _owner_key("audit", provider)):
             yield (
                 f"{provider}: {what[provider]} in the stack that owns the account's audit trail "
-                "(audit.account_owner); keep audit.enabled: true",
+                f"({_owner_setting('audit', provider)}); keep audit.enabled: true",
                 None,
             )
+
+
+def _scope(provider: str) -> str:
+    return "project" if provider == "gcp" else "account"
+
+
+def _owner_key(block: str, provider: str) -> str:
+    """The pack config key naming the owner of `block`'s singletons in `provider`'s account."""
+    return next(k for k, owner in OWNER_OF.items() if owner == (block, _scope(provider)))
+
+
+def _owner_setting(block: str, provider: str) -> str:
+    return f"{block}.{_scope(provider)}_owner"
 
 
 # --- threat-detection-enabled -----------------------------------------------------------
@@ -229,16 +255,20 @@ def _threat_detection(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findi
         if plan.get("pricingTier") == "Free":
             yield f"{plan.name}: Defender plan {plan.get('pricingName')} is on the Free tier (no protection)", plan.urn
     providers = stack.providers()
-    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config) or not owns(stack, config, "threatOwner"):
+    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config):
         return
-    if "aws" in providers:
+
+    def owner(provider: str) -> bool:
+        return provider in providers and owns(stack, config, _owner_key("threat_detection", provider))
+
+    if owner("aws"):
         yield from _aws_detectors_missing(stack)
-    if "azure" in providers:
+    if owner("azure"):
         standard = {p.get("pricingName") for p in stack.of(DEFENDER) if p.get("pricingTier") == "Standard"}
         for plan in DEFENDER_PLANS:
             if plan not in standard:
                 yield f"azure: no Defender plan {plan} on the Standard tier in the stack that owns them", None
-    if "gcp" in providers and not [a for a in stack.of(ALERT_POLICY) if _matches_logs(a)]:
+    if owner("gcp") and not [a for a in stack.of(ALERT_POLICY) if _matches_logs(a)]:
         yield "gcp: no log-match alert on security-relevant audit events (nor Security Command Center)", None
 
 

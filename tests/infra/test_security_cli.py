@@ -65,14 +65,29 @@ def test_two_stacks_declaring_the_account_singletons_conflict_unless_each_has_an
     assert "project qmoi-enhanced-prod audit configuration of allServices" in singletons
     own = prod_plan.config.model_copy(
         update={
-            "audit": prod_plan.config.audit.model_copy(update={"account_owner": "*"}),
-            "threat_detection": prod_plan.config.threat_detection.model_copy(update={"account_owner": "*"}),
+            "audit": prod_plan.config.audit.model_copy(update={"account_owner": "*", "project_owner": "*"}),
+            "threat_detection": prod_plan.config.threat_detection.model_copy(
+                update={"account_owner": "*", "project_owner": "*"}
+            ),
         }
     )
     separate = {
         s: dataclasses.replace(p, config=own) for s, p in (("prod", prod_plan), ("eu", renamed(prod_plan, "eu")))
     }
     assert [c for c in conflicts(separate) if c.kind == "account singleton"] == []
+
+
+def test_each_environment_declares_its_own_gcp_project_s_singletons_without_a_conflict(
+    dev_plan, staging_plan, prod_plan
+):
+    plans = {"dev": dev_plan, "staging": staging_plan, "prod": prod_plan}
+    audit = {
+        p.inputs["project"]
+        for plan in plans.values()
+        for p in plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig")
+    }
+    assert audit == {"qmoi-enhanced-dev", "qmoi-enhanced-staging", "qmoi-enhanced-prod"}
+    assert [c.describe() for c in conflicts(plans) if c.kind == "account singleton"] == []
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +103,7 @@ def test_the_web_acl_is_priced_per_acl_rule_and_inspected_request(prod_cost):
     labels = {i.label: i.monthly_usd for i in items_of(prod_cost, "aws:wafv2/webAcl:WebAcl")}
     assert labels == {
         "web ACL": 5.0,
-        "4 rules (managed groups count one each)": 4.0,
+        "5 rules (managed groups count one each)": 5.0,
         "10 M requests inspected": pytest.approx(6.0),
     }
 

@@ -55,9 +55,27 @@ def test_security_relevant_changes_alert_the_monitoring_channels(prod_plan):
     assert alert.inputs["alertStrategy"]["notificationRateLimit"] == {"period": "300s"}
 
 
-def test_only_the_owner_stack_declares_the_project_audit_configuration(dev_plan):
-    assert dev_plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig") == []
-    assert dev_plan.of_type("gcp:logging/projectSink:ProjectSink") == []
+def test_each_environment_s_project_gets_its_own_audit_configuration_sink_and_alert(dev_plan, staging_plan):
+    # Every environment has a GCP project of its own (gcp.project_id), unlike the AWS account and Azure
+    # subscription the stacks share: each stack owns its project's audit singletons.
+    for plan, project in ((dev_plan, "qmoi-enhanced-dev"), (staging_plan, "qmoi-enhanced-staging")):
+        audit = only(plan, "gcp:projects/iAMAuditConfig:IAMAuditConfig")
+        assert (audit.inputs["project"], audit.inputs["service"]) == (project, "allServices")
+        sink = only(plan, "gcp:logging/projectSink:ProjectSink")
+        assert sink.inputs["project"] == project
+        assert sink.inputs["destination"] == f"storage.googleapis.com/qmoi-cloud-storage-{plan.stack}-audit"
+        alert = plan.named("qmoi-gcp-threat-detection-security-changes")
+        assert alert.inputs["project"] == project
+        bucket = plan.named("qmoi-gcp-audit-bucket")
+        assert bucket.inputs["retentionPolicy"]["isLocked"] is False  # only prod locks its audit logs
+    # the AWS account and the Azure subscription stay prod's
+    assert dev_plan.of_type("aws:cloudtrail/trail:Trail") == []
+    assert dev_plan.of_type("azure-native:monitor:SubscriptionDiagnosticSetting") == []
+
+
+def test_a_review_stack_shares_its_environment_s_project_and_declares_none_of_its_singletons(review_plan):
+    assert review_plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig") == []
+    assert review_plan.of_type("gcp:logging/projectSink:ProjectSink") == []
 
 
 def test_blocked_ranges_and_countries_become_edge_rules(record_component):
