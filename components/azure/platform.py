@@ -204,7 +204,13 @@ class AzurePlatform(ProviderPlatform):
         self.threat_detection = None
         if config.owns_threat_detection(self.PROVIDER):
             self.threat_detection = AzureThreatDetection(
-                f"{name}-threat-detection", AzureThreatDetectionArgs(subscription_id=az.subscription_id), ctx, child
+                f"{name}-threat-detection",
+                AzureThreatDetectionArgs(
+                    subscription_id=az.subscription_id,
+                    malware_scan_gb_per_account=config.threat_detection.malware_scan_gb_per_account,
+                ),
+                ctx,
+                child,
             )
         self.backup = None
         accounts = self._backup_accounts()

@@ -95,6 +95,16 @@ def prod_cost(prod_plan) -> Any:
     return estimate(prod_plan)
 
 
+def test_defender_for_storage_lists_malware_scanning_up_to_its_cap_as_a_charge_not_zero(prod_cost):
+    found = {i.label: i for i in items_of(prod_cost, "azure-native:security:Pricing")}
+    scanning = found[
+        "malware scanning on upload: up to 50 GB a month on each of this stack's 3 account(s) (and every other "
+        "of the subscription)"
+    ]
+    assert scanning.unpriced and scanning.monthly_usd == 0
+    assert "NOT PRICED: malware scanning on upload is billed per GB scanned" in scanning.unpriced
+
+
 def items_of(cost: Any, token: str) -> list[Any]:
     return [i for r in cost.resources if r.type == token for i in r.items]
 

@@ -38,6 +38,34 @@ def test_defender_protects_servers_and_storage_and_alerts_the_stack_e_mails(prod
     assert contact.inputs["notificationsSources"] == [{"sourceType": "Alert", "minimalSeverity": "High"}]
 
 
+def test_defender_for_storage_scans_uploads_up_to_a_small_cap_per_account_and_leaves_discovery_off(prod_plan):
+    # The API's defaults scan up to 5,000 GB of uploads per account a month (billed per GB from day one)
+    # and turn sensitive data discovery on: both are declared, so neither is a surprise nor drifts.
+    (storage,) = [
+        p for p in prod_plan.of_type("azure-native:security:Pricing") if p.inputs["pricingName"] == "StorageAccounts"
+    ]
+    assert storage.inputs["extensions"] == [
+        {
+            "name": "OnUploadMalwareScanning",
+            "isEnabled": "True",
+            "additionalExtensionProperties": {"CapGBPerMonthPerStorageAccount": "50"},
+        },
+        {"name": "SensitiveDataDiscovery", "isEnabled": "False"},
+    ]
+
+
+def test_malware_scanning_can_be_turned_off_with_a_zero_cap(record_component):
+    from components.azure.threat_detection import AzureThreatDetection, AzureThreatDetectionArgs
+
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    args = AzureThreatDetectionArgs("0b1f6471-1bf0-4dda-aec3-111122223333", malware_scan_gb_per_account=0)
+    plan = record_component(lambda: AzureThreatDetection("td", args, ctx), stack="prod")
+    (storage,) = [
+        p for p in plan.of_type("azure-native:security:Pricing") if p.inputs["pricingName"] == "StorageAccounts"
+    ]
+    assert storage.inputs["extensions"][0] == {"name": "OnUploadMalwareScanning", "isEnabled": "False"}
+
+
 def test_front_door_endpoint_and_domains_are_behind_a_standard_waf_policy(dev_plan, prod_plan):
     for plan, mode in ((dev_plan, "Detection"), (prod_plan, "Prevention")):
         policy = only(plan, "azure-native:frontdoor:Policy")

@@ -101,6 +101,9 @@ class ThreatDetection(SingletonOwners):
 
     enabled: bool = True
     """Declare the detectors (AWS GuardDuty + Security Hub, Azure Defender plans, GCP log-based alert)."""
+    malware_scan_gb_per_account: int = Field(default=50, ge=0, le=50_000)
+    """Azure Defender for Storage: GB of uploads scanned for malware per storage account a month (billed per GB;
+    the API's default cap is 5,000); 0: malware scanning off."""
     aws_config_recorder: bool = True
     """Declare the AWS Config recorder Security Hub's controls need (one per account and region: false when
     the account already records, e.g. through AWS Organizations)."""
