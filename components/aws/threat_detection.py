@@ -2,6 +2,7 @@
 
 - GuardDuty (one detector per account and region) with S3 Protection (the S3 data events of every
   bucket are analysed; no trail data events are needed for it), findings published every 15 minutes;
+  every optional protection plan declared on or off (`GUARDDUTY_FEATURES`);
 - Security Hub CSPM with the AWS Foundational Security Best Practices standard, declared explicitly
   (`enable_default_standards=False`: one standard in code instead of two enabled implicitly, CIS 1.2.0
   being superseded), consolidated control findings;
@@ -39,6 +40,20 @@ CONFIG_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
 CONFIG_PREFIX = "config"
 GUARDDUTY_HIGH = 7  # GuardDuty severities: low 1-3.9, medium 4-6.9, high 7-8.9, critical 9+
 SECURITY_HUB_LABELS = ["HIGH", "CRITICAL"]
+# Every optional GuardDuty protection plan, declared (a detector created without features turns on all of
+# them but Runtime Monitoring): feature -> (child role, enabled). On: S3 data events (required), malware
+# scans of the instances' EBS volumes when a finding points at them, the Lambda functions' network
+# activity. Off: RDS login events and EKS audit logs (the stacks run no RDS or EKS, and the account's
+# other databases and clusters would be billed) and Runtime Monitoring (an agent on every host, billed per
+# vCPU; not deployed). Each enabled plan is a NOT PRICED line of the cost model.
+GUARDDUTY_FEATURES = {
+    "S3_DATA_EVENTS": ("s3", True),
+    "EBS_MALWARE_PROTECTION": ("ebs-malware", True),
+    "LAMBDA_NETWORK_LOGS": ("lambda-network", True),
+    "RDS_LOGIN_EVENTS": ("rds-login", False),
+    "EKS_AUDIT_LOGS": ("eks-audit", False),
+    "RUNTIME_MONITORING": ("runtime", False),
+}
 
 
 @dataclass(frozen=True)
@@ -77,13 +92,14 @@ class AwsThreatDetection(pulumi.ComponentResource):
             tags=ctx.tags,
             opts=ctx.child(self),
         )
-        aws.guardduty.DetectorFeature(
-            f"{name}-guardduty-s3",
-            detector_id=self.detector.id,
-            name="S3_DATA_EVENTS",
-            status="ENABLED",
-            opts=ctx.child(self),
-        )
+        for feature, (role, enabled) in GUARDDUTY_FEATURES.items():
+            aws.guardduty.DetectorFeature(
+                f"{name}-guardduty-{role}",
+                detector_id=self.detector.id,
+                name=feature,
+                status="ENABLED" if enabled else "DISABLED",
+                opts=ctx.child(self),
+            )
         self.recorder = self._recorder(name, args.config_bucket, args, ctx) if args.config_bucket else None
         self.security_hub = aws.securityhub.Account(
             f"{name}-security-hub",

@@ -246,7 +246,7 @@ def _threat_detection(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findi
         if is_false(detector.get("enable")):
             yield f"{detector.name}: the GuardDuty detector is suspended", detector.urn
     for feature in stack.of(DETECTOR_FEATURE):
-        if feature.get("status") == "DISABLED":
+        if (feature.get("name"), feature.get("status")) == (S3_PROTECTION[0], "DISABLED"):
             yield f"{feature.name}: GuardDuty {feature.get('name')} is disabled", feature.urn
     for rule in stack.of(EVENT_RULE):
         if _pattern_sources(rule) and (is_false(rule.get("isEnabled")) or rule.get("state") == "DISABLED"):

@@ -100,8 +100,8 @@ def test_stacks_that_do_not_own_the_account_declare_no_trail_or_detector(dev_pla
 def test_guardduty_with_s3_protection_and_security_hub_fsbp_are_enabled(prod_plan):
     detector = only(prod_plan, "aws:guardduty/detector:Detector")
     assert detector.inputs["enable"] is True
-    feature = only(prod_plan, "aws:guardduty/detectorFeature:DetectorFeature")
-    assert (feature.inputs["name"], feature.inputs["status"]) == ("S3_DATA_EVENTS", "ENABLED")
+    features = prod_plan.of_type("aws:guardduty/detectorFeature:DetectorFeature")
+    assert ("S3_DATA_EVENTS", "ENABLED") in {(f.inputs["name"], f.inputs["status"]) for f in features}
     hub = only(prod_plan, "aws:securityhub/account:Account")
     assert hub.inputs["enableDefaultStandards"] is False
     standard = only(prod_plan, "aws:securityhub/standardsSubscription:StandardsSubscription")
@@ -109,6 +109,22 @@ def test_guardduty_with_s3_protection_and_security_hub_fsbp_are_enabled(prod_pla
         "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
     )
     assert hub.urn in standard.dependencies
+
+
+def test_every_optional_guardduty_protection_plan_is_declared_on_or_off(prod_plan):
+    # A detector created without features turns on every optional plan but Runtime Monitoring: each is
+    # declared, so none bills unseen and a console change shows as drift.
+    detector = only(prod_plan, "aws:guardduty/detector:Detector")
+    features = prod_plan.of_type("aws:guardduty/detectorFeature:DetectorFeature")
+    assert all(detector.urn in f.property_dependencies["detectorId"] for f in features)
+    assert {f.inputs["name"]: f.inputs["status"] for f in features} == {
+        "S3_DATA_EVENTS": "ENABLED",
+        "EBS_MALWARE_PROTECTION": "ENABLED",
+        "LAMBDA_NETWORK_LOGS": "ENABLED",
+        "RDS_LOGIN_EVENTS": "DISABLED",
+        "EKS_AUDIT_LOGS": "DISABLED",
+        "RUNTIME_MONITORING": "DISABLED",
+    }
 
 
 def test_aws_config_records_everything_into_a_bucket_of_its_own_that_object_lock_never_covers(prod_plan):
