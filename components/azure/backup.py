@@ -1,9 +1,11 @@
 """Azure backups that cannot be deleted by mistake or malice: a Data Protection backup vault for blobs.
 
 - a backup vault (`<prefix>-backup`) with a system-assigned identity; zone-redundant vault storage
-  (locally redundant outside prod); soft delete on (deleted backups are kept 14 days); immutability
-  from `backup.vault_lock`: governance -> `Unlocked` (on, can be turned off), compliance -> `Locked`
-  (prod: irreversible; recovery points cannot be deleted before they expire), none -> `Disabled`;
+  (locally redundant outside prod); immutability from `backup.vault_lock`: governance -> `Unlocked`
+  (on, can be turned off), compliance -> `Locked` (prod: irreversible; recovery points cannot be
+  deleted before they expire), none -> `Disabled`; soft delete on (deleted backups are kept 14 days)
+  with a lock, off without one (dev): a vault that holds soft-deleted backups cannot be deleted, and
+  dev is destroyed and recreated;
 - a blob backup policy: a daily vaulted backup (`backup.schedule_hour_utc`) of the stateful containers,
   kept `backup.retention_days` in the vault (a copy outside the storage account; retention rule
   `Default`); with `backup.continuous` (prod) also operational backup, a point-in-time restore of the
@@ -91,9 +93,9 @@ class AzureBackup(pulumi.ComponentResource):
                     )
                 ],
                 security_settings=dataprotection.SecuritySettingsArgs(
-                    soft_delete_settings=dataprotection.SoftDeleteSettingsArgs(
-                        state="On", retention_duration_in_days=SOFT_DELETE_DAYS
-                    ),
+                    soft_delete_settings=dataprotection.SoftDeleteSettingsArgs(state="Off")
+                    if args.vault_lock is VaultLock.none
+                    else dataprotection.SoftDeleteSettingsArgs(state="On", retention_duration_in_days=SOFT_DELETE_DAYS),
                     immutability_settings=dataprotection.ImmutabilitySettingsArgs(state=IMMUTABILITY[args.vault_lock]),
                 ),
             ),

@@ -2,8 +2,9 @@
 present and not weakened, and retention meets the compliance profile.
 
 Two kinds of finding, on purpose:
-- weakened: a trail without log file validation, a disabled detector or firewall, a vault whose soft
-  delete is off. Reported in every environment: nobody turns these off by accident;
+- weakened: a trail without log file validation, a disabled detector or firewall, a locked vault
+  whose soft delete is off. Reported in every environment: nobody turns these off by accident (dev's
+  unlocked vault keeps soft delete off on purpose, so that it can be destroyed);
 - absent: the capability is missing where it belongs. Reported in prod only (`audit.enabled: false` is
   allowed in dev), and for account-wide singletons (trail, detectors, Defender plans, activity log,
   project audit configuration) only in the stack that owns them (`auditOwner`, `threatOwner` in the
@@ -380,8 +381,13 @@ def _backed_up_buckets(stack: Stack) -> set[str]:
 
 def _backups(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     for vault in stack.of(AZURE_VAULT):
-        soft_delete = get(vault.props, "properties", "securitySettings", "softDeleteSettings", "state")
-        if soft_delete == "Off":
+        settings = get(vault.props, "properties", "securitySettings", default={})
+        soft_delete, immutability = (
+            get(settings, "softDeleteSettings", "state"),
+            get(settings, "immutabilitySettings", "state"),
+        )
+        # An unlocked vault outside prod (dev, destroyed and recreated) may keep no soft-deleted backups.
+        if soft_delete == "Off" and (immutability not in (None, "Disabled") or _prod(stack, config)):
             yield f"{vault.name}: soft delete is off: a deleted backup is gone at once", vault.urn
     if not stack.of(VAULT, AZURE_VAULT, *S3_BUCKETS, AZURE_CONTAINER) or not _prod(stack, config):
         return
@@ -531,7 +537,8 @@ RULES = [
         name="backup-vault-locked",
         area=AREA,
         description="In prod, stateful buckets are backed up into a vault whose lock nobody can lift (AWS Backup "
-        "compliance-mode vault lock, Azure immutability Locked); soft delete never off.",
+        "compliance-mode vault lock, Azure immutability Locked); soft delete off only on an unlocked vault outside "
+        "prod.",
         severity=Severity.HIGH,
         types=(VAULT, VAULT_LOCK, SELECTION, AZURE_VAULT, AZURE_BACKUP_INSTANCE, *S3_BUCKETS, AZURE_ACCOUNT),
         check=_backups,

@@ -288,8 +288,10 @@ def test_outside_prod_a_missing_capability_is_not_a_violation_but_a_weakened_one
     }
     found = security_violations(pack, without("qmoi-aws-waf-web-acl")(records(dev_plan, "aws")), dev)
     assert [v for v in found if "no web ACL" in v] == []
-    weakened = changed("qmoi-azure-backup-vault", "properties", "securitySettings", "softDeleteSettings", "state",
-                       value="Off")  # fmt: skip
+    # dev's unlocked vault keeps no soft-deleted backups (so that it can be destroyed); a locked one must
+    assert not [v for v in security_violations(pack, records(dev_plan, "azure"), dev) if "soft delete" in v]
+    weakened = changed("qmoi-azure-backup-vault", "properties", "securitySettings", "immutabilitySettings", "state",
+                       value="Unlocked")  # fmt: skip
     found = security_violations(pack, weakened(records(dev_plan, "azure")), dev)
     assert any(v.startswith("backup-vault-locked:") and "soft delete is off" in v for v in found)
 

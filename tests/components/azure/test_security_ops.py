@@ -158,9 +158,17 @@ def test_each_backup_instance_waits_for_the_vault_grant_on_its_account(prod_plan
     assert containers == ["backups", "media", "qmoi-artifacts"]
 
 
-def test_dev_backups_are_vaulted_only_without_a_lock(dev_plan):
+def test_dev_backups_are_vaulted_only_without_a_lock(dev_plan, staging_plan):
+    # Without a lock (dev) soft delete is off too: a vault holding soft-deleted backups cannot be deleted
+    # for 14 days, and dev is destroyed and recreated; staging's governance lock keeps it on.
     vault = only(dev_plan, "azure-native:dataprotection:BackupVault")
-    assert vault.inputs["properties"]["securitySettings"]["immutabilitySettings"] == {"state": "Disabled"}
+    assert vault.inputs["properties"]["securitySettings"] == {
+        "immutabilitySettings": {"state": "Disabled"},
+        "softDeleteSettings": {"state": "Off"},
+    }
+    staging = only(staging_plan, "azure-native:dataprotection:BackupVault").inputs["properties"]["securitySettings"]
+    assert staging["immutabilitySettings"] == {"state": "Unlocked"}
+    assert staging["softDeleteSettings"] == {"state": "On", "retentionDurationInDays": 14}
     policy = only(dev_plan, "azure-native:dataprotection:BackupPolicy")
     (retention,) = [r for r in policy.inputs["properties"]["policyRules"] if r["objectType"] == "AzureRetentionRule"]
     assert [lc["sourceDataStore"]["dataStoreType"] for lc in retention["lifecycles"]] == ["VaultStore"]
