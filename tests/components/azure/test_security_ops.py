@@ -134,6 +134,8 @@ def test_prod_backs_up_blobs_into_a_locked_vault_with_operational_restore(prod_p
     for service in data:  # what operational backup turns on, declared so it does not drift
         assert service["restorePolicy"] == {"enabled": True, "days": 35}
         assert service["deleteRetentionPolicy"]["days"] > 35
+        # a restore replays the change feed back to the restore point: it must reach back that far
+        assert service["changeFeed"] == {"enabled": True, "retentionInDays": 36}
 
 
 def test_each_backup_instance_waits_for_the_vault_grant_on_its_account(prod_plan):
