@@ -35,7 +35,7 @@ import pulumi_aws as aws
 
 from components.aws.keys import customer_key
 from components.aws.policy_documents import AwsAccount, document, key_policy, service_grant, tls_only_statement
-from components.aws.storage import harden_bucket
+from components.aws.storage import encrypt_bucket, harden_bucket
 from components.context import StackContext
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
@@ -69,18 +69,7 @@ def log_bucket(
         opts=ctx.child(parent, stateful=True),
     )
     hardening = harden_bucket(parent, role, bucket, ctx)
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{role}-encryption",
-        bucket=bucket.id,
-        rules=[
-            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=args.key_arn
-                ),
-            )
-        ],
-        opts=ctx.child(parent),
-    )
+    encrypt_bucket(parent, role, bucket, ctx, args.key_arn)
     versioning = aws.s3.BucketVersioning(
         f"{role}-versioning",
         bucket=bucket.id,

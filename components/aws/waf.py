@@ -175,55 +175,42 @@ class AwsWaf(pulumi.ComponentResource):
         self, name: str, args: AwsWafArgs, action: aws.wafv2.WebAclRuleActionArgs, ctx: StackContext
     ) -> list[aws.wafv2.WebAclRuleArgs]:
         """The configured blocked ranges and countries; behind a proxy, judged on the forwarded client."""
-        proxy, rules = args.proxy, []
+        proxy = args.proxy
+        # (rule name, priority, the statement on the connecting address, the one on the forwarded address)
+        found: list[tuple[str, int, Statement, Statement | None]] = []
         if args.blocked_cidrs:
-            ip_set = self._ip_set(
-                f"{name}-blocked-ips",
-                f"{ctx.prefix}-blocked",
-                "IPV4",
-                [c if "/" in c else f"{c}/32" for c in args.blocked_cidrs],
-                ctx,
-            )
+            addresses = [c if "/" in c else f"{c}/32" for c in args.blocked_cidrs]
+            ip_set = self._ip_set(f"{name}-blocked-ips", f"{ctx.prefix}-blocked", "IPV4", addresses, ctx)
             reference = aws.wafv2.WebAclRuleStatementIpSetReferenceStatementArgs
-            statement = Statement(ip_set_reference_statement=reference(arn=ip_set.arn))
+            forwarded = aws.wafv2.WebAclRuleStatementIpSetReferenceStatementIpSetForwardedIpConfigArgs
+            via_proxy = None
             if proxy is not None:
-                forwarded = aws.wafv2.WebAclRuleStatementIpSetReferenceStatementIpSetForwardedIpConfigArgs(
-                    header_name=proxy.client_header, fallback_behavior=FALLBACK, position="FIRST"
-                )
+                config = forwarded(header_name=proxy.client_header, fallback_behavior=FALLBACK, position="FIRST")
                 via_proxy = Statement(
-                    ip_set_reference_statement=reference(arn=ip_set.arn, ip_set_forwarded_ip_config=forwarded)
+                    ip_set_reference_statement=reference(arn=ip_set.arn, ip_set_forwarded_ip_config=config)
                 )
-                statement = _split(via_proxy, statement, self._from_proxy())
-            rules.append(
-                aws.wafv2.WebAclRuleArgs(
-                    name="blocked-ips",
-                    priority=0,
-                    action=action,
-                    statement=statement,
-                    visibility_config=_visibility("blocked-ips"),
-                )
-            )
+            found.append(("blocked-ips", 0, Statement(ip_set_reference_statement=reference(arn=ip_set.arn)), via_proxy))
         if args.blocked_countries:
             geo = aws.wafv2.WebAclRuleStatementGeoMatchStatementArgs
-            statement = Statement(geo_match_statement=geo(country_codes=args.blocked_countries))
+            forwarded_geo = aws.wafv2.WebAclRuleStatementGeoMatchStatementForwardedIpConfigArgs
+            countries = args.blocked_countries
+            via_proxy = None
             if proxy is not None:
-                forwarded_geo = aws.wafv2.WebAclRuleStatementGeoMatchStatementForwardedIpConfigArgs(
-                    header_name=proxy.client_header, fallback_behavior=FALLBACK
-                )
-                via_proxy = Statement(
-                    geo_match_statement=geo(country_codes=args.blocked_countries, forwarded_ip_config=forwarded_geo)
-                )
-                statement = _split(via_proxy, statement, self._from_proxy())
-            rules.append(
-                aws.wafv2.WebAclRuleArgs(
-                    name="blocked-countries",
-                    priority=1,
-                    action=action,
-                    statement=statement,
-                    visibility_config=_visibility("blocked-countries"),
-                )
+                config_geo = forwarded_geo(header_name=proxy.client_header, fallback_behavior=FALLBACK)
+                via_proxy = Statement(geo_match_statement=geo(country_codes=countries, forwarded_ip_config=config_geo))
+            found.append(
+                ("blocked-countries", 1, Statement(geo_match_statement=geo(country_codes=countries)), via_proxy)
             )
-        return rules
+        return [
+            aws.wafv2.WebAclRuleArgs(
+                name=rule_name,
+                priority=priority,
+                action=action,
+                statement=direct if via_proxy is None else _split(via_proxy, direct, self._from_proxy()),
+                visibility_config=_visibility(rule_name),
+            )
+            for rule_name, priority, direct, via_proxy in found
+        ]
 
     def _rate_rules(self, args: AwsWafArgs, action: aws.wafv2.WebAclRuleActionArgs) -> list[aws.wafv2.WebAclRuleArgs]:
         """A rate limit per client: behind a proxy, on the forwarded address of the proxy's requests and on the
