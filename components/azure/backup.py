@@ -24,6 +24,7 @@ with operational backup (prod only, by default) needs the lock removed first (do
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
@@ -185,7 +186,7 @@ class AzureBackup(pulumi.ComponentResource):
         grant: authorization.RoleAssignment,
         ctx: StackContext,
     ) -> dataprotection.BackupInstance:
-        source = {
+        source: dict[str, Any] = {
             "resource_id": account.id,
             "resource_uri": account.id,
             "resource_location": args.location,

@@ -105,8 +105,8 @@ def conflicts(plans: Mapping[str, Plan]) -> list[Conflict]:
             if owners.get(key) != "*":
                 account_objects[what].append((stack, res.name))
     found = []
-    for (token, where, name), owners in sorted(names.items()):
-        if pair := _first_two(owners):
+    for (token, where, name), holders in sorted(names.items()):
+        if pair := _first_two(holders):
             (a, ra), (b, rb) = pair
             kind = token.rsplit(":", 1)[-1]
             found.append(Conflict("name", f"{kind} {name!r} ({where}-unique)", (a, b), (ra, rb)))

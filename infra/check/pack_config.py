@@ -43,7 +43,7 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
     environment = {r.name: {"environment": config.environment.value} for r in RULES if "environment" in r.config}
     minimums = COMPLIANCE[config.compliance]
     owners = singleton_owners(config)
-    security = {
+    security: dict[str, dict[str, Any]] = {
         "audit-trail-enabled": environment["audit-trail-enabled"]
         | {k: owners[k] for k in ("auditOwner", "auditProjectOwner")},
         "threat-detection-enabled": environment["threat-detection-enabled"]

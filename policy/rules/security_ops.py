@@ -201,8 +201,8 @@ def _audit_trail(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
         "gcp": "no Data Access audit configuration with a sink of the audit logs",
         "azure": "no activity-log diagnostic setting",
     }
-    for provider, missing in missing_trails.items():
-        if missing and owns(stack, config, _owner_key("audit", provider)):
+    for provider, absent in missing_trails.items():
+        if absent and owns(stack, config, _owner_key("audit", provider)):
             yield (
                 f"{provider}: {what[provider]} in the stack that owns the account's audit trail "
                 f"({_owner_setting('audit', provider)}); keep audit.enabled: true",
@@ -266,9 +266,9 @@ def _threat_detection(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findi
         yield from _aws_detectors_missing(stack)
     if owner("azure"):
         standard = {p.get("pricingName") for p in stack.of(DEFENDER) if p.get("pricingTier") == "Standard"}
-        for plan in DEFENDER_PLANS:
-            if plan not in standard:
-                yield f"azure: no Defender plan {plan} on the Standard tier in the stack that owns them", None
+        for plan_name in DEFENDER_PLANS:
+            if plan_name not in standard:
+                yield f"azure: no Defender plan {plan_name} on the Standard tier in the stack that owns them", None
     if owner("gcp") and not [a for a in stack.of(ALERT_POLICY) if _matches_logs(a)]:
         yield "gcp: no log-match alert on security-relevant audit events (nor Security Command Center)", None
 

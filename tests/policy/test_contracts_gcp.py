@@ -107,7 +107,7 @@ def test_a_grant_to_the_cache_fill_agent_must_wait_for_a_signing_key(pack):
 
 SOURCE_CONDITION = 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
 # What the program granted before the review: narrower than any role set Google documents.
-HAND_MADE = {"roles/logging.logWriter": None, "roles/artifactregistry.writer": None}
+HAND_MADE: dict[str, str | None] = {"roles/logging.logWriter": None, "roles/artifactregistry.writer": None}
 HAND_MADE["roles/storage.objectViewer"] = SOURCE_CONDITION
 
 
@@ -142,7 +142,9 @@ def build_stack(roles: dict[str, str | None]) -> list[ResourceRecord]:
 
 def test_a_custom_build_account_with_cloud_run_builder_or_the_documented_trio_passes(pack):
     assert violations(pack, build_stack({"roles/run.builder": None}), "gcf-build-account-roles") == []
-    trio = dict.fromkeys(("roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"))
+    trio: dict[str, str | None] = dict.fromkeys(
+        ("roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin")
+    )
     assert violations(pack, build_stack(trio), "gcf-build-account-roles") == []
 
 

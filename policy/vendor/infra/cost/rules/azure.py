@@ -198,12 +198,13 @@ def _defender_plan(record: ResourceRecord, ctx: PricingContext) -> list[LineItem
         for extension in record.inputs.get("extensions") or []:
             if extension.get("name") == "OnUploadMalwareScanning" and extension.get("isEnabled") == "True":
                 cap = (extension.get("additionalExtensionProperties") or {}).get("CapGBPerMonthPerStorageAccount")
-                scanned = f"up to {cap} GB a month" if cap not in (None, "-1") else "every uploaded GB (no cap)"
+                capped = cap is not None and str(cap) != "-1"  # -1: no cap
+                scanned = f"up to {cap} GB a month" if capped else "every uploaded GB (no cap)"
                 found.append(
                     ctx.charge(
                         f"malware scanning on upload: {scanned} on each of this stack's {accounts} account(s) (and "
                         "every other of the subscription)",
-                        accounts * float(cap) if cap not in (None, "-1") else 0,
+                        accounts * float(str(cap)) if capped else 0,
                         P,
                         "security",
                         "defender-storage-malware-scan-gb",
