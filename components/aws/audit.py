@@ -26,6 +26,7 @@ history keeps 90 days searchable without it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +35,81 @@ import pulumi_aws as aws
 
 from components.aws.keys import customer_key
 from components.aws.policy_documents import AwsAccount, document, key_policy, service_grant, tls_only_statement
-from components.aws.storage import harden_bucket
+from components.aws.storage import encrypt_bucket, harden_bucket
 from components.context import StackContext
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 NONCURRENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class LogBucketArgs:
+    """A bucket that keeps logs for `retention_days`: encrypted with `key_arn`, versioned, private."""
+
+    bucket_name: str
+    key_arn: pulumi.Input[str]
+    retention_days: int
+    role: str  # the `role` tag
+    immutable: bool = False  # S3 Object Lock in compliance mode for retention_days (never for AWS Config)
+
+
+def log_bucket(
+    parent: pulumi.Resource,
+    role: str,
+    args: LogBucketArgs,
+    ctx: StackContext,
+    grants: Callable[[aws.s3.Bucket], list[pulumi.Output[dict[str, Any]]]] = lambda _: [],
+) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
+    """A log bucket (audit trail, AWS Config history) and its TLS-only policy with `grants(bucket)`."""
+    bucket = aws.s3.Bucket(
+        role,
+        bucket=args.bucket_name,
+        object_lock_enabled=True if args.immutable else None,
+        tags=ctx.tags_with(role=args.role),
+        opts=ctx.child(parent, stateful=True),
+    )
+    hardening = harden_bucket(parent, role, bucket, ctx)
+    encrypt_bucket(parent, role, bucket, ctx, args.key_arn)
+    versioning = aws.s3.BucketVersioning(
+        f"{role}-versioning",
+        bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+        opts=ctx.child(parent),
+    )
+    if args.immutable:
+        aws.s3.BucketObjectLockConfiguration(
+            f"{role}-object-lock",
+            bucket=bucket.id,
+            rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                    mode="COMPLIANCE", days=args.retention_days
+                )
+            ),
+            opts=ctx.child(parent, depends_on=[versioning]),
+        )
+    aws.s3.BucketLifecycleConfiguration(
+        f"{role}-lifecycle",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id=f"expire-{args.role}",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.retention_days),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=NONCURRENT_DAYS
+                ),
+            )
+        ],
+        opts=ctx.child(parent, depends_on=[versioning]),
+    )
+    policy = aws.s3.BucketPolicy(
+        f"{role}-policy",
+        bucket=bucket.id,
+        policy=document(tls_only_statement(bucket.arn), *grants(bucket)),
+        opts=ctx.child(parent, depends_on=hardening),
+    )
+    return bucket, policy
 
 
 @dataclass(frozen=True)
@@ -99,65 +170,12 @@ class AwsAudit(pulumi.ComponentResource):
         )
 
     def _bucket(self, name: str, args: AwsAuditArgs, ctx: StackContext) -> aws.s3.Bucket:
-        role = f"{name}-bucket"
-        bucket = aws.s3.Bucket(
-            role,
-            bucket=args.bucket_name,
-            object_lock_enabled=True if args.immutable else None,
-            tags=ctx.tags_with(role="audit-logs"),
-            opts=ctx.child(self, stateful=True),
-        )
-        hardening = harden_bucket(self, role, bucket, ctx)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{role}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
-                    ),
-                )
-            ],
-            opts=ctx.child(self),
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{role}-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=ctx.child(self),
-        )
-        if args.immutable:
-            aws.s3.BucketObjectLockConfiguration(
-                f"{role}-object-lock",
-                bucket=bucket.id,
-                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
-                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
-                        mode="COMPLIANCE", days=args.retention_days
-                    )
-                ),
-                opts=ctx.child(self, depends_on=[versioning]),
-            )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{role}-lifecycle",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-audit-logs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.retention_days),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=NONCURRENT_DAYS
-                    ),
-                )
-            ],
-            opts=ctx.child(self, depends_on=[versioning]),
-        )
-        self.bucket_policy = aws.s3.BucketPolicy(
-            f"{role}-policy",
-            bucket=bucket.id,
-            policy=document(tls_only_statement(bucket.arn), *self._trail_grants(bucket, args.account)),
-            opts=ctx.child(self, depends_on=hardening),
+        bucket, self.bucket_policy = log_bucket(
+            self,
+            f"{name}-bucket",
+            LogBucketArgs(args.bucket_name, self.key.arn, args.retention_days, "audit-logs", args.immutable),
+            ctx,
+            lambda b: self._trail_grants(b, args.account),
         )
         return bucket
 

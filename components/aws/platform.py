@@ -34,7 +34,7 @@ from components.aws.monitoring import (
 from components.aws.network import FLOW_LOG_PREFIX, AwsNetwork, AwsNetworkArgs
 from components.aws.policy_documents import AwsAccount
 from components.aws.storage import AwsStorage, AwsStorageArgs
-from components.aws.threat_detection import AwsThreatDetection, AwsThreatDetectionArgs
+from components.aws.threat_detection import AwsThreatDetection, AwsThreatDetectionArgs, ConfigBucket
 from components.aws.waf import AwsWaf, AwsWafArgs
 from components.platform import ProviderPlatform
 from components.specs import HEALTH_OBJECT_KEY, STATEFUL_CLASSES
@@ -189,7 +189,13 @@ class AwsPlatform(ProviderPlatform):
             return None
         return AwsWaf(
             f"{name}-waf",
-            AwsWafArgs(waf.mode, waf.rate_limit_per_minute, waf.blocked_cidrs, waf.blocked_countries),
+            AwsWafArgs(
+                waf.mode,
+                waf.rate_limit_per_minute,
+                waf.blocked_cidrs,
+                waf.blocked_countries,
+                proxy=self.config.origin_proxy(Provider.aws),
+            ),
             self.ctx,
             self.child,
         )
@@ -201,7 +207,7 @@ class AwsPlatform(ProviderPlatform):
             self.storage.buckets[c] for c in BucketClass if c in STATEFUL_CLASSES and c in self.storage.versioning
         ]
         self.audit = None
-        if config.owns_audit:
+        if config.owns_audit(self.PROVIDER):
             self.audit = AwsAudit(
                 f"{name}-audit",
                 AwsAuditArgs(
@@ -215,7 +221,7 @@ class AwsPlatform(ProviderPlatform):
                 child,
             )
         self.threat_detection = None
-        if config.owns_threat_detection:
+        if config.owns_threat_detection(self.PROVIDER):
             recorder = config.threat_detection.aws_config_recorder and self.audit is not None
             self.threat_detection = AwsThreatDetection(
                 f"{name}-threat-detection",
@@ -223,8 +229,13 @@ class AwsPlatform(ProviderPlatform):
                     account=account,
                     region=config.aws.region,
                     alert_topic_arn=self.monitoring.topic.arn,
-                    config_bucket=self.audit.bucket if recorder and self.audit else None,
-                    config_key_arn=self.audit.key.arn if recorder and self.audit else None,
+                    config_bucket=ConfigBucket(
+                        self.bucket_name(config.aws.s3_bucket, "config"),
+                        self.audit.key.arn,
+                        config.audit.retention_days,
+                    )
+                    if recorder and self.audit
+                    else None,
                 ),
                 ctx,
                 child,

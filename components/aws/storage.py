@@ -74,6 +74,31 @@ def harden_bucket(
     return [block, ownership]
 
 
+def encrypt_bucket(
+    parent: pulumi.Resource,
+    role: str,
+    bucket: aws.s3.Bucket,
+    ctx: StackContext,
+    key_arn: pulumi.Input[str] | None = None,
+    bucket_key: bool | None = None,
+) -> aws.s3.BucketServerSideEncryptionConfiguration:
+    """Default encryption of a bucket: SSE-KMS with `key_arn`, else SSE-S3 (AES256)."""
+    default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
+    by_default = (
+        default(sse_algorithm="aws:kms", kms_master_key_id=key_arn) if key_arn else default(sse_algorithm="AES256")
+    )
+    return aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{role}-encryption",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=by_default, bucket_key_enabled=bucket_key
+            )
+        ],
+        opts=ctx.child(parent),
+    )
+
+
 # Classes with a key of their own: served by another AWS service that must be able to decrypt.
 OWN_KEY_CLASSES = frozenset({BucketClass.media})
 
@@ -195,18 +220,7 @@ class AwsStorage(pulumi.ComponentResource):
             opts=ctx.child(self, stateful=True),
         )
         hardening = self._hardening(role, bucket, ctx)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{role}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=ctx.child(self),
-        )
+        encrypt_bucket(self, role, bucket, ctx)
         aws.s3.BucketLifecycleConfiguration(
             f"{role}-lifecycle",
             bucket=bucket.id,
@@ -239,19 +253,7 @@ class AwsStorage(pulumi.ComponentResource):
         )
         self.hardening[spec.bucket_class] = self._hardening(role, bucket, ctx)
         if spec.settings.encryption:
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{role}-encryption",
-                bucket=bucket.id,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="aws:kms", kms_master_key_id=self.keys[spec.bucket_class].arn
-                        ),
-                        bucket_key_enabled=True,
-                    )
-                ],
-                opts=ctx.child(self),
-            )
+            encrypt_bucket(self, role, bucket, ctx, self.keys[spec.bucket_class].arn, bucket_key=True)
         else:
             pulumi.log.warn(f"{role}: encryption at rest opted out by configuration", resource=bucket)
         if spec.settings.versioning:

@@ -2,13 +2,17 @@
 
 - GuardDuty (one detector per account and region) with S3 Protection (the S3 data events of every
   bucket are analysed; no trail data events are needed for it), findings published every 15 minutes;
+  every optional protection plan declared on or off (`GUARDDUTY_FEATURES`);
 - Security Hub CSPM with the AWS Foundational Security Best Practices standard, declared explicitly
   (`enable_default_standards=False`: one standard in code instead of two enabled implicitly, CIS 1.2.0
   being superseded), consolidated control findings;
 - the AWS Config recorder its controls evaluate ("To receive control findings in Security Hub, you must
-  enable AWS Config"): every supported resource type, delivered to the audit bucket under `config/`
-  with the audit key, through a role of its own. One recorder per account and region: turn
-  `threat_detection.aws_config_recorder` off where the account already records (AWS Organizations);
+  enable AWS Config"): every supported resource type, delivered under `config/` with the audit key,
+  through a role of its own, into a bucket of its own (`<s3_bucket>-<token>-config`: private, TLS only,
+  versioned, kept `audit.retention_days`). Never the audit bucket: "AWS Config does not support the
+  delivery channel to an Amazon S3 bucket where object lock is enabled", and the audit bucket is locked
+  in prod. One recorder per account and region: turn `threat_detection.aws_config_recorder` off where
+  the account already records (AWS Organizations);
 - two EventBridge rules, GuardDuty findings of high severity (>= 7) and Security Hub findings labelled
   HIGH or CRITICAL that are NEW (GuardDuty's own are left out: they arrive through the first rule),
   each targeting the monitoring SNS topic. That topic's key and policy let `events.amazonaws.com`
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.audit import LogBucketArgs, log_bucket
 from components.aws.policy_documents import AwsAccount, assume_role
 from components.context import StackContext
 
@@ -35,6 +40,29 @@ CONFIG_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
 CONFIG_PREFIX = "config"
 GUARDDUTY_HIGH = 7  # GuardDuty severities: low 1-3.9, medium 4-6.9, high 7-8.9, critical 9+
 SECURITY_HUB_LABELS = ["HIGH", "CRITICAL"]
+# Every optional GuardDuty protection plan, declared (a detector created without features turns on all of
+# them but Runtime Monitoring): feature -> (child role, enabled). On: S3 data events (required), malware
+# scans of the instances' EBS volumes when a finding points at them, the Lambda functions' network
+# activity. Off: RDS login events and EKS audit logs (the stacks run no RDS or EKS, and the account's
+# other databases and clusters would be billed) and Runtime Monitoring (an agent on every host, billed per
+# vCPU; not deployed). Each enabled plan is a NOT PRICED line of the cost model.
+GUARDDUTY_FEATURES = {
+    "S3_DATA_EVENTS": ("s3", True),
+    "EBS_MALWARE_PROTECTION": ("ebs-malware", True),
+    "LAMBDA_NETWORK_LOGS": ("lambda-network", True),
+    "RDS_LOGIN_EVENTS": ("rds-login", False),
+    "EKS_AUDIT_LOGS": ("eks-audit", False),
+    "RUNTIME_MONITORING": ("runtime", False),
+}
+
+
+@dataclass(frozen=True)
+class ConfigBucket:
+    """Where AWS Config delivers: a bucket of its own, never under Object Lock."""
+
+    name: str
+    key_arn: pulumi.Input[str]
+    retention_days: int
 
 
 @dataclass(frozen=True)
@@ -42,9 +70,9 @@ class AwsThreatDetectionArgs:
     account: AwsAccount
     region: str
     alert_topic_arn: pulumi.Input[str]
-    # Where the AWS Config recorder delivers (the audit bucket and its key); None: no recorder declared.
-    config_bucket: aws.s3.Bucket | None = None
-    config_key_arn: pulumi.Input[str] | None = None
+    # The AWS Config recorder's delivery bucket (its name, the audit key, how long history is kept);
+    # None: no recorder declared.
+    config_bucket: ConfigBucket | None = None
 
 
 class AwsThreatDetection(pulumi.ComponentResource):
@@ -64,14 +92,15 @@ class AwsThreatDetection(pulumi.ComponentResource):
             tags=ctx.tags,
             opts=ctx.child(self),
         )
-        aws.guardduty.DetectorFeature(
-            f"{name}-guardduty-s3",
-            detector_id=self.detector.id,
-            name="S3_DATA_EVENTS",
-            status="ENABLED",
-            opts=ctx.child(self),
-        )
-        self.recorder = self._recorder(name, args, ctx) if args.config_bucket is not None else None
+        for feature, (role, enabled) in GUARDDUTY_FEATURES.items():
+            aws.guardduty.DetectorFeature(
+                f"{name}-guardduty-{role}",
+                detector_id=self.detector.id,
+                name=feature,
+                status="ENABLED" if enabled else "DISABLED",
+                opts=ctx.child(self),
+            )
+        self.recorder = self._recorder(name, args.config_bucket, args, ctx) if args.config_bucket else None
         self.security_hub = aws.securityhub.Account(
             f"{name}-security-hub",
             enable_default_standards=False,
@@ -133,10 +162,16 @@ class AwsThreatDetection(pulumi.ComponentResource):
         )
         return rule
 
-    def _recorder(self, name: str, args: AwsThreatDetectionArgs, ctx: StackContext) -> aws.cfg.Recorder:
-        """AWS Config recording every supported type, delivered to the audit bucket with the audit key."""
-        assert args.config_bucket is not None  # noqa: S101 (checked by the caller)
-        bucket = args.config_bucket
+    def _recorder(
+        self, name: str, target: ConfigBucket, args: AwsThreatDetectionArgs, ctx: StackContext
+    ) -> aws.cfg.Recorder:
+        """AWS Config recording every supported type, delivered to a bucket of its own with the audit key."""
+        bucket, bucket_policy = log_bucket(
+            self,
+            f"{name}-config-bucket",
+            LogBucketArgs(target.name, target.key_arn, target.retention_days, "config-history"),
+            ctx,
+        )
         role = aws.iam.Role(
             f"{name}-config-role",
             name=f"{ctx.prefix}-config-recorder",
@@ -147,7 +182,7 @@ class AwsThreatDetection(pulumi.ComponentResource):
         aws.iam.RolePolicyAttachment(
             f"{name}-config-role-managed", role=role.name, policy_arn=CONFIG_ROLE_POLICY, opts=ctx.child(self)
         )
-        delivery = pulumi.Output.all(bucket.arn, args.account.id, args.config_key_arn).apply(
+        delivery = pulumi.Output.all(bucket.arn, args.account.id, target.key_arn).apply(
             lambda a: json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -178,8 +213,8 @@ class AwsThreatDetection(pulumi.ComponentResource):
             name=f"{ctx.prefix}-delivery",
             s3_bucket_name=bucket.id,
             s3_key_prefix=CONFIG_PREFIX,
-            s3_kms_key_arn=args.config_key_arn,
-            opts=ctx.child(self, depends_on=[recorder], delete_before_replace=True),
+            s3_kms_key_arn=target.key_arn,
+            opts=ctx.child(self, depends_on=[recorder, bucket_policy], delete_before_replace=True),
         )
         aws.cfg.RecorderStatus(
             f"{name}-config-recording",

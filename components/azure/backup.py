@@ -1,13 +1,16 @@
 """Azure backups that cannot be deleted by mistake or malice: a Data Protection backup vault for blobs.
 
 - a backup vault (`<prefix>-backup`) with a system-assigned identity; zone-redundant vault storage
-  (locally redundant outside prod); soft delete on (deleted backups are kept 14 days); immutability
-  from `backup.vault_lock`: governance -> `Unlocked` (on, can be turned off), compliance -> `Locked`
-  (prod: irreversible; recovery points cannot be deleted before they expire), none -> `Disabled`;
+  (locally redundant outside prod); immutability from `backup.vault_lock`: governance -> `Unlocked`
+  (on, can be turned off), compliance -> `Locked` (prod: irreversible; recovery points cannot be
+  deleted before they expire), none -> `Disabled`; soft delete on (deleted backups are kept 14 days)
+  with a lock, off without one (dev): a vault that holds soft-deleted backups cannot be deleted, and
+  dev is destroyed and recreated;
 - a blob backup policy: a daily vaulted backup (`backup.schedule_hour_utc`) of the stateful containers,
-  kept `backup.retention_days` in the vault (a copy outside the storage account); with
-  `backup.continuous` (prod) also operational backup, a point-in-time restore of the whole account over
-  the same window, kept in the account itself;
+  kept `backup.retention_days` in the vault (a copy outside the storage account; retention rule
+  `Default`); with `backup.continuous` (prod) also operational backup, a point-in-time restore of the
+  whole account over the same window, kept in the account itself (retention rule
+  `Default_OperationalStore`: for blobs, `Default` is reserved for the vaulted store);
 - one backup instance per storage account holding stateful containers (the data account; the media
   account with Front Door), after the vault's identity holds Storage Account Backup Contributor on it
   (the instance is validated against that grant when it is created).
@@ -21,6 +24,7 @@ with operational backup (prod only, by default) needs the lock removed first (do
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
@@ -33,6 +37,8 @@ from infra.config import VaultLock
 BLOB_DATASOURCE = "Microsoft.Storage/storageAccounts/blobServices"
 IMMUTABILITY = {VaultLock.none: "Disabled", VaultLock.governance: "Unlocked", VaultLock.compliance: "Locked"}
 SOFT_DELETE_DAYS = 14
+# The retention rule of operational (point-in-time) blob backup; `Default` is reserved for the vault's.
+OPERATIONAL_RULE = "Default_OperationalStore"
 # The first day of the daily schedule (ISO 8601 repeating interval); only the time of day matters.
 SCHEDULE_START = "2026-01-01"
 
@@ -88,9 +94,9 @@ class AzureBackup(pulumi.ComponentResource):
                     )
                 ],
                 security_settings=dataprotection.SecuritySettingsArgs(
-                    soft_delete_settings=dataprotection.SoftDeleteSettingsArgs(
-                        state="On", retention_duration_in_days=SOFT_DELETE_DAYS
-                    ),
+                    soft_delete_settings=dataprotection.SoftDeleteSettingsArgs(state="Off")
+                    if args.vault_lock is VaultLock.none
+                    else dataprotection.SoftDeleteSettingsArgs(state="On", retention_duration_in_days=SOFT_DELETE_DAYS),
                     immutability_settings=dataprotection.ImmutabilitySettingsArgs(state=IMMUTABILITY[args.vault_lock]),
                 ),
             ),
@@ -121,11 +127,15 @@ class AzureBackup(pulumi.ComponentResource):
         self.register_outputs({"vault": self.vault.name})
 
     def _policy(self, args: AzureBackupArgs) -> dataprotection.BackupPolicyArgs:
-        """Daily vaulted backups kept `retention_days`; with `continuous`, operational backup over the same days."""
+        """Daily vaulted backups kept `retention_days`; with `continuous`, operational backup over the same days.
+
+        For blobs the retention rule `Default` is the vaulted (VaultStore) one; operational retention is a rule
+        of its own, `Default_OperationalStore` (Azure refuses an OperationalStore lifecycle in `Default`).
+        """
         keep = dataprotection.AbsoluteDeleteOptionArgs(
             duration=f"P{args.retention_days}D", object_type="AbsoluteDeleteOption"
         )
-        stores = ["VaultStore", *(["OperationalStore"] if args.continuous else [])]
+        retention = {"Default": "VaultStore", **({OPERATIONAL_RULE: "OperationalStore"} if args.continuous else {})}
         return dataprotection.BackupPolicyArgs(
             object_type="BackupPolicy",
             datasource_types=[BLOB_DATASOURCE],
@@ -154,14 +164,16 @@ class AzureBackup(pulumi.ComponentResource):
                         ],
                     ),
                 ),
-                dataprotection.AzureRetentionRuleArgs(
-                    name="Default",
-                    object_type="AzureRetentionRule",
-                    is_default=True,
-                    lifecycles=[
-                        dataprotection.SourceLifeCycleArgs(delete_after=keep, source_data_store=_store(store))
-                        for store in stores
-                    ],
+                *(
+                    dataprotection.AzureRetentionRuleArgs(
+                        name=rule,
+                        object_type="AzureRetentionRule",
+                        is_default=True,
+                        lifecycles=[
+                            dataprotection.SourceLifeCycleArgs(delete_after=keep, source_data_store=_store(store))
+                        ],
+                    )
+                    for rule, store in retention.items()
                 ),
             ],
         )
@@ -174,7 +186,7 @@ class AzureBackup(pulumi.ComponentResource):
         grant: authorization.RoleAssignment,
         ctx: StackContext,
     ) -> dataprotection.BackupInstance:
-        source = {
+        source: dict[str, Any] = {
             "resource_id": account.id,
             "resource_uri": account.id,
             "resource_location": args.location,

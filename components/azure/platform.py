@@ -219,12 +219,13 @@ class AzurePlatform(ProviderPlatform):
                     rate_limit_per_minute=waf.rate_limit_per_minute,
                     blocked_cidrs=waf.blocked_cidrs,
                     blocked_countries=waf.blocked_countries,
+                    proxy=config.origin_proxy(Provider.azure),
                 ),
                 ctx,
                 child,
             )
         self.audit = None
-        if config.owns_audit:
+        if config.owns_audit(self.PROVIDER):
             self.audit = AzureAudit(
                 f"{name}-audit",
                 AzureAuditArgs(resource_group_name=rg, location=az.region, retention_days=config.audit.retention_days),
@@ -232,9 +233,15 @@ class AzurePlatform(ProviderPlatform):
                 child,
             )
         self.threat_detection = None
-        if config.owns_threat_detection:
+        if config.owns_threat_detection(self.PROVIDER):
             self.threat_detection = AzureThreatDetection(
-                f"{name}-threat-detection", AzureThreatDetectionArgs(subscription_id=az.subscription_id), ctx, child
+                f"{name}-threat-detection",
+                AzureThreatDetectionArgs(
+                    subscription_id=az.subscription_id,
+                    malware_scan_gb_per_account=config.threat_detection.malware_scan_gb_per_account,
+                ),
+                ctx,
+                child,
             )
         self.backup = None
         accounts = self._backup_accounts()

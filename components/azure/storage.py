@@ -40,6 +40,7 @@ from components.specs import BucketSpec, StorageTier
 from infra.config import BucketClass
 
 DEFAULT_SOFT_DELETE_DAYS = 7
+CHANGE_FEED_MIN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,8 @@ class AzureStorage(pulumi.ComponentResource):
         retention = soft_delete_days(buckets)
         restore = args.point_in_time_days if any(b.stateful for b in buckets) else None
         blob_retention = max(retention, restore + 1) if restore else retention
+        # Point-in-time restore replays the change feed back to the restore point: keep it longer than that.
+        feed_retention = max(retention, CHANGE_FEED_MIN_DAYS, restore + 1 if restore else 0)
         service = storage.BlobServiceProperties(
             f"{role.removesuffix('-account')}-blob-service",
             account_name=account.name,
@@ -216,7 +219,7 @@ class AzureStorage(pulumi.ComponentResource):
             delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=blob_retention),
             restore_policy=storage.RestorePolicyPropertiesArgs(enabled=True, days=restore) if restore else None,
             container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=retention),
-            change_feed=storage.ChangeFeedArgs(enabled=True, retention_in_days=max(retention, 30)),
+            change_feed=storage.ChangeFeedArgs(enabled=True, retention_in_days=feed_retention),
             opts=ctx.child(self),
         )
         name = role.removesuffix("-media-account").removesuffix("-account")

@@ -3,7 +3,11 @@
 - Defender for Servers Plan 1 (`VirtualMachines`, sub-plan P1) for the scale sets: Defender for
   Endpoint on every machine, threat alerts;
 - Defender for Storage (`StorageAccounts`, sub-plan DefenderForStorageV2) for the storage accounts:
-  activity monitoring and, with the sub-plan's defaults, malware scanning on upload (billed per GB);
+  activity monitoring, with its extensions declared (left out, the API turns both on, scanning up to
+  5,000 GB a month per account, billed per GB from the first day): malware scanning on upload up to
+  `threat_detection.malware_scan_gb_per_account` a month per account (0: off), and sensitive data
+  discovery off (the accounts hold media, artifacts and backups, no classified data by design; turn
+  it on, with Defender CSPM, when they do);
 - a security contact: Defender's alerts of high severity (and attack paths) go to the stack's alert
   e-mails, the addresses the monitoring action group notifies.
 The stack has no key vault, so no Key Vault plan.
@@ -25,11 +29,28 @@ from components.context import StackContext
 
 # Defender plan name -> sub-plan.
 PLANS = {"VirtualMachines": "P1", "StorageAccounts": "DefenderForStorageV2"}
+MALWARE_SCANNING = "OnUploadMalwareScanning"
+SENSITIVE_DATA_DISCOVERY = "SensitiveDataDiscovery"
 
 
 @dataclass(frozen=True)
 class AzureThreatDetectionArgs:
     subscription_id: str
+    malware_scan_gb_per_account: int = 50
+    """GB of uploads scanned for malware per storage account a month; 0: malware scanning off."""
+
+
+def _storage_extensions(cap_gb: int) -> list[security.ExtensionArgs]:
+    scanning = (
+        security.ExtensionArgs(
+            name=MALWARE_SCANNING,
+            is_enabled="True",
+            additional_extension_properties={"CapGBPerMonthPerStorageAccount": str(cap_gb)},
+        )
+        if cap_gb > 0
+        else security.ExtensionArgs(name=MALWARE_SCANNING, is_enabled="False")
+    )
+    return [scanning, security.ExtensionArgs(name=SENSITIVE_DATA_DISCOVERY, is_enabled="False")]
 
 
 class AzureThreatDetection(pulumi.ComponentResource):
@@ -47,6 +68,7 @@ class AzureThreatDetection(pulumi.ComponentResource):
                 pricing_tier="Standard",
                 sub_plan=sub_plan,
                 scope_id=f"/subscriptions/{args.subscription_id}",
+                extensions=_storage_extensions(args.malware_scan_gb_per_account) if plan == "StorageAccounts" else None,
                 opts=ctx.child(self),
             )
             for plan, sub_plan in PLANS.items()

@@ -6,7 +6,13 @@ policy's SKU must be the profile's. Custom rules, evaluated in priority order:
 - the configured blocked ranges and countries (`waf.blocked_cidrs`, `waf.blocked_countries`);
 - methods other than GET, HEAD and OPTIONS, which a read-only media origin never needs (uploads and
   probes of other verbs are refused at the edge);
-- a rate limit per client socket address over one minute (`waf.rate_limit_per_minute`).
+- a rate limit per client socket address over one minute (`waf.rate_limit_per_minute`). Front Door
+  groups a rate limit by socket address, geography or nothing (the API's `SocketAddr | GeoLocation |
+  None`), never by the forwarded client. Behind a proxy (Cloudflare's load balancer in front of the
+  endpoint, `proxy`) every client of one proxy data centre would share a counter, so the rule leaves
+  the proxy's published ranges out: those clients are rate limited by the proxy itself (Cloudflare's
+  rate rule, per client IP and data centre), and whoever reaches Front Door directly still is here.
+  The block lists match `RemoteAddr`, the client address Front Door reads from X-Forwarded-For.
 Prevention mode blocks; detection mode (`waf.mode: count`, dev and staging) only logs. Policy names
 are letters and digits only. A security policy of the profile associates the WAF policy with the
 endpoint and every custom domain, for all paths.
@@ -21,7 +27,7 @@ import pulumi_azure_native.cdn as cdn
 import pulumi_azure_native.frontdoor as frontdoor
 
 from components.context import StackContext
-from infra.config import WafMode
+from infra.config import ForwardingProxy, WafMode
 
 FRONT_DOOR_SKU = "Standard_AzureFrontDoor"
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -37,6 +43,8 @@ class AzureWafArgs:
     rate_limit_per_minute: int
     blocked_cidrs: list[str] = field(default_factory=list)
     blocked_countries: list[str] = field(default_factory=list)
+    proxy: ForwardingProxy | None = None
+    """The reverse proxy in front of the endpoint (its ranges), if any."""
 
 
 def policy_name(prefix: str) -> str:
@@ -114,6 +122,14 @@ class AzureWaf(pulumi.ComponentResource):
             match_variable="RequestMethod", operator="Equal", negate_condition=True, match_value=READ_METHODS
         )
         rules.append(block("readonlymethods", 30, read_only))
+        counted = frontdoor.MatchConditionArgs(match_variable="RequestUri", operator="Any", match_value=[])
+        if args.proxy is not None:
+            counted = frontdoor.MatchConditionArgs(
+                match_variable="SocketAddr",
+                operator="IPMatch",
+                negate_condition=True,
+                match_value=[*args.proxy.ipv4, *args.proxy.ipv6],
+            )
         rules.append(
             frontdoor.CustomRuleArgs(
                 name="ratelimitperip",
@@ -123,9 +139,7 @@ class AzureWaf(pulumi.ComponentResource):
                 rate_limit_duration_in_minutes=1,
                 rate_limit_threshold=args.rate_limit_per_minute,
                 group_by=[frontdoor.GroupByVariableArgs(variable_name="SocketAddr")],
-                match_conditions=[
-                    frontdoor.MatchConditionArgs(match_variable="RequestUri", operator="Any", match_value=[])
-                ],
+                match_conditions=[counted],
                 action="Block",
             )
         )

@@ -192,14 +192,19 @@ class GcpPlatform(ProviderPlatform):
         if not waf.enabled:
             return None
         return GcpWaf(
-            f"{name}-waf", GcpWafArgs(waf.mode, waf.blocked_cidrs, waf.blocked_countries), self.ctx, self.child
+            f"{name}-waf",
+            GcpWafArgs(
+                waf.mode, waf.blocked_cidrs, waf.blocked_countries, proxy=self.config.origin_proxy(Provider.gcp)
+            ),
+            self.ctx,
+            self.child,
         )
 
     def _compose_security_operations(self, name: str) -> None:
         """The project's audit configuration and security alert (owner stack only)."""
         config, ctx, child, project = self.config, self.ctx, self.child, self._project
         self.audit = None
-        if config.owns_audit:
+        if config.owns_audit(self.PROVIDER):
             self.audit = GcpAudit(
                 f"{name}-audit",
                 GcpAuditArgs(
@@ -216,7 +221,7 @@ class GcpPlatform(ProviderPlatform):
                 child,
             )
         self.threat_detection = None
-        if config.owns_threat_detection:
+        if config.owns_threat_detection(self.PROVIDER):
             self.threat_detection = GcpThreatDetection(
                 f"{name}-threat-detection",
                 GcpThreatDetectionArgs(project=project, notification_channels=[c.id for c in self.monitoring.channels]),

@@ -16,7 +16,9 @@ Then the stacks are compared, since each stack's pack sees only itself:
   one stack;
 - an account-wide security singleton (CloudTrail trail, GuardDuty detector, Security Hub, AWS Config
   recorder, Defender plan, activity-log setting, a project's audit configuration) declared by more than
-  one stack, unless the stacks say they have accounts of their own (`account_owner: "*"`).
+  one stack, unless the stacks say they have accounts of their own (`account_owner: "*"`,
+  `project_owner: "*"`). A GCP project's configuration names the project, so stacks with projects of
+  their own (each environment's, by default) never conflict, and two stacks on one project do.
 Every conflict names both stacks and the resource.
 """
 
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.check.pack import PolicyPackServer, evaluate_records
-from infra.check.pack_config import pack_config, stack_names
+from infra.check.pack_config import pack_config, singleton_owners, stack_names
 from infra.check.verdicts import PolicyReport
 from infra.config import StackFile, load_stack_file
 from infra.plan.records import Plan, ResourceRecord
@@ -103,8 +105,8 @@ def conflicts(plans: Mapping[str, Plan]) -> list[Conflict]:
             if owners.get(key) != "*":
                 account_objects[what].append((stack, res.name))
     found = []
-    for (token, where, name), owners in sorted(names.items()):
-        if pair := _first_two(owners):
+    for (token, where, name), holders in sorted(names.items()):
+        if pair := _first_two(holders):
             (a, ra), (b, rb) = pair
             kind = token.rsplit(":", 1)[-1]
             found.append(Conflict("name", f"{kind} {name!r} ({where}-unique)", (a, b), (ra, rb)))
@@ -122,9 +124,7 @@ def conflicts(plans: Mapping[str, Plan]) -> list[Conflict]:
 
 def _owners(plan: Plan) -> dict[str, str]:
     """The stack's owners of account singletons (`*`: an account of its own), from its configuration."""
-    if plan.config is None:
-        return {}
-    return {"auditOwner": plan.config.audit.account_owner, "threatOwner": plan.config.threat_detection.account_owner}
+    return {} if plan.config is None else singleton_owners(plan.config)
 
 
 def _configuration(stack_file: StackFile, plan: Plan) -> dict[str, dict[str, object]]:

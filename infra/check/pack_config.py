@@ -12,11 +12,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from infra.config import BUDGET_PROVIDERS, COMPLIANCE, ROOT, PlatformConfig, load_stack_file, naming
+from infra.config import BUDGET_PROVIDERS, COMPLIANCE, ROOT, PlatformConfig, Provider, load_stack_file, naming
 from policy.rules import RULES
 
 POLICY_DIR = ROOT / "policy"
 CONFIG_DIR = POLICY_DIR / "config"
+
+
+def singleton_owners(config: PlatformConfig) -> dict[str, str]:
+    """The owner stack of each kind of account singleton, by pack config key (`*`: every stack)."""
+    audit, threat = config.audit, config.threat_detection
+    return {
+        "auditOwner": config.singleton_owner(audit, Provider.aws),
+        "threatOwner": config.singleton_owner(threat, Provider.aws),
+        "auditProjectOwner": config.singleton_owner(audit, Provider.gcp),
+        "threatProjectOwner": config.singleton_owner(threat, Provider.gcp),
+    }
 
 
 def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
@@ -31,14 +42,13 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
     # Every rule that judges by environment (prod protection, NAT per zone, ...) is told the stack's.
     environment = {r.name: {"environment": config.environment.value} for r in RULES if "environment" in r.config}
     minimums = COMPLIANCE[config.compliance]
-    security = {
-        "audit-trail-enabled": environment["audit-trail-enabled"] | {"auditOwner": config.audit.account_owner},
+    owners = singleton_owners(config)
+    security: dict[str, dict[str, Any]] = {
+        "audit-trail-enabled": environment["audit-trail-enabled"]
+        | {k: owners[k] for k in ("auditOwner", "auditProjectOwner")},
         "threat-detection-enabled": environment["threat-detection-enabled"]
-        | {"threatOwner": config.threat_detection.account_owner},
-        "account-singleton-owner": {
-            "auditOwner": config.audit.account_owner,
-            "threatOwner": config.threat_detection.account_owner,
-        },
+        | {k: owners[k] for k in ("threatOwner", "threatProjectOwner")},
+        "account-singleton-owner": {k: owners[k] for k in ("auditOwner", "threatOwner", "auditProjectOwner")},
         "retention-meets-compliance": {
             "compliance": config.compliance.value,
             "auditRetentionDays": minimums.audit_retention_days,

@@ -443,7 +443,9 @@ class Usage(Model):
     nat_processed_gb: float = Field(default=50, ge=0, description="Per NAT gateway, per month.")
     log_storage_gb: float = Field(default=10, ge=0, description="GB kept in each access-log bucket.")
     flow_log_gb: float = Field(default=5, ge=0, description="GB of VPC flow-log records per network, per month.")
-    audit_log_gb: float = Field(default=5, ge=0, description="GB kept in each audit-log bucket (trail, sink).")
+    audit_log_gb: float = Field(
+        default=5, ge=0, description="GB kept in each audit-log bucket (trail, sink, AWS Config history)."
+    )
     waf_requests_millions: float = Field(
         default=10, ge=0, description="Millions of requests a month each web ACL / WAF policy inspects."
     )

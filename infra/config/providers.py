@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from ipaddress import ip_network
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -382,6 +383,53 @@ class CloudflareZone(Model):
         default_factory=list,
         description="Hostnames in this zone served through the edge: proxied CNAMEs to the load balancer hostname.",
     )
+
+
+@dataclass(frozen=True)
+class ForwardingProxy:
+    """A reverse proxy in front of an origin: the addresses it connects from, and the header that carries the
+    client's address. An origin's firewall behind it sees the proxy's addresses, not the clients'."""
+
+    name: str
+    client_header: str
+    ipv4: tuple[str, ...]
+    ipv6: tuple[str, ...]
+
+
+# Cloudflare's published egress ranges (https://www.cloudflare.com/ips/; the API: GET /client/v4/ips), read
+# 2026-02-11 from two copies that agree: rezmoss/cloud-provider-ip-addresses (regenerated daily from
+# cloudflare.com) and MISP/misp-warninglists lists/cloudflare (version 20261014). Cloudflare changes them
+# rarely and announces changes; docs/cloudflare.md says how to check them before a deploy.
+CLOUDFLARE_PROXY = ForwardingProxy(
+    name="cloudflare",
+    client_header="CF-Connecting-IP",
+    ipv4=(
+        "173.245.48.0/20",
+        "103.21.244.0/22",
+        "103.22.200.0/22",
+        "103.31.4.0/22",
+        "141.101.64.0/18",
+        "108.162.192.0/18",
+        "190.93.240.0/20",
+        "188.114.96.0/20",
+        "197.234.240.0/22",
+        "198.41.128.0/17",
+        "162.158.0.0/15",
+        "104.16.0.0/13",
+        "104.24.0.0/14",
+        "172.64.0.0/13",
+        "131.0.72.0/22",
+    ),
+    ipv6=(
+        "2400:cb00::/32",
+        "2606:4700::/32",
+        "2803:f800::/32",
+        "2405:b500::/32",
+        "2405:8100::/32",
+        "2a06:98c0::/29",
+        "2c0f:f248::/32",
+    ),
+)
 
 
 # Cloudflare load-balancing regions (region_pools keys).

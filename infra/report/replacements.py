@@ -280,6 +280,9 @@ FORCES: dict[str, Forces] = {
     "aws:sns/topicPolicy:TopicPolicy": _aws_schema(
         "sns/topic_policy.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39", "arn"
     ),
+    "aws:wafv2/ipSet:IpSet": _aws_schema(
+        "wafv2/ip_set.go", "1ea76608046c7000110f5440070b4642ae4e676d", "ipAddressVersion", "name", "scope"
+    ),
     "aws:wafv2/webAcl:WebAcl": _aws_schema(
         "wafv2/web_acl.go", "0073593e7d6993ba482409f4dc35438daaa79bb3", "name", "namePrefix", "scope"
     ),

@@ -173,18 +173,18 @@ def _cost_within_budget(stack: Stack, config: Mapping[str, Any]) -> Iterator[Fin
     # for them (budget.unpriced_allowance_usd) lets the rule say the stack fits its budget.
     kinds = sorted({why.split(":", 1)[0] for _, _, why in unpriced})
     listing = "; ".join(kinds[:6]) + (f"; and {len(kinds) - 6} more kinds" if len(kinds) > 6 else "")
+    # The verdict first, the list of kinds last: a terminal cuts long lines, and the list grows.
     if allowance is None:
-        # The verdict first, then what is missing: reports cut long lines.
         yield (
-            f"{len(unpriced)} charges are NOT PRICED, so the cost is at least {total:,.2f} USD and cannot be shown "
-            f"within the budget {budget:,.2f} USD ({listing}); price them (qmoi-cloud:pricing.overrides) or state "
-            "what they may cost (budget.unpriced_allowance_usd)",
+            f"the cost is at least {total:,.2f} USD and cannot be shown within the budget {budget:,.2f} USD: "
+            f"{len(unpriced)} charges are NOT PRICED; price them (qmoi-cloud:pricing.overrides) or state what they "
+            f"may cost (budget.unpriced_allowance_usd). Not priced: {listing}",
             None,
         )
     elif total + allowance > budget + 0.01:
         yield (
             f"estimated monthly cost at least {total:,.2f} USD plus the {allowance:,.2f} USD allowed for "
-            f"{len(unpriced)} NOT PRICED charges exceeds the stack's budget {budget:,.2f} USD ({listing})",
+            f"{len(unpriced)} NOT PRICED charges exceeds the stack's budget {budget:,.2f} USD. Not priced: {listing}",
             None,
         )
 

@@ -2,13 +2,16 @@
 present and not weakened, and retention meets the compliance profile.
 
 Two kinds of finding, on purpose:
-- weakened: a trail without log file validation, a disabled detector or firewall, a vault whose soft
-  delete is off. Reported in every environment: nobody turns these off by accident;
+- weakened: a trail without log file validation, a disabled detector or firewall, a locked vault
+  whose soft delete is off. Reported in every environment: nobody turns these off by accident (dev's
+  unlocked vault keeps soft delete off on purpose, so that it can be destroyed);
 - absent: the capability is missing where it belongs. Reported in prod only (`audit.enabled: false` is
   allowed in dev), and for account-wide singletons (trail, detectors, Defender plans, activity log,
   project audit configuration) only in the stack that owns them (`auditOwner`, `threatOwner` in the
-  pack config: the stacks' `audit.account_owner` and `threat_detection.account_owner`; `*` = every
-  stack). The firewall runs in count mode outside prod; in prod it must block.
+  pack config: the stacks' `audit.account_owner` and `threat_detection.account_owner`, for the AWS
+  account and the Azure subscription; `auditProjectOwner`, `threatProjectOwner` for the GCP project,
+  by default the environment's stack; `*` = every stack). The firewall runs in count mode outside
+  prod; in prod it must block.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from infra.config import Provider
 from policy.rules.base import (
     STATEFUL_BUCKET_CLASSES,
     Finding,
@@ -87,6 +91,16 @@ OWNER_SCHEMA: dict[str, dict[str, Any]] = {
     **ENVIRONMENT_SCHEMA,
     "auditOwner": {"type": "string", "description": "audit.account_owner: the stack that owns the audit trail"},
     "threatOwner": {"type": "string", "description": "threat_detection.account_owner"},
+    "auditProjectOwner": {"type": "string", "description": "the owner of the GCP project's audit configuration"},
+    "threatProjectOwner": {"type": "string", "description": "the owner of the GCP project's detectors"},
+}
+# Pack config key -> (configuration block, scope): the shared account (the AWS account, the Azure
+# subscription: `account_owner`) or the GCP project (`project_owner`).
+OWNER_OF = {
+    "auditOwner": ("audit", "account"),
+    "threatOwner": ("threat_detection", "account"),
+    "auditProjectOwner": ("audit", "project"),
+    "threatProjectOwner": ("threat_detection", "project"),
 }
 COMPLIANCE_SCHEMA: dict[str, dict[str, Any]] = {
     "compliance": {"type": "string", "enum": ["none", "soc2", "hipaa", "gdpr"]},
@@ -103,7 +117,7 @@ def _stack_name(stack: Stack) -> str:
 
 
 def owns(stack: Stack, config: Mapping[str, Any], key: str) -> bool:
-    """Whether the stack declares the account singletons of `key` (auditOwner / threatOwner)."""
+    """Whether the stack declares the account singletons of `key` (OWNER_OF: auditOwner, auditProjectOwner, ...)."""
     if key in config:
         owner = config.get(key)
     else:
@@ -111,8 +125,8 @@ def owns(stack: Stack, config: Mapping[str, Any], key: str) -> bool:
             settings = stack_configuration()
         except NotEvaluated as exc:
             raise NotEvaluated(f"the pack config names no {key} and {exc.reason}") from None
-        block = settings.audit if key == "auditOwner" else settings.threat_detection
-        owner = block.account_owner
+        block, scope = OWNER_OF[key]
+        owner = settings.singleton_owner(getattr(settings, block), Provider.gcp if scope == "project" else Provider.aws)
     return owner in ("*", _stack_name(stack))
 
 
@@ -171,7 +185,7 @@ def _audit_trail(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
         if not any(setting.get(p) for p in ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId")):
             yield f"{setting.name}: the activity log has no destination", setting.urn
     providers = stack.providers()
-    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config) or not owns(stack, config, "auditOwner"):
+    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config):
         return
     missing_trails = {
         "aws": "aws" in providers and not stack.of(TRAIL),
@@ -187,13 +201,26 @@ def _audit_trail(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
         "gcp": "no Data Access audit configuration with a sink of the audit logs",
         "azure": "no activity-log diagnostic setting",
     }
-    for provider, missing in missing_trails.items():
-        if missing:
+    for provider, absent in missing_trails.items():
+        if absent and owns(stack, config, _owner_key("audit", provider)):
             yield (
                 f"{provider}: {what[provider]} in the stack that owns the account's audit trail "
-                "(audit.account_owner); keep audit.enabled: true",
+                f"({_owner_setting('audit', provider)}); keep audit.enabled: true",
                 None,
             )
+
+
+def _scope(provider: str) -> str:
+    return "project" if provider == "gcp" else "account"
+
+
+def _owner_key(block: str, provider: str) -> str:
+    """The pack config key naming the owner of `block`'s singletons in `provider`'s account."""
+    return next(k for k, owner in OWNER_OF.items() if owner == (block, _scope(provider)))
+
+
+def _owner_setting(block: str, provider: str) -> str:
+    return f"{block}.{_scope(provider)}_owner"
 
 
 # --- threat-detection-enabled -----------------------------------------------------------
@@ -220,7 +247,7 @@ def _threat_detection(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findi
         if is_false(detector.get("enable")):
             yield f"{detector.name}: the GuardDuty detector is suspended", detector.urn
     for feature in stack.of(DETECTOR_FEATURE):
-        if feature.get("status") == "DISABLED":
+        if (feature.get("name"), feature.get("status")) == (S3_PROTECTION[0], "DISABLED"):
             yield f"{feature.name}: GuardDuty {feature.get('name')} is disabled", feature.urn
     for rule in stack.of(EVENT_RULE):
         if _pattern_sources(rule) and (is_false(rule.get("isEnabled")) or rule.get("state") == "DISABLED"):
@@ -229,16 +256,20 @@ def _threat_detection(stack: Stack, config: Mapping[str, Any]) -> Iterator[Findi
         if plan.get("pricingTier") == "Free":
             yield f"{plan.name}: Defender plan {plan.get('pricingName')} is on the Free tier (no protection)", plan.urn
     providers = stack.providers()
-    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config) or not owns(stack, config, "threatOwner"):
+    if not providers & {"aws", "gcp", "azure"} or not _prod(stack, config):
         return
-    if "aws" in providers:
+
+    def owner(provider: str) -> bool:
+        return provider in providers and owns(stack, config, _owner_key("threat_detection", provider))
+
+    if owner("aws"):
         yield from _aws_detectors_missing(stack)
-    if "azure" in providers:
+    if owner("azure"):
         standard = {p.get("pricingName") for p in stack.of(DEFENDER) if p.get("pricingTier") == "Standard"}
-        for plan in DEFENDER_PLANS:
-            if plan not in standard:
-                yield f"azure: no Defender plan {plan} on the Standard tier in the stack that owns them", None
-    if "gcp" in providers and not [a for a in stack.of(ALERT_POLICY) if _matches_logs(a)]:
+        for plan_name in DEFENDER_PLANS:
+            if plan_name not in standard:
+                yield f"azure: no Defender plan {plan_name} on the Standard tier in the stack that owns them", None
+    if owner("gcp") and not [a for a in stack.of(ALERT_POLICY) if _matches_logs(a)]:
         yield "gcp: no log-match alert on security-relevant audit events (nor Security Command Center)", None
 
 
@@ -350,8 +381,13 @@ def _backed_up_buckets(stack: Stack) -> set[str]:
 
 def _backups(stack: Stack, config: Mapping[str, Any]) -> Iterator[Finding]:
     for vault in stack.of(AZURE_VAULT):
-        soft_delete = get(vault.props, "properties", "securitySettings", "softDeleteSettings", "state")
-        if soft_delete == "Off":
+        settings = get(vault.props, "properties", "securitySettings", default={})
+        soft_delete, immutability = (
+            get(settings, "softDeleteSettings", "state"),
+            get(settings, "immutabilitySettings", "state"),
+        )
+        # An unlocked vault outside prod (dev, destroyed and recreated) may keep no soft-deleted backups.
+        if soft_delete == "Off" and (immutability not in (None, "Disabled") or _prod(stack, config)):
             yield f"{vault.name}: soft delete is off: a deleted backup is gone at once", vault.urn
     if not stack.of(VAULT, AZURE_VAULT, *S3_BUCKETS, AZURE_CONTAINER) or not _prod(stack, config):
         return
@@ -501,7 +537,8 @@ RULES = [
         name="backup-vault-locked",
         area=AREA,
         description="In prod, stateful buckets are backed up into a vault whose lock nobody can lift (AWS Backup "
-        "compliance-mode vault lock, Azure immutability Locked); soft delete never off.",
+        "compliance-mode vault lock, Azure immutability Locked); soft delete off only on an unlocked vault outside "
+        "prod.",
         severity=Severity.HIGH,
         types=(VAULT, VAULT_LOCK, SELECTION, AZURE_VAULT, AZURE_BACKUP_INSTANCE, *S3_BUCKETS, AZURE_ACCOUNT),
         check=_backups,

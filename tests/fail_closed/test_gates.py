@@ -65,7 +65,7 @@ def test_an_allowance_for_the_unpriced_charges_passes_only_while_it_fits_the_bud
         capsys, "check", "--stack", "prod", "--stack-file", allowance_stack(tmp_path / "b", 150, budget=10800)
     )
     assert code == 1
-    # the line names the NOT PRICED kinds first, then (cut for the terminal) the budget it exceeds
+    # the verdict comes first, the NOT PRICED kinds last (a terminal cuts the line, and the list grows)
     assert "plus the 150.00 USD allowed for" in out and " exceeds" in out
 
 

@@ -259,3 +259,13 @@ def test_in_a_preview_without_ids_a_group_finds_its_launch_template_by_tier(conf
     asg = group("compute-asg", "compute", "t3.large", minimum=1, desired=1, spot=False)
     est = priced(Plan(stack="dev", resources=[lt, asg], config=config))
     assert est.total_usd == pytest.approx(0.10 * HOURS)
+
+
+def test_the_aws_config_history_bucket_is_sized_as_audit_logs_not_as_access_logs() -> None:
+    from infra.config.base import Usage
+    from infra.cost.pricing import bucket_gb
+
+    usage = Usage(audit_log_gb=5, log_storage_gb=10)
+    assert bucket_gb(usage, "qmoi-cloud-storage-prod-audit") == 5
+    assert bucket_gb(usage, "qmoi-cloud-storage-prod-config") == 5
+    assert bucket_gb(usage, "qmoi-cloud-storage-prod-logs") == 10

@@ -65,8 +65,10 @@ def test_two_stacks_declaring_the_account_singletons_conflict_unless_each_has_an
     assert "project qmoi-enhanced-prod audit configuration of allServices" in singletons
     own = prod_plan.config.model_copy(
         update={
-            "audit": prod_plan.config.audit.model_copy(update={"account_owner": "*"}),
-            "threat_detection": prod_plan.config.threat_detection.model_copy(update={"account_owner": "*"}),
+            "audit": prod_plan.config.audit.model_copy(update={"account_owner": "*", "project_owner": "*"}),
+            "threat_detection": prod_plan.config.threat_detection.model_copy(
+                update={"account_owner": "*", "project_owner": "*"}
+            ),
         }
     )
     separate = {
@@ -75,9 +77,32 @@ def test_two_stacks_declaring_the_account_singletons_conflict_unless_each_has_an
     assert [c for c in conflicts(separate) if c.kind == "account singleton"] == []
 
 
+def test_each_environment_declares_its_own_gcp_project_s_singletons_without_a_conflict(
+    dev_plan, staging_plan, prod_plan
+):
+    plans = {"dev": dev_plan, "staging": staging_plan, "prod": prod_plan}
+    audit = {
+        p.inputs["project"]
+        for plan in plans.values()
+        for p in plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig")
+    }
+    assert audit == {"qmoi-enhanced-dev", "qmoi-enhanced-staging", "qmoi-enhanced-prod"}
+    assert [c.describe() for c in conflicts(plans) if c.kind == "account singleton"] == []
+
+
 @pytest.fixture(scope="module")
 def prod_cost(prod_plan) -> Any:
     return estimate(prod_plan)
+
+
+def test_defender_for_storage_lists_malware_scanning_up_to_its_cap_as_a_charge_not_zero(prod_cost):
+    found = {i.label: i for i in items_of(prod_cost, "azure-native:security:Pricing")}
+    scanning = found[
+        "malware scanning on upload: up to 50 GB a month on each of this stack's 3 account(s) (and every other "
+        "of the subscription)"
+    ]
+    assert scanning.unpriced and scanning.monthly_usd == 0
+    assert "NOT PRICED: malware scanning on upload is billed per GB scanned" in scanning.unpriced
 
 
 def items_of(cost: Any, token: str) -> list[Any]:
@@ -88,7 +113,7 @@ def test_the_web_acl_is_priced_per_acl_rule_and_inspected_request(prod_cost):
     labels = {i.label: i.monthly_usd for i in items_of(prod_cost, "aws:wafv2/webAcl:WebAcl")}
     assert labels == {
         "web ACL": 5.0,
-        "4 rules (managed groups count one each)": 4.0,
+        "5 rules (managed groups count one each)": 5.0,
         "10 M requests inspected": pytest.approx(6.0),
     }
 

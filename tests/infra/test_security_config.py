@@ -57,13 +57,35 @@ def test_a_capability_may_be_turned_off_without_a_compliance_profile():
 
 
 def test_the_owner_of_account_singletons_is_one_stack_or_every_stack():
-    assert make_config("prod").owns_audit
-    assert not make_config("dev").owns_audit
-    assert make_config("dev", audit={"account_owner": "*"}).owns_audit
-    assert not make_config("prod", audit={"enabled": False}).owns_audit
+    from infra.config import Provider
+
+    aws, azure = Provider.aws, Provider.azure
+    assert make_config("prod").owns_audit(aws) and make_config("prod").owns_threat_detection(azure)
+    assert not make_config("dev").owns_audit(aws) and not make_config("dev").owns_threat_detection(azure)
+    assert make_config("dev", audit={"account_owner": "*"}).owns_audit(aws)
+    assert not make_config("prod", audit={"enabled": False}).owns_audit(aws)
     assert problems("dev", audit={"account_owner": "not a stack!"}) == [
         "audit.account_owner: 'not a stack!' does not match ^(\\*|[A-Za-z0-9_.-]{1,100})$"
     ]
+
+
+def test_a_gcp_project_belongs_to_its_environment_s_stack_unless_project_owner_says_otherwise():
+    # The shipped stack files give every environment a GCP project of its own; a review stack of an
+    # environment (pr-42, environment dev) shares that project and owns nothing in it.
+    from infra.config import Provider
+    from infra.config.model import for_stack
+
+    gcp = Provider.gcp
+    for environment in ("dev", "staging", "prod"):
+        config = make_config(environment)
+        assert config.owns_audit(gcp) and config.owns_threat_detection(gcp)
+        assert config.singleton_owner(config.audit, gcp) == environment
+    review = for_stack(make_config("dev"), "pr-42")
+    assert not review.owns_audit(gcp) and not review.owns_threat_detection(gcp)
+    shared = make_config("dev", audit={"project_owner": "prod"}, threat_detection={"project_owner": "prod"})
+    assert not shared.owns_audit(gcp) and not shared.owns_threat_detection(gcp)
+    assert for_stack(make_config("dev", audit={"project_owner": "*"}), "pr-42").owns_audit(gcp)
+    assert not make_config("dev", audit={"enabled": False}).owns_audit(gcp)
 
 
 def test_a_compliance_mode_vault_lock_or_immutable_audit_logs_are_refused_in_dev():
@@ -129,3 +151,26 @@ def test_an_unknown_compliance_profile_is_rejected_with_the_allowed_values():
     (found,) = problems("dev", compliance="pci")
     assert found.startswith("compliance: 'pci' is not allowed")
     assert "soc2" in found and "hipaa" in found and "gdpr" in found
+
+
+def test_the_origins_cloudflare_proxies_are_known_from_configuration(prod_plan):
+    # The shipped stacks balance every cloud's origin behind Cloudflare: their WAFs see Cloudflare's
+    # addresses, and the client's in CF-Connecting-IP.
+    from infra.config import CLOUDFLARE_PROXY, Provider
+
+    assert prod_plan.config is not None
+    for provider in (Provider.aws, Provider.gcp, Provider.azure, Provider.digitalocean):
+        assert prod_plan.config.origin_proxy(provider) is CLOUDFLARE_PROXY, provider
+    assert CLOUDFLARE_PROXY.client_header == "CF-Connecting-IP"
+    assert "173.245.48.0/20" in CLOUDFLARE_PROXY.ipv4 and "2606:4700::/32" in CLOUDFLARE_PROXY.ipv6
+    aws = {"enabled": True, "cloudfront": {"enabled": True}}
+    assert make_config("dev", aws=aws).origin_proxy(Provider.aws) is None  # no Cloudflare in front
+    behind_lb = make_config(
+        "dev",
+        aws=aws,
+        gcp=GCP | {"cdn": {"enabled": True, "domains": ["media.qmoi.ai"]}},
+        cloudflare=CLOUDFLARE
+        | {"zone_settings_owner": None, "load_balancer": {"enabled": True, "failover_order": ["gcp"]}},
+    )
+    assert behind_lb.origin_proxy(Provider.gcp) is CLOUDFLARE_PROXY
+    assert behind_lb.origin_proxy(Provider.aws) is None  # not one of the load balancer's pools

@@ -25,12 +25,12 @@ TAGS = {
 # the stacks these tests build are judged as dev, owning nothing (tests/policy/test_security_ops.py
 # judges them as prod).
 SECURITY_OPS_CONFIG: dict[str, dict[str, Any]] = {
-    "audit-trail-enabled": {"environment": "dev", "auditOwner": "security"},
-    "threat-detection-enabled": {"environment": "dev", "threatOwner": "security"},
+    "audit-trail-enabled": {"environment": "dev", "auditOwner": "security", "auditProjectOwner": "security"},
+    "threat-detection-enabled": {"environment": "dev", "threatOwner": "security", "threatProjectOwner": "security"},
     "waf-on-public-entry-points": {"environment": "dev"},
     "backup-vault-locked": {"environment": "dev"},
     "vault-lock-cooling-off": {"environment": "dev"},
-    "account-singleton-owner": {"auditOwner": "*", "threatOwner": "*"},
+    "account-singleton-owner": {"auditOwner": "*", "threatOwner": "*", "auditProjectOwner": "*"},
 }
 TEST_CONFIG: dict[str, dict[str, Any]] = {
     **SECURITY_OPS_CONFIG,

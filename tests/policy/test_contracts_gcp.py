@@ -234,7 +234,9 @@ def test_the_shipped_gcp_resources_keep_every_contract(pack, stack_plan, stack):
     from policy.rules import RULES
     from policy.rules.contracts import AREA
 
-    config = {**CONFIG, "cdn-origin-is-stateful": {"environment": stack}}
+    # each environment's stack owns its own GCP project's audit configuration (audit.project_owner)
+    owners = CONFIG["account-singleton-owner"] | {"auditProjectOwner": stack}
+    config = {**CONFIG, "cdn-origin-is-stateful": {"environment": stack}, "account-singleton-owner": owners}
     report = check(pack, *gcp_records(stack_plan(stack)), config=config)
     contracts = {r.name for r in RULES if r.area == AREA} | {"gcs-public-access-prevention"}
     assert [v.detail for v in report.violations if v.policy in contracts] == []

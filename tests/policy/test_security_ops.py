@@ -31,10 +31,13 @@ SECURITY_RULES = {
     "findings-topic-deliverable",
     "backup-selection-versioned",
     "vault-lock-cooling-off",
+    "config-delivery-not-object-locked",
+    "origin-rate-limit-behind-proxy",
     "audit-sink-can-write",
     "cloud-armor-edge-on-backend-bucket",
     "front-door-waf-matches-profile",
     "azure-backup-can-read-account",
+    "azure-blob-retention-rules",
     "cloudflare-waf-within-plan",
     "account-singleton-owner",
 }
@@ -129,6 +132,15 @@ def not_waiting(name: str) -> Mutation:
     return mutate
 
 
+def one_default_rule(found: list[ResourceRecord]) -> list[ResourceRecord]:
+    """The blob policy's two retention rules merged into one `Default` (the layout Azure refuses)."""
+    rules = named(found, "qmoi-azure-backup-blob-policy").inputs["properties"]["policyRules"]
+    retention = [r for r in rules if r["objectType"] == "AzureRetentionRule"]
+    merged = retention[0] | {"name": "Default", "lifecycles": [lc for r in retention for lc in r["lifecycles"]]}
+    rules[:] = [r for r in rules if r["objectType"] != "AzureRetentionRule"] + [merged]
+    return found
+
+
 def count_everything(found: list[ResourceRecord]) -> list[ResourceRecord]:
     acl = named(found, "qmoi-aws-waf-web-acl")
     for rule in acl.inputs["rules"]:
@@ -177,6 +189,9 @@ AWS: list[tuple[str, Mutation, str, str]] = [
      "not versioned"),
     ("short-cooling-off", changed("qmoi-aws-backup-vault-lock", "changeableForDays", value=1),
      "vault-lock-cooling-off", "at least 3"),
+    ("config-into-the-locked-audit-bucket", changed("qmoi-aws-threat-detection-config-delivery-channel",
+     "s3BucketName", value="qmoi-cloud-storage-prod-audit"), "config-delivery-not-object-locked",
+     "delivers to qmoi-aws-audit-bucket, which has S3 Object Lock"),
 ]  # fmt: skip
 GCP: list[tuple[str, Mutation, str, str]] = [
     ("no-audit-config", without("qmoi-gcp-audit-data-access"), "audit-trail-enabled", "gcp: no Data Access"),
@@ -213,6 +228,8 @@ AZURE: list[tuple[str, Mutation, str, str]] = [
      "azure-backup-can-read-account", "no Storage Account Backup Contributor"),
     ("restore-policy-not-declared", changed("qmoi-azure-storage-blob-service", "restorePolicy", value=None),
      "azure-backup-can-read-account", "point-in-time restore"),
+    ("operational-retention-in-default", one_default_rule, "azure-blob-retention-rules",
+     "the OperationalStore lifecycle is in the retention rule 'Default'"),
 ]  # fmt: skip
 CLOUDFLARE: list[tuple[str, Mutation, str, str]] = [
     ("owned-zone-without-managed-rules", without("qmoi-cloudflare-waf-qmoi-ai-managed"),
@@ -271,7 +288,47 @@ def test_outside_prod_a_missing_capability_is_not_a_violation_but_a_weakened_one
     }
     found = security_violations(pack, without("qmoi-aws-waf-web-acl")(records(dev_plan, "aws")), dev)
     assert [v for v in found if "no web ACL" in v] == []
-    weakened = changed("qmoi-azure-backup-vault", "properties", "securitySettings", "softDeleteSettings", "state",
-                       value="Off")  # fmt: skip
+    # dev's unlocked vault keeps no soft-deleted backups (so that it can be destroyed); a locked one must
+    assert not [v for v in security_violations(pack, records(dev_plan, "azure"), dev) if "soft delete" in v]
+    weakened = changed("qmoi-azure-backup-vault", "properties", "securitySettings", "immutabilitySettings", "state",
+                       value="Unlocked")  # fmt: skip
     found = security_violations(pack, weakened(records(dev_plan, "azure")), dev)
     assert any(v.startswith("backup-vault-locked:") and "soft delete is off" in v for v in found)
+
+
+def behind_the_edge(plan: Any) -> list[ResourceRecord]:
+    """The edge's load balancer and pools, and the AWS and Azure origins and firewalls behind them."""
+    return [r for provider in ("cloudflare", "aws", "azure") for r in records(plan, provider)]
+
+
+def test_an_origin_rate_rule_behind_cloudflare_counts_the_forwarded_client_or_leaves_cloudflare_out(
+    pack, prod_plan, config
+):
+    assert [v for v in security_violations(pack, behind_the_edge(prod_plan), config) if "rate rule" in v] == []
+    per_connection = {"aggregateKeyType": "IP", "limit": 600, "evaluationWindowSec": 60}
+
+    def aws_by_connection(found: list[ResourceRecord]) -> list[ResourceRecord]:
+        for rule in named(found, "qmoi-aws-waf-web-acl").inputs["rules"]:
+            if "rateBasedStatement" in rule["statement"]:
+                rule["statement"]["rateBasedStatement"] = dict(per_connection)
+        return found
+
+    def azure_by_socket(found: list[ResourceRecord]) -> list[ResourceRecord]:
+        for rule in named(found, "qmoi-azure-waf-policy").inputs["customRules"]["rules"]:
+            if rule["ruleType"] == "RateLimitRule":
+                rule["matchConditions"] = [{"matchVariable": "RequestUri", "operator": "Any", "matchValue": []}]
+        return found
+
+    found = security_violations(pack, aws_by_connection(behind_the_edge(prod_plan)), config)
+    assert [v for v in found if v.startswith("origin-rate-limit-behind-proxy:")] == [
+        f"origin-rate-limit-behind-proxy: qmoi-aws-waf-web-acl: rate rule {name} counts connecting addresses, but "
+        "qmoi-aws-cdn-distribution is behind the proxied pool qmoi-cloudflare-lb-aws: every client of one "
+        "Cloudflare data centre shares a counter and is blocked together. Count the forwarded client (AWS: "
+        "aggregate on FORWARDED_IP, CF-Connecting-IP, for requests from Cloudflare's ranges) or leave "
+        "Cloudflare's ranges out"
+        for name in ("rate-limit-per-client", "rate-limit-per-ip")
+    ]
+    found = security_violations(pack, azure_by_socket(behind_the_edge(prod_plan)), config)
+    assert [v.split(" counts")[0] for v in found if v.startswith("origin-rate-limit-behind-proxy:")] == [
+        "origin-rate-limit-behind-proxy: qmoi-azure-waf-policy: rate rule ratelimitperip"
+    ]

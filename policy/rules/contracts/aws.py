@@ -506,6 +506,8 @@ TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 BACKUP_SELECTION = "aws:backup/selection:Selection"
 VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 S3_VERSIONING_TOKENS = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+CONFIG_CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 CLOUDFRONT_WAF_REGION = "us-east-1"
 MIN_COOLING_OFF_DAYS = 3
 
@@ -642,6 +644,21 @@ def _backup_versioned(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Find
                 yield (
                     f"{selection.name}: may run before {bucket.name} is versioned (wait for its versioning)",
                     selection.urn,
+                )
+
+
+def _config_delivery(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for channel in stack.of(CONFIG_CHANNEL):
+        for bucket in stack.of(*S3_BUCKETS):
+            if not _refers_to(channel, "s3BucketName", bucket, bucket.get("bucket"), bucket.get("id")):
+                continue
+            locks = stack.attached(bucket, OBJECT_LOCK, "bucket", [bucket.get("bucket")])
+            if is_true(bucket.get("objectLockEnabled")) or locks:
+                yield (
+                    f"{channel.name}: delivers to {bucket.name}, which has S3 Object Lock: AWS Config does not "
+                    "support such a bucket, the recorder never delivers and Security Hub's controls get no "
+                    "configuration items",
+                    channel.urn,
                 )
 
 
@@ -931,6 +948,21 @@ RULES: list[StackRule] = [
         cannot_see="buckets selected by tag (selection_tags) or by ARN patterns",
         remediation="Select the stateful classes (versioned) and depend on their BucketVersioning.",
         docs=("https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html",),
+    ),
+    StackRule(
+        name="config-delivery-not-object-locked",
+        area=AREA,
+        description="The AWS Config delivery channel writes to a bucket without S3 Object Lock (never the locked "
+        "audit bucket).",
+        severity=Severity.HIGH,
+        types=(CONFIG_CHANNEL, *S3_BUCKETS, OBJECT_LOCK),
+        check=_config_delivery,
+        cannot_see="buckets of another stack or account (named by a literal the stack does not declare)",
+        remediation="Deliver to the recorder's own bucket, <s3_bucket>-<token>-config (components/aws/"
+        "threat_detection.py), never the audit bucket.",
+        docs=(
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-config-deliverychannel.html",
+        ),
     ),
     StackRule(
         name="vault-lock-cooling-off",

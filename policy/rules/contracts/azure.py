@@ -449,6 +449,39 @@ def _operational(stack: Stack, instance: Res) -> bool:
     return False
 
 
+BLOB_DATASOURCE = "Microsoft.Storage/storageAccounts/blobServices"
+# For blobs, the retention rule that may (and must) hold each store's lifecycle.
+BLOB_RETENTION_RULE = {"OperationalStore": "Default_OperationalStore"}
+
+
+def _blob_retention_rules(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for policy in stack.of(BACKUP_POLICY):
+        if BLOB_DATASOURCE not in [str(t) for t in items(policy.props, "properties", "datasourceTypes")]:
+            continue
+        for rule in items(policy.props, "properties", "policyRules"):
+            if get(rule, "objectType") != "AzureRetentionRule":
+                continue
+            name = get(rule, "name")
+            for lifecycle in items(rule, "lifecycles"):
+                store = get(lifecycle, "sourceDataStore", "dataStoreType")
+                if not known(store) or not known(name):
+                    continue
+                wanted = BLOB_RETENTION_RULE.get(str(store))
+                if wanted is not None and name != wanted:
+                    yield (
+                        f"{policy.name}: the {store} lifecycle is in the retention rule {name!r}; for blobs it belongs "
+                        f"in a rule of its own named {wanted!r} (Default is the vaulted store's): the policy is "
+                        "refused or its point-in-time retention ignored",
+                        policy.urn,
+                    )
+                elif wanted is None and name == BLOB_RETENTION_RULE["OperationalStore"]:
+                    yield (
+                        f"{policy.name}: the retention rule {name!r} holds a {store} lifecycle; it is reserved for "
+                        "operational (OperationalStore) retention",
+                        policy.urn,
+                    )
+
+
 def _backup_can_read(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
     for instance in stack.of(BACKUP_INSTANCE):
         accounts = [a for a in stack.of(ACCOUNT) if instance.depends_on("properties", a.urn)]
@@ -621,6 +654,24 @@ RULES: list[Rule] = [
         docs=(
             "https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-custom-rules-powershell",
             "https://learn.microsoft.com/azure/frontdoor/web-application-firewall",
+        ),
+    ),
+    StackRule(
+        name="azure-blob-retention-rules",
+        area=AREA,
+        description="A blob backup policy keeps vaulted retention in the rule `Default` and operational "
+        "(point-in-time) retention in a rule of its own, `Default_OperationalStore`; one rule never mixes the two.",
+        severity=Severity.HIGH,
+        types=(BACKUP_POLICY,),
+        check=_blob_retention_rules,
+        cannot_see="whether ARM refuses the mixed shape or accepts it and ignores the operational lifecycle (the "
+        "validation quoted is the clients')",
+        remediation="components/azure/backup.py: one AzureRetentionRule per store (Default: VaultStore; "
+        "Default_OperationalStore: OperationalStore), both isDefault.",
+        docs=(
+            "https://learn.microsoft.com/powershell/module/az.dataprotection/edit-azdataprotectionpolicyretentionruleclientobject",
+            "https://learn.microsoft.com/cli/azure/dataprotection/backup-policy/retention-rule",
+            "https://github.com/Azure/azure-powershell/blob/main/src/DataProtection/DataProtection.Autorest/examples/Edit-AzDataProtectionPolicyRetentionRuleClientObject.md",
         ),
     ),
     StackRule(

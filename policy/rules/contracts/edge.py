@@ -4,6 +4,9 @@
   2xx, an object the stack itself creates, which no CDN may cache; a monitor every origin answers
   with 4xx marks every pool down, and Cloudflare then sends all traffic to the fallback pool
   whatever its health, and a cached health object keeps a broken origin's pool up;
+- `origin-rate-limit-behind-proxy`: an origin firewall's rate rule behind Cloudflare's proxied load
+  balancer counts the client the proxy forwards, or leaves the proxy's addresses out; keyed on the
+  connecting address, it would give every client of one Cloudflare data centre a single counter;
 - `names-derive-from-stack`: a stack that is not its environment's own (a review or developer
   stack) carries its stack suffix in every globally, account- or zone-unique name, so it shares
   none with the environment's stack.
@@ -20,12 +23,18 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from policy.rules.base import Finding, Res, Rule, Stack, StackRule, get, items, known
+from policy.rules.base import Finding, Res, Rule, Stack, StackRule, get, is_true, items, known
 from policy.rules.contracts.area import AREA
 from policy.rules.data_safety import environment_of
 
 POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool"
 MONITOR = "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"
+LOAD_BALANCER = "cloudflare:index/loadBalancer:LoadBalancer"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+AFD_ENDPOINTS = ("azure-native:cdn:AFDEndpoint", "azure-native:cdn:AFDCustomDomain")
+AFD_SECURITY_POLICY = "azure-native:cdn:SecurityPolicy"
+AFD_WAF_POLICY = "azure-native:frontdoor:Policy"
 # Resources that create an object an origin serves: (type, property holding its key or name, property holding
 # its Cache-Control).
 HEALTH_OBJECTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -162,6 +171,79 @@ def _monitor_path_healthy(stack: Stack, _config: Mapping[str, Any]) -> Iterator[
         )
 
 
+# --- origin-rate-limit-behind-proxy ----------------------------------------------------
+
+
+def _proxied_origins(stack: Stack) -> Iterator[tuple[Res, Res]]:
+    """(pool, origin resource) for every origin a proxied load balancer's pool sends traffic to."""
+    balancers = [lb for lb in stack.of(LOAD_BALANCER) if is_true(lb.get("proxied"))]
+    for pool in stack.of(POOL):
+        if not any(lb.depends_on(p, pool.urn) for lb in balancers for p in ("defaultPools", "fallbackPool")):
+            continue
+        for origin in stack.of(DISTRIBUTION, *AFD_ENDPOINTS):
+            if pool.depends_on("origins", origin.urn):
+                yield pool, origin
+
+
+def _aws_rate_rules(stack: Stack, distribution: Res) -> Iterator[tuple[Res, Mapping[str, Any]]]:
+    acl_arn = distribution.get("webAclId")
+    for acl in stack.of(WEB_ACL):
+        if distribution.depends_on("webAclId", acl.urn) or (known(acl_arn) and acl_arn and acl.get("arn") == acl_arn):
+            for rule in items(acl.props, "rules"):
+                statement = get(rule, "statement", "rateBasedStatement")
+                if statement is not None:
+                    yield acl, {"name": get(rule, "name"), **statement}
+
+
+def _aws_counts_the_proxy(rate: Mapping[str, Any]) -> bool:
+    """Keyed on the connecting address, and not limited to requests from outside the proxy."""
+    key = rate.get("aggregateKeyType", "IP")
+    if key == "FORWARDED_IP":
+        return False
+    if key == "CUSTOM_KEYS":
+        return any("ip" in k for k in items(rate, "customKeys"))
+    return get(rate, "scopeDownStatement", "notStatement") is None
+
+
+def _azure_rate_rules(stack: Stack, endpoint: Res) -> Iterator[tuple[Res, Mapping[str, Any]]]:
+    for association in stack.of(AFD_SECURITY_POLICY):
+        if not association.depends_on("parameters", endpoint.urn):
+            continue
+        for policy in stack.of(AFD_WAF_POLICY):
+            if association.depends_on("parameters", policy.urn):
+                for rule in items(policy.props, "customRules", "rules"):
+                    if get(rule, "ruleType") == "RateLimitRule":
+                        yield policy, rule
+
+
+def _azure_counts_the_proxy(rule: Mapping[str, Any]) -> bool:
+    """Grouped by socket address (the default), with no condition that leaves the proxy's addresses out."""
+    groups = {get(g, "variableName") for g in items(rule, "groupBy")} or {"SocketAddr"}
+    excluded = any(
+        get(c, "matchVariable") == "SocketAddr" and get(c, "operator") == "IPMatch" and get(c, "negateCondition")
+        for c in items(rule, "matchConditions")
+    )
+    return "SocketAddr" in groups and not excluded
+
+
+def _rate_limit_behind_proxy(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Finding]:
+    for pool, origin in _proxied_origins(stack):
+        if origin.type == DISTRIBUTION:
+            found = [(acl, rate) for acl, rate in _aws_rate_rules(stack, origin) if _aws_counts_the_proxy(rate)]
+        else:
+            found = [
+                (policy, rule) for policy, rule in _azure_rate_rules(stack, origin) if _azure_counts_the_proxy(rule)
+            ]
+        for firewall, rule in found:
+            yield (
+                f"{firewall.name}: rate rule {get(rule, 'name')} counts connecting addresses, but {origin.name} is "
+                f"behind the proxied pool {pool.name}: every client of one Cloudflare data centre shares a counter "
+                "and is blocked together. Count the forwarded client (AWS: aggregate on FORWARDED_IP, "
+                "CF-Connecting-IP, for requests from Cloudflare's ranges) or leave Cloudflare's ranges out",
+                firewall.urn,
+            )
+
+
 # --- names-derive-from-stack ----------------------------------------------------------
 
 
@@ -205,6 +287,27 @@ RULES: list[Rule] = [
             "https://developers.cloudflare.com/load-balancing/reference/common-configurations/",
             "https://developers.cloudflare.com/load-balancing/monitors/",
             "https://learn.microsoft.com/azure/frontdoor/front-door-caching",
+        ),
+    ),
+    StackRule(
+        name="origin-rate-limit-behind-proxy",
+        area=AREA,
+        description="An origin's rate rule behind Cloudflare's proxied load balancer counts the client address "
+        "the proxy forwards (AWS WAF: FORWARDED_IP on CF-Connecting-IP), or leaves the proxy's addresses out "
+        "(Front Door, which groups by socket address only): never the connecting address, which is Cloudflare's.",
+        severity=Severity.HIGH,
+        types=(LOAD_BALANCER, POOL, DISTRIBUTION, WEB_ACL, *AFD_ENDPOINTS, AFD_SECURITY_POLICY, AFD_WAF_POLICY),
+        check=_rate_limit_behind_proxy,
+        cannot_see="Worker subrequests to a pinned origin (/_origin/...), whose forwarded address is not verified; "
+        "IP and country rules (split by source in components/*/waf.py, not judged here)",
+        remediation="waf components take the proxy (PlatformConfig.origin_proxy): AWS splits its rate rule by "
+        "source (Cloudflare's IP sets), Front Door leaves Cloudflare's ranges out of its per-socket limit.",
+        docs=(
+            "https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-forwarded-ip-address.html",
+            "https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-aggregation-options.html",
+            "https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-rate-limit",
+            "https://developers.cloudflare.com/fundamentals/reference/http-headers/",
+            "https://www.cloudflare.com/ips/",
         ),
     ),
     StackRule(

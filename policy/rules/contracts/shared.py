@@ -204,7 +204,7 @@ def _origin_not_cold(stack: Stack, _config: Mapping[str, Any]) -> Iterator[Findi
 # takes it over and deletes it on destroy; a second trail bills every management event again.
 ACCOUNT_SINGLETONS = {
     "aws:cloudtrail/trail:Trail": ("auditOwner", "the account's trail (the free copy of management events)"),
-    "gcp:projects/iAMAuditConfig:IAMAuditConfig": ("auditOwner", "the project's audit configuration"),
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": ("auditProjectOwner", "the project's audit configuration"),
     "azure-native:monitor:SubscriptionDiagnosticSetting": ("auditOwner", "the subscription's activity-log setting"),
     "aws:guardduty/detector:Detector": ("threatOwner", "the account's GuardDuty detector"),
     "aws:securityhub/account:Account": ("threatOwner", "the account's Security Hub"),
@@ -212,7 +212,11 @@ ACCOUNT_SINGLETONS = {
     "azure-native:security:Pricing": ("threatOwner", "a Defender plan of the subscription"),
     "azure-native:security:SecurityContact": ("threatOwner", "the subscription's security contact"),
 }
-OWNER_KEYS = {"auditOwner": "audit.account_owner", "threatOwner": "threat_detection.account_owner"}
+OWNER_KEYS = {
+    "auditOwner": "audit.account_owner",
+    "threatOwner": "threat_detection.account_owner",
+    "auditProjectOwner": "audit.project_owner, by default the environment's stack",
+}
 
 
 def account_singletons(stack: Stack) -> list[tuple[str, str, Res]]:
@@ -314,9 +318,15 @@ RULES: list[StackRule] = [
         config={
             "auditOwner": {"type": "string", "description": "audit.account_owner"},
             "threatOwner": {"type": "string", "description": "threat_detection.account_owner"},
+            "auditProjectOwner": {
+                "type": "string",
+                "description": "the owner of the GCP project's audit configuration",
+            },
         },
         cannot_see="singletons created outside the stack or by an organisation (import them once into the owner)",
-        remediation="audit.account_owner / threat_detection.account_owner name the one stack (prod by default); '*' "
+        remediation="audit.account_owner / threat_detection.account_owner name the one stack of the shared AWS "
+        "account and Azure subscription (prod by default), *.project_owner that of a GCP project (the environment's "
+        "stack by default); '*' "
         "when every stack has an account of its own.",
         docs=(
             "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-manage-costs.html",

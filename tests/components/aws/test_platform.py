@@ -128,8 +128,9 @@ def test_prod_protects_and_retains_every_stateful_aws_resource(prod_plan, dev_pl
         for r in prod_plan.resources
         if r.type == "aws:kms/key:Key" or (r.type == "aws:s3/bucket:Bucket" and not r.name.endswith("caches"))
     ]
-    # storage, media, alerts, log, backup-vault and audit keys; artifacts, backups, media, logs and audit buckets
-    assert len(stateful) == 6 + 5
+    # storage, media, alerts, log, backup-vault and audit keys; artifacts, backups, media, logs, audit and AWS
+    # Config history buckets
+    assert len(stateful) == 6 + 6
     assert all(r.protect and r.retain_on_delete for r in stateful)
     assert not any(r.protect for r in dev_plan.resources)
 

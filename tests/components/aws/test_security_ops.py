@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from components.aws.waf import AwsWaf, AwsWafArgs
+from components.context import StackContext
+from infra.config import CLOUDFLARE_PROXY, WafMode
 from infra.plan import Plan
 from infra.plan.mock_outputs import MockContext
 from infra.plan.mock_outputs.aws import OUTPUTS
@@ -97,8 +100,8 @@ def test_stacks_that_do_not_own_the_account_declare_no_trail_or_detector(dev_pla
 def test_guardduty_with_s3_protection_and_security_hub_fsbp_are_enabled(prod_plan):
     detector = only(prod_plan, "aws:guardduty/detector:Detector")
     assert detector.inputs["enable"] is True
-    feature = only(prod_plan, "aws:guardduty/detectorFeature:DetectorFeature")
-    assert (feature.inputs["name"], feature.inputs["status"]) == ("S3_DATA_EVENTS", "ENABLED")
+    features = prod_plan.of_type("aws:guardduty/detectorFeature:DetectorFeature")
+    assert ("S3_DATA_EVENTS", "ENABLED") in {(f.inputs["name"], f.inputs["status"]) for f in features}
     hub = only(prod_plan, "aws:securityhub/account:Account")
     assert hub.inputs["enableDefaultStandards"] is False
     standard = only(prod_plan, "aws:securityhub/standardsSubscription:StandardsSubscription")
@@ -108,12 +111,51 @@ def test_guardduty_with_s3_protection_and_security_hub_fsbp_are_enabled(prod_pla
     assert hub.urn in standard.dependencies
 
 
-def test_aws_config_records_everything_into_the_audit_bucket_for_security_hub(prod_plan):
+def test_every_optional_guardduty_protection_plan_is_declared_on_or_off(prod_plan):
+    # A detector created without features turns on every optional plan but Runtime Monitoring: each is
+    # declared, so none bills unseen and a console change shows as drift.
+    detector = only(prod_plan, "aws:guardduty/detector:Detector")
+    features = prod_plan.of_type("aws:guardduty/detectorFeature:DetectorFeature")
+    assert all(detector.urn in f.property_dependencies["detectorId"] for f in features)
+    assert {f.inputs["name"]: f.inputs["status"] for f in features} == {
+        "S3_DATA_EVENTS": "ENABLED",
+        "EBS_MALWARE_PROTECTION": "ENABLED",
+        "LAMBDA_NETWORK_LOGS": "ENABLED",
+        "RDS_LOGIN_EVENTS": "DISABLED",
+        "EKS_AUDIT_LOGS": "DISABLED",
+        "RUNTIME_MONITORING": "DISABLED",
+    }
+
+
+def test_aws_config_records_everything_into_a_bucket_of_its_own_that_object_lock_never_covers(prod_plan):
+    # AWS Config does not deliver to a bucket with Object Lock (the audit bucket has it in prod).
     recorder = only(prod_plan, "aws:cfg/recorder:Recorder")
     assert recorder.inputs["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": True}
     channel = only(prod_plan, "aws:cfg/deliveryChannel:DeliveryChannel")
-    assert channel.inputs["s3BucketName"] == "qmoi-cloud-storage-prod-audit"
-    assert channel.inputs["s3KmsKeyArn"] == output(prod_plan.named("qmoi-aws-audit-key"), "arn")
+    bucket = prod_plan.named("qmoi-aws-threat-detection-config-bucket")
+    assert channel.inputs["s3BucketName"] == bucket.inputs["bucket"] == "qmoi-cloud-storage-prod-config"
+    assert bucket.urn in channel.property_dependencies["s3BucketName"]
+    assert "objectLockEnabled" not in bucket.inputs and bucket.protect
+    locks = prod_plan.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    assert [lock.name for lock in locks] == ["qmoi-aws-audit-bucket-object-lock"]
+    key_arn = output(prod_plan.named("qmoi-aws-audit-key"), "arn")
+    assert channel.inputs["s3KmsKeyArn"] == key_arn
+    (sse,) = prod_plan.named("qmoi-aws-threat-detection-config-bucket-encryption").inputs["rules"]
+    assert sse["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
+    versioning = prod_plan.named("qmoi-aws-threat-detection-config-bucket-versioning")
+    assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
+    (rule,) = prod_plan.named("qmoi-aws-threat-detection-config-bucket-lifecycle").inputs["rules"]
+    assert rule["expiration"]["days"] == 365
+    block = prod_plan.named("qmoi-aws-threat-detection-config-bucket-public-access")
+    assert all(block.inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy", "restrictPublicBuckets"))
+    policy = by_sid(prod_plan.named("qmoi-aws-threat-detection-config-bucket-policy").inputs["policy"])
+    assert policy["DenyInsecureTransport"]["Effect"] == "Deny"
+    writes = statements(prod_plan.named("qmoi-aws-threat-detection-config-delivery").inputs["policy"])
+    arn = "arn:aws:s3:::qmoi-cloud-storage-prod-config"
+    assert {s["Resource"] for s in writes if s["Action"] != ["kms:GenerateDataKey", "kms:Decrypt"]} == {
+        arn,
+        f"{arn}/config/AWSLogs/{ACCOUNT}/Config/*",
+    }
     status = only(prod_plan, "aws:cfg/recorderStatus:RecorderStatus")
     assert status.inputs["isEnabled"] is True and channel.urn in status.dependencies
 
@@ -156,6 +198,7 @@ def test_the_distribution_is_behind_a_cloudfront_web_acl_in_us_east_1(dev_plan, 
             "AWSManagedRulesAmazonIpReputationList",
             "AWSManagedRulesCommonRuleSet",
             "AWSManagedRulesKnownBadInputsRuleSet",
+            "rate-limit-per-client",
             "rate-limit-per-ip",
         ]
 
@@ -164,8 +207,95 @@ def test_the_web_acl_blocks_in_prod_and_only_counts_in_dev(dev_plan, prod_plan):
     prod_rules, dev_rules = web_acl(prod_plan).inputs["rules"], web_acl(dev_plan).inputs["rules"]
     assert all(r.get("overrideAction") == {"none": {}} or r.get("action") == {"block": {}} for r in prod_rules)
     assert all(r.get("overrideAction") == {"count": {}} or r.get("action") == {"count": {}} for r in dev_rules)
-    rate = prod_rules[-1]["statement"]["rateBasedStatement"]
-    assert rate == {"aggregateKeyType": "IP", "limit": 600, "evaluationWindowSec": 60}
+
+
+def from_cloudflare(plan: Plan) -> dict[str, Any]:
+    """The scope-down statement that matches requests from Cloudflare's published ranges."""
+    ipv4, ipv6 = plan.named("qmoi-aws-waf-proxy-ipv4"), plan.named("qmoi-aws-waf-proxy-ipv6")
+    return {
+        "orStatement": {
+            "statements": [
+                {"ipSetReferenceStatement": {"arn": output(ipv4, "arn")}},
+                {"ipSetReferenceStatement": {"arn": output(ipv6, "arn")}},
+            ]
+        }
+    }
+
+
+def test_behind_cloudflare_the_rate_limit_counts_the_forwarded_client_and_direct_hits_by_address(prod_plan):
+    # Cloudflare's load balancer proxies the CloudFront origin: the connection comes from a Cloudflare
+    # address, the client's is in CF-Connecting-IP (trusted only from Cloudflare's ranges).
+    ipv4, ipv6 = prod_plan.named("qmoi-aws-waf-proxy-ipv4"), prod_plan.named("qmoi-aws-waf-proxy-ipv6")
+    assert (ipv4.inputs["ipAddressVersion"], ipv6.inputs["ipAddressVersion"]) == ("IPV4", "IPV6")
+    assert ipv4.inputs["addresses"] == list(CLOUDFLARE_PROXY.ipv4)
+    assert ipv6.inputs["addresses"] == list(CLOUDFLARE_PROXY.ipv6)
+    assert all((s.inputs["scope"], s.inputs["region"]) == ("CLOUDFRONT", "us-east-1") for s in (ipv4, ipv6))
+    rules = {r["name"]: r for r in web_acl(prod_plan).inputs["rules"]}
+    assert rules["rate-limit-per-client"]["statement"]["rateBasedStatement"] == {
+        "aggregateKeyType": "FORWARDED_IP",
+        "forwardedIpConfig": {"headerName": "CF-Connecting-IP", "fallbackBehavior": "MATCH"},
+        "limit": 600,
+        "evaluationWindowSec": 60,
+        "scopeDownStatement": from_cloudflare(prod_plan),
+    }
+    assert rules["rate-limit-per-ip"]["statement"]["rateBasedStatement"] == {
+        "aggregateKeyType": "IP",
+        "limit": 600,
+        "evaluationWindowSec": 60,
+        "scopeDownStatement": {"notStatement": {"statement": from_cloudflare(prod_plan)}},
+    }
+    assert rules["rate-limit-per-client"]["action"] == rules["rate-limit-per-ip"]["action"] == {"block": {}}
+
+
+def test_without_a_proxy_in_front_one_rate_rule_counts_each_connecting_address(record_component):
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    plan = record_component(lambda: AwsWaf("waf", AwsWafArgs(WafMode.block, 600), ctx), stack="prod")
+    assert plan.of_type("aws:wafv2/ipSet:IpSet") == []
+    (rate,) = [r for r in only(plan, "aws:wafv2/webAcl:WebAcl").inputs["rules"] if r["name"].startswith("rate")]
+    assert rate["statement"]["rateBasedStatement"] == {
+        "aggregateKeyType": "IP",
+        "limit": 600,
+        "evaluationWindowSec": 60,
+    }
+
+
+def test_behind_a_proxy_blocked_ranges_and_countries_judge_the_forwarded_client_only_from_the_proxy(
+    record_component,
+):
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    args = AwsWafArgs(WafMode.block, 600, ["203.0.113.0/24"], ["KP"], proxy=CLOUDFLARE_PROXY)
+    plan = record_component(lambda: AwsWaf("waf", args, ctx), stack="prod")
+    blocked = plan.named("waf-blocked-ips")
+    rules = {r["name"]: r["statement"] for r in only(plan, "aws:wafv2/webAcl:WebAcl").inputs["rules"]}
+    proxy = {
+        "orStatement": {
+            "statements": [
+                {"ipSetReferenceStatement": {"arn": output(plan.named(f"waf-proxy-{v}"), "arn")}}
+                for v in ("ipv4", "ipv6")
+            ]
+        }
+    }
+    forwarded = {"headerName": "CF-Connecting-IP", "fallbackBehavior": "MATCH"}
+    assert rules["blocked-ips"] == {
+        "orStatement": {
+            "statements": [
+                {"andStatement": {"statements": [proxy, {"ipSetReferenceStatement": {
+                    "arn": output(blocked, "arn"), "ipSetForwardedIpConfig": forwarded | {"position": "FIRST"}}}]}},
+                {"andStatement": {"statements": [{"notStatement": {"statement": proxy}},
+                                                 {"ipSetReferenceStatement": {"arn": output(blocked, "arn")}}]}},
+            ]
+        }
+    }  # fmt: skip
+    assert rules["blocked-countries"] == {
+        "orStatement": {
+            "statements": [
+                {"andStatement": {"statements": [proxy, {"geoMatchStatement": {
+                    "countryCodes": ["KP"], "forwardedIpConfig": forwarded}}]}},
+                {"andStatement": {"statements": [{"notStatement": {"statement": proxy}},
+                                                 {"geoMatchStatement": {"countryCodes": ["KP"]}}]}},
+            ]
+        }
+    }  # fmt: skip
 
 
 def test_prod_backs_up_the_stateful_buckets_into_a_compliance_locked_vault(prod_plan):

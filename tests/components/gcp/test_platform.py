@@ -29,7 +29,7 @@ def gcp_resources(plan):
 def test_the_dev_plan_declares_every_gcp_resource_the_issue_requires(dev_plan):
     config = dev_plan.config
     assert sorted(r.inputs["name"] for r in dev_plan.of_type("gcp:storage/bucket:Bucket")) == sorted(
-        [f"qmoi-cloud-storage-dev-{c}" for c in ("artifacts", "caches", "backups", "media", "logs")]
+        [f"qmoi-cloud-storage-dev-{c}" for c in ("artifacts", "caches", "backups", "media", "logs", "audit")]
     )
     for token in (
         "gcp:compute/instanceTemplate:InstanceTemplate",
@@ -106,7 +106,10 @@ def test_alert_policies_watch_each_tier_cpu_and_each_function_and_notify_the_ema
     assert channel.inputs["type"] == "email"
     assert channel.inputs["labels"] == {"email_address": dev_plan.config.budget.alert_emails[0]}
     policies = dev_plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy")
-    filters = [p.inputs["conditions"][0]["conditionThreshold"]["filter"] for p in policies]
+    # metric alerts (the project's security-changes alert matches logs instead)
+    filters = [
+        c["conditionThreshold"]["filter"] for p in policies for c in p.inputs["conditions"] if "conditionThreshold" in c
+    ]
     for tier in ("compute", "gpu", "memory"):
         assert any(f'metadata.user_labels."tier" = "{tier}"' in f and "cpu/utilization" in f for f in filters)
     for function in dev_plan.of_type("gcp:cloudfunctionsv2/function:Function"):

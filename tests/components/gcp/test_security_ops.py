@@ -55,9 +55,27 @@ def test_security_relevant_changes_alert_the_monitoring_channels(prod_plan):
     assert alert.inputs["alertStrategy"]["notificationRateLimit"] == {"period": "300s"}
 
 
-def test_only_the_owner_stack_declares_the_project_audit_configuration(dev_plan):
-    assert dev_plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig") == []
-    assert dev_plan.of_type("gcp:logging/projectSink:ProjectSink") == []
+def test_each_environment_s_project_gets_its_own_audit_configuration_sink_and_alert(dev_plan, staging_plan):
+    # Every environment has a GCP project of its own (gcp.project_id), unlike the AWS account and Azure
+    # subscription the stacks share: each stack owns its project's audit singletons.
+    for plan, project in ((dev_plan, "qmoi-enhanced-dev"), (staging_plan, "qmoi-enhanced-staging")):
+        audit = only(plan, "gcp:projects/iAMAuditConfig:IAMAuditConfig")
+        assert (audit.inputs["project"], audit.inputs["service"]) == (project, "allServices")
+        sink = only(plan, "gcp:logging/projectSink:ProjectSink")
+        assert sink.inputs["project"] == project
+        assert sink.inputs["destination"] == f"storage.googleapis.com/qmoi-cloud-storage-{plan.stack}-audit"
+        alert = plan.named("qmoi-gcp-threat-detection-security-changes")
+        assert alert.inputs["project"] == project
+        bucket = plan.named("qmoi-gcp-audit-bucket")
+        assert bucket.inputs["retentionPolicy"]["isLocked"] is False  # only prod locks its audit logs
+    # the AWS account and the Azure subscription stay prod's
+    assert dev_plan.of_type("aws:cloudtrail/trail:Trail") == []
+    assert dev_plan.of_type("azure-native:monitor:SubscriptionDiagnosticSetting") == []
+
+
+def test_a_review_stack_shares_its_environment_s_project_and_declares_none_of_its_singletons(review_plan):
+    assert review_plan.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig") == []
+    assert review_plan.of_type("gcp:logging/projectSink:ProjectSink") == []
 
 
 def test_blocked_ranges_and_countries_become_edge_rules(record_component):
@@ -76,3 +94,33 @@ def test_blocked_ranges_and_countries_become_edge_rules(record_component):
     (countries,) = [r for r in rules if r["priority"] == 2000]
     assert countries["match"]["expr"]["expression"] == "origin.region_code == 'KP' || origin.region_code == 'IR'"
     assert all(r["action"] == "deny(403)" and r["preview"] is False for r in rules if r["priority"] < 2147483647)
+
+
+def test_behind_a_proxy_country_blocks_skip_the_proxy_s_own_addresses(record_component):
+    # An edge policy judges the connecting address and has no forwarded-IP option (advanced options are
+    # refused on edge policies): behind Cloudflare, a country block would hit a Cloudflare data centre's
+    # country, not the client's. The proxy's ranges are allowed before the country rule (never before
+    # the blocked ranges), so countries are judged on direct clients only.
+    import pulumi_gcp  # noqa: F401 (the component's SDK, imported as the platform would)
+
+    from components.context import StackContext
+    from components.gcp.waf import GcpWaf, GcpWafArgs
+    from infra.config import CLOUDFLARE_PROXY, WafMode
+
+    ctx = StackContext("prod", {"environment": "prod"}, True, 90, ("a@example.com",))
+    args = GcpWafArgs(WafMode.block, ["198.51.100.7/32"], ["KP"], proxy=CLOUDFLARE_PROXY)
+    rules = record_component(lambda: GcpWaf("waf", args, ctx), stack="prod").named("waf-edge-policy").inputs["rules"]
+    by_priority = sorted(rules, key=lambda r: r["priority"])
+    assert [(r["priority"], r["action"]) for r in by_priority] == [
+        (1000, "deny(403)"),
+        (1500, "allow"),
+        (1501, "allow"),
+        (1502, "allow"),
+        (2000, "deny(403)"),
+        (2147483647, "allow"),
+    ]
+    allowed = [ip for r in by_priority[1:4] for ip in r["match"]["config"]["srcIpRanges"]]
+    assert allowed == [*CLOUDFLARE_PROXY.ipv4, *CLOUDFLARE_PROXY.ipv6]
+    without_countries = GcpWafArgs(WafMode.block, ["198.51.100.7/32"], [], proxy=CLOUDFLARE_PROXY)
+    plan = record_component(lambda: GcpWaf("waf", without_countries, ctx), stack="prod")
+    assert [r["priority"] for r in plan.named("waf-edge-policy").inputs["rules"]] == [1000, 2147483647]

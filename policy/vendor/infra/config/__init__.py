@@ -41,12 +41,14 @@ from infra.config.base import (
 from infra.config.model import PlatformConfig, origin_providers, validate
 from infra.config.providers import (
     AZURE_TIME_ZONES,
+    CLOUDFLARE_PROXY,
     DIGITALOCEAN_GPU_REGIONS,
     DIGITALOCEAN_MIN_POOL_INSTANCES,
     AppSource,
     Cloudflare,
     CloudflareZone,
     DigitalOcean,
+    ForwardingProxy,
     GcpMachine,
     aws_accelerated,
 )
@@ -64,6 +66,7 @@ from infra.config.stackfile import SHIPPED_STACKS, StackFile, load_stack_file, s
 __all__ = [
     "AZURE_TIME_ZONES",
     "BUDGET_PROVIDERS",
+    "CLOUDFLARE_PROXY",
     "COMPLIANCE",
     "DIGITALOCEAN_GPU_REGIONS",
     "DIGITALOCEAN_MIN_POOL_INSTANCES",
@@ -84,6 +87,7 @@ __all__ = [
     "DigitalOcean",
     "Environment",
     "FlowLogs",
+    "ForwardingProxy",
     "FunctionDefaults",
     "FunctionSpec",
     "GcpMachine",

@@ -46,6 +46,7 @@ from infra.config.profiles import deep_merge, profile
 from infra.config.providers import (
     AZURE_TIME_ZONES,
     CLOUDFLARE_LB_REGIONS,
+    CLOUDFLARE_PROXY,
     CLOUDWATCH_RETENTION_DAYS,
     DIGITALOCEAN_MIN_POOL_INSTANCES,
     GCP_BUDGET_CHANNELS_MAX,
@@ -55,6 +56,7 @@ from infra.config.providers import (
     Azure,
     Cloudflare,
     DigitalOcean,
+    ForwardingProxy,
     Gcp,
     ProviderBlock,
 )
@@ -65,6 +67,7 @@ from infra.config.security import (
     Audit,
     Backup,
     Compliance,
+    SingletonOwners,
     ThreatDetection,
     VaultLock,
     Waf,
@@ -133,15 +136,39 @@ class PlatformConfig(Model):
         """Whether this stack declares the account-wide singletons whose owner is `owner` (`*`: every stack)."""
         return owner in ("*", self.stack)
 
-    @property
-    def owns_audit(self) -> bool:
-        """This stack declares the account-wide audit trail and settings (audit.account_owner)."""
-        return self.audit.enabled and self.owns_account_singletons(self.audit.account_owner)
+    def singleton_owner(self, block: SingletonOwners, provider: Provider) -> str:
+        """The stack that declares `block`'s singletons in `provider`'s account: a GCP project's belong to its
+        environment's stack (project_owner overrides), the shared AWS account's and Azure subscription's to
+        account_owner."""
+        if provider is Provider.gcp:
+            return block.project_owner or self.environment.value
+        return block.account_owner
 
-    @property
-    def owns_threat_detection(self) -> bool:
-        """This stack declares the account-wide detectors (threat_detection.account_owner)."""
-        return self.threat_detection.enabled and self.owns_account_singletons(self.threat_detection.account_owner)
+    def owns_audit(self, provider: Provider) -> bool:
+        """This stack declares the audit trail and settings of `provider`'s account (audit.account_owner,
+        audit.project_owner)."""
+        return self.audit.enabled and self.owns_account_singletons(self.singleton_owner(self.audit, provider))
+
+    def owns_threat_detection(self, provider: Provider) -> bool:
+        """This stack declares the detectors of `provider`'s account (threat_detection.account_owner,
+        threat_detection.project_owner)."""
+        block = self.threat_detection
+        return block.enabled and self.owns_account_singletons(self.singleton_owner(block, provider))
+
+    def origin_proxy(self, provider: Provider) -> ForwardingProxy | None:
+        """The proxy in front of this cloud's origin, if any: Cloudflare when one of the load balancer's pools
+        is this cloud's origin (or, without a load balancer, when the zones' proxied hostnames point at it).
+        A firewall at such an origin sees Cloudflare's addresses; the client's is in `client_header`."""
+        cf = self.cloudflare
+        origins = origin_providers(self)
+        if not cf.enabled or provider not in origins:
+            return None
+        hostname = cf.lb_hostname(self.environment.value)
+        if cf.load_balancer.enabled and hostname and cf.zone_of(hostname):
+            fronted = cf.load_balancer.failover_order or origins
+        else:
+            fronted = origins[:1] if any(z.hostnames for z in cf.zones) else []
+        return CLOUDFLARE_PROXY if provider in fronted else None
 
     @property
     def enabled_providers(self) -> list[Provider]:

@@ -17,8 +17,11 @@ not a certification: the providers' agreements (a HIPAA BAA), processes and evid
 Account-wide singletons (an AWS account's CloudTrail trail, GuardDuty detector, Security Hub and AWS
 Config recorder; an Azure subscription's activity-log setting and Defender plans; a GCP project's audit
 configuration) exist once per account, subscription or project. `account_owner` names the one stack that
-declares them (the shipped stacks share one account and subscription: prod owns them); `"*"` means every
-stack is in an account of its own and declares its own.
+declares those of the AWS account and the Azure subscription (the shipped stacks share one of each: prod
+owns them); `project_owner` those of the GCP project, by default the stack named after its environment,
+since every environment has a project of its own (`gcp.project_id`: a review stack shares its
+environment's project and declares nothing in it). `"*"` means every stack is in an account (project)
+of its own and declares its own.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ class Compliance(StrEnum):
 class WafMode(StrEnum):
     """count: rules only observe (metrics, logs); block: matching requests are refused."""
 
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # a member named like str.count: the value the stack files use
     block = "block"
 
 
@@ -68,7 +71,18 @@ class VaultLock(StrEnum):
         return list(VaultLock).index(self)
 
 
-class Audit(Model):
+class SingletonOwners(Model):
+    """Which stack declares the singletons of each cloud account (one trail, detector, setting per account)."""
+
+    account_owner: StackName = "prod"
+    """The stack that declares them in the AWS account and the Azure subscription, which the stacks share;
+    `*`: every stack (an account of its own each)."""
+    project_owner: StackName | None = None
+    """The stack that declares them in the GCP project; default: the stack named after its environment (each
+    environment has a project of its own, `gcp.project_id`); `*`: every stack (a project of its own each)."""
+
+
+class Audit(SingletonOwners):
     """Audit trails: who did what, on every cloud account the stack touches."""
 
     enabled: bool = True
@@ -80,17 +94,16 @@ class Audit(Model):
     immutable: bool = False
     """Logs nobody can delete before retention_days: S3 Object Lock (compliance mode), a locked GCS
     retention policy. Irreversible: prod profile only."""
-    account_owner: StackName = "prod"
-    """The stack that declares the account-wide trail and audit settings; `*`: every stack (one account each)."""
 
 
-class ThreatDetection(Model):
+class ThreatDetection(SingletonOwners):
     """Threat detection and security posture, with findings routed to the monitoring alert channel."""
 
     enabled: bool = True
     """Declare the detectors (AWS GuardDuty + Security Hub, Azure Defender plans, GCP log-based alert)."""
-    account_owner: StackName = "prod"
-    """The stack that declares the account-wide detectors; `*`: every stack (one account each)."""
+    malware_scan_gb_per_account: int = Field(default=50, ge=0, le=50_000)
+    """Azure Defender for Storage: GB of uploads scanned for malware per storage account a month (billed per GB;
+    the API's default cap is 5,000); 0: malware scanning off."""
     aws_config_recorder: bool = True
     """Declare the AWS Config recorder Security Hub's controls need (one per account and region: false when
     the account already records, e.g. through AWS Organizations)."""

@@ -318,8 +318,9 @@ def function_requests_millions(usage: Usage, *names: str) -> float:
 
 def bucket_gb(usage: Usage, name: str, bucket_class: str | None = None) -> float:
     """GB assumed for a bucket: its class's `storage_gb` (tag, or the `-<class>` name suffix), the audit
-    logs' `audit_log_gb` (`-audit`), else the access logs' `log_storage_gb`."""
-    if name.endswith("-audit"):
+    logs' `audit_log_gb` (`-audit`, and AWS Config's history, `-config`), else the access logs'
+    `log_storage_gb`."""
+    if name.endswith(("-audit", "-config")):
         return usage.audit_log_gb
     classes = {c.value: c for c in BucketClass}
     found = classes.get(bucket_class or "") or next((c for v, c in classes.items() if name.endswith(f"-{v}")), None)

@@ -207,14 +207,23 @@ def _guardduty(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     return [ctx.charge("CloudTrail management events, VPC flow and DNS logs analysed", 1, P, "security", "guardduty")]
 
 
+# Enabled GuardDuty protection plans -> (what is billed, catalog sku); a disabled plan has no charge.
+GUARDDUTY_FEATURES = {
+    "S3_DATA_EVENTS": ("S3 data events analysed (S3 Protection)", "guardduty-s3-data-events"),
+    "EBS_MALWARE_PROTECTION": ("EBS volumes scanned when a finding points at an instance", "guardduty-ebs-malware-gb"),
+    "LAMBDA_NETWORK_LOGS": ("Lambda network activity analysed (Lambda Protection)", "guardduty-lambda-network"),
+}
+
+
 def _guardduty_feature(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
     feature = str(record.inputs.get("name", ""))
     if record.inputs.get("status") != "ENABLED":
         return []
-    sku = {"S3_DATA_EVENTS": "guardduty-s3-data-events"}.get(feature)
-    if sku is None:
+    found = GUARDDUTY_FEATURES.get(feature)
+    if found is None:
         raise LookupError(f"{record.name}: GuardDuty feature {feature!r} has no pricing rule")
-    return [ctx.charge("S3 data events analysed (S3 Protection)", 1, P, "security", sku)]
+    label, sku = found
+    return [ctx.charge(label, 1, P, "security", sku)]
 
 
 def _security_hub(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:

@@ -198,7 +198,23 @@ def _defender_plan(record: ResourceRecord, ctx: PricingContext) -> list[LineItem
     if plan == "StorageAccounts":
         accounts = len(ctx.find("azure-native:storage:StorageAccount"))
         label = f"Defender for Storage on this stack's {accounts} account(s) (and every other of the subscription)"
-        return [ctx.charge(label, accounts, P, "security", "defender-storage")]
+        found = [ctx.charge(label, accounts, P, "security", "defender-storage")]
+        for extension in record.inputs.get("extensions") or []:
+            if extension.get("name") == "OnUploadMalwareScanning" and extension.get("isEnabled") == "True":
+                cap = (extension.get("additionalExtensionProperties") or {}).get("CapGBPerMonthPerStorageAccount")
+                capped = cap is not None and str(cap) != "-1"  # -1: no cap
+                scanned = f"up to {cap} GB a month" if capped else "every uploaded GB (no cap)"
+                found.append(
+                    ctx.charge(
+                        f"malware scanning on upload: {scanned} on each of this stack's {accounts} account(s) (and "
+                        "every other of the subscription)",
+                        accounts * float(str(cap)) if capped else 0,
+                        P,
+                        "security",
+                        "defender-storage-malware-scan-gb",
+                    )
+                )
+        return found
     raise LookupError(f"{record.name}: Defender plan {plan!r} has no pricing rule")
 
 
