@@ -47,6 +47,7 @@ _load_pack_package()
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
+from policy.request_cache import install as install_request_cache  # noqa: E402
 from policy.rules import PACK_NAME, policies  # noqa: E402
 
 PARENT_POLL_S = 0.5
@@ -65,6 +66,7 @@ def exit_with_parent(poll_s: float = PARENT_POLL_S) -> None:
 
 
 exit_with_parent()
+install_request_cache()
 PolicyPack(
     name=PACK_NAME,
     enforcement_level=EnforcementLevel.MANDATORY,
