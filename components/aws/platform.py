@@ -149,7 +149,7 @@ class AwsPlatform(ProviderPlatform):
                 region=aws_config.region,
                 distribution_ids={"media": self.cdn.distribution.id} if self.cdn else {},
                 publishers=(CLOUDWATCH_ALARMS, COST_ANOMALY_DETECTION)
-                + ((EVENTBRIDGE_RULES,) if self.config.owns_threat_detection else ()),
+                + ((EVENTBRIDGE_RULES,) if self.config.owns_threat_detection(self.PROVIDER) else ()),
                 group_minimums={t.value: getattr(self.config.autoscaling, t.value).min for t in self.compute.groups},
             ),
             ctx,

@@ -72,7 +72,8 @@ class GcpAudit(pulumi.ComponentResource):
             public_access_prevention="enforced",
             versioning=gcp.storage.BucketVersioningArgs(enabled=False),
             retention_policy=gcp.storage.BucketRetentionPolicyArgs(
-                retention_period=args.retention_days * DAY_S, is_locked=args.immutable
+                retention_period=str(args.retention_days * DAY_S),  # seconds, as a string (pulumi-gcp's type)
+                is_locked=args.immutable,
             ),
             lifecycle_rules=[
                 gcp.storage.BucketLifecycleRuleArgs(

@@ -259,3 +259,13 @@ def test_the_azure_workbook_name_is_a_guid_derived_from_the_stack(prod_plan):
     assert str(uuid.UUID(name)) == name
     assert name == workbook_name("0b1f6471-1bf0-4dda-aec3-111122223333", "qmoi-prod")
     assert name != workbook_name("0b1f6471-1bf0-4dda-aec3-111122223333", "qmoi-dev")
+
+
+def test_only_the_stack_that_owns_threat_detection_lets_eventbridge_publish_to_its_topic(dev_plan, prod_plan):
+    def publishers(plan) -> set[str]:
+        (policy,) = plan.of_type("aws:sns/topicPolicy:TopicPolicy")
+        return {s["Sid"] for s in json.loads(policy.inputs["policy"])["Statement"]}
+
+    assert "EventBridgeRulesPublish" in publishers(prod_plan)  # the findings rule of the owner stack
+    assert "EventBridgeRulesPublish" not in publishers(dev_plan)  # dev declares no findings rule
+    assert not dev_plan.of_type("aws:cloudwatch/eventRule:EventRule")

@@ -40,8 +40,13 @@ def test_a_stack_request_gives_the_same_verdicts_with_each_resource_converted_on
     request = stack_request(records)
     conversions: list[object] = []
     convert = json_format.MessageToDict
-    monkeypatch.setattr(json_format, "MessageToDict", lambda m, *a, **k: conversions.append(m) or convert(m, *a, **k))
-    uncached = _PolicyAnalyzerServicer.AnalyzeStack.uncached(servicer, request, None)
+
+    def counted(message: object, *args: object, **kwargs: object) -> object:
+        conversions.append(message)
+        return convert(message, *args, **kwargs)
+
+    monkeypatch.setattr(json_format, "MessageToDict", counted)
+    uncached = getattr(_PolicyAnalyzerServicer.AnalyzeStack, "uncached")(servicer, request, None)  # noqa: B009
     stack_policies = sum(1 for r in RULES if isinstance(r, StackRule))
     assert len(conversions) == len(request.resources) * stack_policies
     conversions.clear()

@@ -23,7 +23,7 @@ def test_every_audit_log_is_exported_to_a_locked_audit_bucket_the_sink_may_write
     assert sink.inputs["destination"] == "storage.googleapis.com/qmoi-cloud-storage-prod-audit"
     assert sink.inputs["uniqueWriterIdentity"] is True
     bucket = prod_plan.named("qmoi-gcp-audit-bucket")
-    assert bucket.inputs["retentionPolicy"] == {"retentionPeriod": 365 * 86400, "isLocked": True}
+    assert bucket.inputs["retentionPolicy"] == {"retentionPeriod": str(365 * 86400), "isLocked": True}
     assert bucket.inputs["versioning"] == {"enabled": False}  # refused together with a retention policy
     assert bucket.inputs["publicAccessPrevention"] == "enforced" and bucket.protect
     grant = prod_plan.named("qmoi-gcp-audit-sink-writer")
