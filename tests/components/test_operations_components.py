@@ -26,6 +26,9 @@ ALERTS = Alerts(
 )
 
 
+INSIGHTS_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/components/fn"
+
+
 def account(region: str) -> AwsAccount:
     return AwsAccount(
         id=pulumi.Output.from_input("123456789012"),
@@ -104,7 +107,7 @@ def test_azure_alerts_take_their_thresholds_from_the_alerts_block(record_compone
         args = AzureMonitoringArgs(
             resource_group_name="rg",
             scale_set_ids={},
-            function_app_ids={"fn": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/fn"},
+            function_insights_ids={"fn": INSIGHTS_ID},
             alerts=ALERTS,
             front_door_id="/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cdn/profiles/fd",
         )
@@ -112,7 +115,10 @@ def test_azure_alerts_take_their_thresholds_from_the_alerts_block(record_compone
 
     plan = record_component(program)
     criteria = {a.name: a.inputs["criteria"]["allOf"][0] for a in plan.of_type("azure-native:monitor:MetricAlert")}
-    assert (criteria["mon-fn-errors"]["metricName"], criteria["mon-fn-errors"]["threshold"]) == ("Http5xx", 9)
+    errors = criteria["mon-fn-errors"]
+    # Flex Consumption apps may not publish the App Service Http5xx: the app's Application Insights does.
+    assert (errors["metricName"], errors["timeAggregation"], errors["threshold"]) == ("requests/failed", "Count", 9)
+    assert plan.named("mon-fn-errors").inputs["scopes"] == [INSIGHTS_ID]
     assert criteria["mon-cdn-5xx-rate"]["threshold"] == 1.5
     health = criteria["mon-cdn-origin-health"]
     assert (health["operator"], health["threshold"]) == ("LessThan", 75)
