@@ -1,5 +1,6 @@
-"""AWS monitoring: the alert channel (an encrypted SNS topic with e-mail subscriptions) and the
-CloudWatch alarms that notify it.
+"""AWS monitoring: the alert channel (an encrypted SNS topic with e-mail subscriptions, and an https
+subscription to `qmoi-cloud:alert_webhook_url` when that secret is set) and the CloudWatch alarms
+that notify it.
 
 The channel: a topic encrypted with a customer-managed key of this component, and a topic policy,
 both written for the AWS services that publish to it (`TopicPublisher`: CloudWatch alarms, Cost
@@ -104,7 +105,7 @@ class AwsMonitoringArgs:
 
 @dataclass(frozen=True)
 class AlertChannel:
-    """An encrypted topic in one region, its key and policy, and the e-mail subscriptions."""
+    """An encrypted topic in one region, its key and policy, and the e-mail (and webhook) subscriptions."""
 
     region: str
     key: aws.kms.Key
@@ -264,6 +265,18 @@ class AwsMonitoring(pulumi.ComponentResource):
                 topic=topic.arn,
                 protocol="email",
                 endpoint=email,
+                region=region_override,
+                opts=ctx.child(self),
+            )
+        if ctx.alert_webhook is not None:
+            # The endpoint confirms the subscription itself (a GET of the SubscribeURL SNS posts to it:
+            # docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html); until then it stays pending.
+            aws.sns.TopicSubscription(
+                f"{name}-alerts-webhook",
+                topic=topic.arn,
+                protocol="https",
+                endpoint=pulumi.Output.secret(ctx.alert_webhook),
+                endpoint_auto_confirms=False,
                 region=region_override,
                 opts=ctx.child(self),
             )

@@ -1,4 +1,5 @@
-"""Azure monitoring: an action group e-mailing the stack's alert addresses, and metric alerts.
+"""Azure monitoring: an action group e-mailing the stack's alert addresses (and posting to the secret
+`qmoi-cloud:alert_webhook_url` when it is set, common alert schema), and metric alerts.
 
 - per scale set: average `Percentage CPU` above 85% over 15 minutes (severity 2);
 - per function app: failed requests (`requests/failed`, count over 5 minutes) of the app's
@@ -65,6 +66,13 @@ class AzureMonitoring(pulumi.ComponentResource):
                 )
                 for i, e in enumerate(ctx.alert_emails)
             ],
+            webhook_receivers=[
+                monitor.WebhookReceiverArgs(
+                    name="webhook", service_uri=pulumi.Output.secret(ctx.alert_webhook), use_common_alert_schema=True
+                )
+            ]
+            if ctx.alert_webhook is not None
+            else None,
             tags=ctx.tags,
             opts=ctx.child(self),
         )

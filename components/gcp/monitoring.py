@@ -1,6 +1,8 @@
 """GCP monitoring: e-mail notification channels and alert policies on tiers, functions and the CDN.
 
-- one e-mail channel per `budget.alert_emails` entry (the budget notifies them too);
+- one e-mail channel per `budget.alert_emails` entry (the budget notifies them too), and with the
+  secret `qmoi-cloud:alert_webhook_url` a `webhook_tokenauth` channel posting to it, which every
+  alert policy here notifies too (the budget keeps the e-mails);
 - per tier, mean CPU utilization of the tier's instances (selected by the `tier` and
   `stack` labels the instance template sets: stacks side by side share an environment and a
   project, never a `stack` label) above 85% for 15 minutes;
@@ -64,6 +66,8 @@ def service_filter(base: str, service: pulumi.Input[str], extra: str = "") -> pu
 
 class GcpMonitoring(pulumi.ComponentResource):
     channels: list[gcp.monitoring.NotificationChannel]
+    """The e-mail channels (the budget's and security findings' too)."""
+    webhook: gcp.monitoring.NotificationChannel | None
     alarms: list[gcp.monitoring.AlertPolicy]
 
     def __init__(
@@ -82,6 +86,16 @@ class GcpMonitoring(pulumi.ComponentResource):
             )
             for i, email in enumerate(ctx.alert_emails)
         ]
+        self.webhook = None
+        if ctx.alert_webhook is not None:
+            self.webhook = gcp.monitoring.NotificationChannel(
+                f"{name}-webhook",
+                display_name=f"qmoi {ctx.environment} alerts: webhook",
+                type="webhook_tokenauth",
+                labels=pulumi.Output.secret(pulumi.Output.from_input(ctx.alert_webhook).apply(lambda u: {"url": u})),
+                user_labels=ctx.tags,
+                opts=ctx.child(self),
+            )
         self.alarms = [
             self._policy(
                 f"{name}-{tier}-cpu",
@@ -196,7 +210,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                     ),
                 )
             ],
-            notification_channels=[c.id for c in self.channels],
+            notification_channels=[c.id for c in self.channels + ([self.webhook] if self.webhook else [])],
             alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close=AUTO_CLOSE),
             user_labels=ctx.tags,
             opts=ctx.child(self),

@@ -4,6 +4,7 @@ an alert channel outside us-east-1, Azure and GCP alerts without a CDN."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -122,3 +123,80 @@ def test_azure_alerts_take_their_thresholds_from_the_alerts_block(record_compone
     assert criteria["mon-cdn-5xx-rate"]["threshold"] == 1.5
     health = criteria["mon-cdn-origin-health"]
     assert (health["operator"], health["threshold"]) == ("LessThan", 75)
+
+
+# --- the alert webhook (qmoi-cloud:alert_webhook_url, a secret setting) ----------------------
+
+WEBHOOK = "https://hooks.example.com/services/T000/B000/not-a-real-token"
+
+
+def webhook_ctx(webhook: bool) -> StackContext:
+    """The dev context, with the webhook as the secret Output stacks.build passes (inside a program only)."""
+    ctx = StackContext.from_config(make_config("dev"))
+    return replace(ctx, alert_webhook=pulumi.Output.secret(WEBHOOK)) if webhook else ctx
+
+
+def channel_plans(record_component, webhook: bool):
+    """AWS, GCP and Azure monitoring, each with one function, built with or without the webhook."""
+    from components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
+
+    def program() -> None:
+        ctx = webhook_ctx(webhook)
+        AwsMonitoring(
+            "aws", AwsMonitoringArgs(group_names={}, function_names={"fn": "f"}, account=account("us-east-1")), ctx
+        )
+        GcpMonitoring("gcp", GcpMonitoringArgs(tiers=[], function_names={"fn": "svc"}), ctx)
+        azure = AzureMonitoringArgs(resource_group_name="rg", scale_set_ids={}, function_insights_ids={"fn": "i"})
+        AzureMonitoring("az", azure, ctx)
+
+    return record_component(program)
+
+
+def test_with_an_alert_webhook_every_cloud_routes_its_alert_channel_to_it_as_a_secret(record_component):
+    plan = channel_plans(record_component, webhook=True)
+    subscriptions = {s.name: s.inputs for s in plan.of_type("aws:sns/topicSubscription:TopicSubscription")}
+    hook = subscriptions["aws-alerts-webhook"]
+    assert (hook["protocol"], hook["endpoint"]) == ("https", "[secret]")
+    assert plan.named("aws-alerts").urn in plan.named("aws-alerts-webhook").property_dependencies["topic"]
+    channel = plan.named("gcp-webhook")
+    assert (channel.inputs["type"], channel.inputs["labels"]) == ("webhook_tokenauth", "[secret]")
+    for policy in plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy"):
+        assert channel.urn in policy.property_dependencies["notificationChannels"]
+    (group,) = plan.of_type("azure-native:monitor:ActionGroup")
+    (receiver,) = group.inputs["webhookReceivers"]
+    assert receiver["serviceUri"] == "[secret]" and receiver["useCommonAlertSchema"] is True
+    assert WEBHOOK not in json.dumps([r.inputs for r in plan.resources], default=str)  # never in plain text
+
+
+def test_without_an_alert_webhook_the_alert_channels_are_the_e_mails_only(record_component):
+    plan = channel_plans(record_component, webhook=False)
+    subscriptions = plan.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert [s.inputs["protocol"] for s in subscriptions] == ["email"]
+    assert [c.inputs["type"] for c in plan.of_type("gcp:monitoring/notificationChannel:NotificationChannel")] == [
+        "email"
+    ]
+    (group,) = plan.of_type("azure-native:monitor:ActionGroup")
+    assert not group.inputs.get("webhookReceivers")
+
+
+def test_the_alert_webhook_setting_reaches_the_clouds_with_alarm_channels_as_a_secret(record_component):
+    from pulumi.runtime import config as runtime_config
+
+    from infra.config import Provider
+    from stacks import platform_secrets
+
+    config, key, found = make_config("dev"), "qmoi-cloud:alert_webhook_url", {}
+
+    def program() -> None:  # Outputs exist only inside a program's run
+        found["unset"] = [platform_secrets(p, config) for p in (Provider.aws, Provider.gcp, Provider.azure)]
+        runtime_config.set_all_config({key: WEBHOOK}, [key])
+        try:
+            found["set"] = {p: platform_secrets(p, config) for p in Provider if p is not Provider.cloudflare}
+        finally:
+            runtime_config.set_all_config({}, [])
+
+    record_component(program)
+    assert found["unset"] == [{}, {}, {}]
+    for provider in (Provider.aws, Provider.gcp, Provider.azure):
+        assert isinstance(found["set"][provider]["alert_webhook"], pulumi.Output)
+    assert "alert_webhook" not in found["set"][Provider.digitalocean]
