@@ -21,7 +21,9 @@ traffic is no error):
 - per tier with a minimum, in-service instances below it for 15 minutes (spot and GPU groups never
   fail `pulumi up` for missing capacity or quota, so without it a tier running 0 of 2 instances
   pages nobody; missing data stays missing here);
-- per function, the error rate (Errors / Invocations, metric math) and throttled invocations;
+- per function, the error rate (Errors / Invocations, metric math; 0 below
+  `alerts.error_rate_min_requests` invocations in the window, so a quiet function does not page for
+  one failure) and throttled invocations;
 - per CloudFront distribution, the 5xx error rate. CloudFront publishes its metrics in us-east-1
   only, and an alarm can watch only its own region's metrics and notify only its own region's
   topics: the alarm is declared in us-east-1, and where the stack's region is another one, a
@@ -175,7 +177,9 @@ class AwsMonitoring(pulumi.ComponentResource):
                     f"{name}-{fn}-error-rate",
                     f"{fn} function errors above {alerts.function_error_rate_percent:g}% of invocations",
                     ctx,
-                    queries=error_rate_queries("AWS/Lambda", "Errors", "Invocations", dimensions),
+                    queries=error_rate_queries(
+                        "AWS/Lambda", "Errors", "Invocations", dimensions, alerts.error_rate_min_requests
+                    ),
                     threshold=alerts.function_error_rate_percent,
                 ),
                 self._alarm(
@@ -322,9 +326,10 @@ class AwsMonitoring(pulumi.ComponentResource):
 
 
 def error_rate_queries(
-    namespace: str, errors: str, total: str, dimensions: dict[str, pulumi.Input[str]]
+    namespace: str, errors: str, total: str, dimensions: dict[str, pulumi.Input[str]], min_total: int = 1
 ) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
-    """`100 * errors / total` over 5 minutes (0 without traffic), as metric-math queries."""
+    """`100 * errors / total` over 5 minutes, as metric-math queries: 0 below `min_total` (one failure among a
+    handful of calls is no incident)."""
 
     def query(query_id: str, metric: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
         return aws.cloudwatch.MetricAlarmMetricQueryArgs(
@@ -339,6 +344,9 @@ def error_rate_queries(
         query("errors", errors),
         query("total", total),
         aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="rate", expression="IF(total > 0, 100 * errors / total, 0)", label="error rate (%)", return_data=True
+            id="rate",
+            expression=f"IF(total >= {min_total}, 100 * errors / total, 0)",
+            label="error rate (%)",
+            return_data=True,
         ),
     ]

@@ -14,8 +14,10 @@
   no instance free within the function's maximum) reaching `alerts.function_throttles_per_5_minutes`;
 - with Cloud CDN, the load balancer's 5xx responses as a share of its requests above
   `alerts.cdn_5xx_rate_percent` (a 5xx from the backend bucket, the origin, counts too).
-Ratios are a condition with a denominator filter; without traffic there is no ratio and nothing
-fires. Windows are 5 minutes; incidents close themselves 30 minutes after the condition clears.
+Ratios are a condition with a denominator filter, combined (AND) with a second condition that the
+denominator reached `alerts.error_rate_min_requests` in the window: without traffic there is no ratio,
+and a quiet function or CDN does not page for one failure among a handful of requests.
+Windows are 5 minutes; incidents close themselves 30 minutes after the condition clears.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class Condition:
     duration: str = "0s"
     denominator: pulumi.Input[str] | None = None
     comparison: str = "COMPARISON_GT"
+    min_traffic: int | None = None
+    """With a denominator: a second condition (combined with AND) that the denominator exceeds this - 1."""
 
 
 def service_filter(base: str, service: pulumi.Input[str], extra: str = "") -> pulumi.Output[str]:
@@ -125,6 +129,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                         service_filter(RUN_REQUESTS, service, ' AND metric.labels.response_code_class = "5xx"'),
                         alerts.function_error_rate_percent / 100,
                         denominator=service_filter(RUN_REQUESTS, service),
+                        min_traffic=alerts.error_rate_min_requests,
                     ),
                     ctx,
                 ),
@@ -150,6 +155,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                         pulumi.Output.concat(LB_REQUESTS, url_map, " AND metric.labels.response_code_class = 500"),
                         alerts.cdn_5xx_rate_percent / 100,
                         denominator=pulumi.Output.concat(LB_REQUESTS, url_map),
+                        min_traffic=alerts.error_rate_min_requests,
                     ),
                     ctx,
                 )
@@ -184,32 +190,48 @@ class GcpMonitoring(pulumi.ComponentResource):
             alignment_period=WINDOW, per_series_aligner=condition.aligner, cross_series_reducer=condition.reducer
         )
         ratio = condition.denominator is not None
+        conditions = [
+            gcp.monitoring.AlertPolicyConditionArgs(
+                display_name=title,
+                condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+                    filter=condition.filter,
+                    comparison=condition.comparison,
+                    threshold_value=condition.threshold,
+                    duration=condition.duration,
+                    aggregations=[aggregation],
+                    denominator_filter=condition.denominator,
+                    denominator_aggregations=[
+                        gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
+                            alignment_period=WINDOW,
+                            per_series_aligner=condition.aligner,
+                            cross_series_reducer=condition.reducer,
+                        )
+                    ]
+                    if ratio
+                    else None,
+                ),
+            )
+        ]
+        if condition.denominator is not None and condition.min_traffic is not None:
+            # The minimum traffic: one failure among a handful of requests is no incident. Threshold conditions
+            # compare with GT or LT only, so at least N is above N - 1.
+            conditions.append(
+                gcp.monitoring.AlertPolicyConditionArgs(
+                    display_name=f"at least {condition.min_traffic} requests in 5 minutes",
+                    condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+                        filter=condition.denominator,
+                        comparison="COMPARISON_GT",
+                        threshold_value=condition.min_traffic - 1,
+                        duration=condition.duration,
+                        aggregations=[aggregation],
+                    ),
+                )
+            )
         return gcp.monitoring.AlertPolicy(
             name,
             display_name=title,
-            combiner="OR",
-            conditions=[
-                gcp.monitoring.AlertPolicyConditionArgs(
-                    display_name=title,
-                    condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-                        filter=condition.filter,
-                        comparison=condition.comparison,
-                        threshold_value=condition.threshold,
-                        duration=condition.duration,
-                        aggregations=[aggregation],
-                        denominator_filter=condition.denominator,
-                        denominator_aggregations=[
-                            gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
-                                alignment_period=WINDOW,
-                                per_series_aligner=condition.aligner,
-                                cross_series_reducer=condition.reducer,
-                            )
-                        ]
-                        if ratio
-                        else None,
-                    ),
-                )
-            ],
+            combiner="AND" if len(conditions) > 1 else "OR",
+            conditions=conditions,
             notification_channels=[c.id for c in self.channels + ([self.webhook] if self.webhook else [])],
             alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close=AUTO_CLOSE),
             user_labels=ctx.tags,

@@ -177,7 +177,7 @@ def test_every_lambda_alarms_on_its_error_rate_and_throttles_at_the_configured_t
         queries = {q["id"]: q for q in rate["metricQueries"]}
         assert queries["errors"]["metric"]["metricName"] == "Errors"
         assert queries["total"]["metric"]["metricName"] == "Invocations"
-        assert queries["rate"]["expression"] == "IF(total > 0, 100 * errors / total, 0)"
+        assert queries["rate"]["expression"] == "IF(total >= 20, 100 * errors / total, 0)"  # the minimum traffic
         assert queries["rate"]["returnData"] is True
         assert rate["threshold"] == 5 and rate["comparisonOperator"] == "GreaterThanThreshold"
         throttles = found[f"qmoi-aws-monitoring-{fn}-throttles"]

@@ -24,6 +24,7 @@ ALERTS = Alerts(
     cdn_5xx_rate_percent=1.5,
     origin_health_percent=75,
     cost_anomaly_usd=250,
+    error_rate_min_requests=25,
 )
 
 
@@ -64,6 +65,9 @@ def monitoring(record_component, region: str, **args: Any):
 def test_aws_alarms_take_their_thresholds_from_the_alerts_block(record_component):
     plan = monitoring(record_component, "us-east-1", function_names={"fn": "qmoi-dev-fn"}, alerts=ALERTS)
     assert plan.named("mon-fn-error-rate").inputs["threshold"] == 2
+    # A quiet function (one failure in a handful of calls) does not page: no rate below the minimum traffic.
+    (rate,) = [q for q in plan.named("mon-fn-error-rate").inputs["metricQueries"] if q.get("returnData")]
+    assert rate["expression"] == "IF(total >= 25, 100 * errors / total, 0)"
     assert plan.named("mon-fn-throttles").inputs["threshold"] == 4
     assert plan.named("mon-media-5xx-rate").inputs["threshold"] == 1.5
 
@@ -93,8 +97,14 @@ def test_gcp_alerts_take_their_thresholds_and_need_no_cdn(record_component):
     plan = record_component(program)
     names = sorted(p.name for p in plan.of_type("gcp:monitoring/alertPolicy:AlertPolicy"))
     assert names == ["mon-compute-cpu", "mon-fn-error-rate", "mon-fn-throttles"]  # no CDN, no CDN alert
-    rate = plan.named("mon-fn-error-rate").inputs["conditions"][0]["conditionThreshold"]
+    policy = plan.named("mon-fn-error-rate").inputs
+    rate = policy["conditions"][0]["conditionThreshold"]
     assert rate["thresholdValue"] == 0.02
+    # ... and only while the function served at least alerts.error_rate_min_requests requests (both conditions).
+    traffic = policy["conditions"][1]["conditionThreshold"]
+    assert policy["combiner"] == "AND" and traffic["filter"] == rate["denominatorFilter"]
+    assert (traffic["comparison"], traffic["thresholdValue"]) == ("COMPARISON_GT", 24)
+    assert len(plan.named("mon-fn-throttles").inputs["conditions"]) == 1
     throttles = plan.named("mon-fn-throttles").inputs["conditions"][0]["conditionThreshold"]
     assert throttles["thresholdValue"] == 3  # 4 or more in 5 minutes: above 3
 
