@@ -20,7 +20,8 @@ traffic is no error):
 - per tier, average CPU above 85% for 15 minutes;
 - per tier with a minimum, in-service instances below it for 15 minutes (spot and GPU groups never
   fail `pulumi up` for missing capacity or quota, so without it a tier running 0 of 2 instances
-  pages nobody; missing data stays missing here);
+  pages nobody; missing data stays missing here, and INSUFFICIENT_DATA, a group that stopped
+  publishing, notifies the topic too);
 - per function, the error rate (Errors / Invocations, metric math; 0 below
   `alerts.error_rate_min_requests` invocations in the window, so a quiet function does not page for
   one failure) and throttled invocations;
@@ -155,7 +156,8 @@ class AwsMonitoring(pulumi.ComponentResource):
             for tier, group in args.group_names.items()
         ]
         # A spot or GPU group never fails `pulumi up` for missing capacity or quota: without this alarm a
-        # tier running 0 of its 2 instances pages nobody. No data (a group not yet publishing) is not OK either.
+        # tier running 0 of its 2 instances pages nobody. No data (a group not publishing) is not OK either: the
+        # INSUFFICIENT_DATA state notifies the topic too.
         self.alarms += [
             self._alarm(
                 f"{name}-{tier}-capacity",
@@ -166,6 +168,7 @@ class AwsMonitoring(pulumi.ComponentResource):
                 periods=3,
                 comparison="LessThanThreshold",
                 missing_data="missing",
+                page_on_no_data=True,
             )
             for tier, minimum in args.group_minimums.items()
             if minimum > 0 and (group := args.group_names.get(tier)) is not None
@@ -300,6 +303,7 @@ class AwsMonitoring(pulumi.ComponentResource):
         channel: AlertChannel | None = None,
         region: str | None = None,
         missing_data: str = "notBreaching",
+        page_on_no_data: bool = False,
     ) -> aws.cloudwatch.MetricAlarm:
         """One alarm on a metric (namespace, name, statistic, dimensions) or a metric-math query."""
         topic = (channel or self.home).topic
@@ -319,6 +323,7 @@ class AwsMonitoring(pulumi.ComponentResource):
             treat_missing_data=missing_data,
             alarm_actions=[topic.arn],
             ok_actions=[topic.arn],
+            insufficient_data_actions=[topic.arn] if page_on_no_data else None,
             region=region,
             tags=ctx.tags,
             opts=ctx.child(self),

@@ -8,7 +8,7 @@
   project, never a `stack` label) above 85% for 15 minutes;
 - per tier with a minimum, its managed instance group's size below that minimum for 15
   minutes (spot capacity or a GPU quota missing never fails `pulumi up`: the group just stays
-  short);
+  short), or its size metric absent for 15 minutes;
 - per function (the Cloud Run service behind a 2nd-gen function), its 5xx responses as a share of
   all its requests above `alerts.function_error_rate_percent`, and its throttled requests (429:
   no instance free within the function's maximum) reaching `alerts.function_throttles_per_5_minutes`;
@@ -61,6 +61,8 @@ class Condition:
     denominator: pulumi.Input[str] | None = None
     comparison: str = "COMPARISON_GT"
     min_traffic: int | None = None
+    absent_too: bool = False
+    """A second condition (OR): the metric stops arriving for `duration` (a group that no longer publishes)."""
     """With a denominator: a second condition (combined with AND) that the denominator exceeds this - 1."""
 
 
@@ -177,6 +179,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                     reducer="REDUCE_MIN",
                     duration="900s",
                     comparison="COMPARISON_LT",
+                    absent_too=True,
                 ),
                 ctx,
             )
@@ -227,10 +230,19 @@ class GcpMonitoring(pulumi.ComponentResource):
                     ),
                 )
             )
+        if condition.absent_too:
+            conditions.append(
+                gcp.monitoring.AlertPolicyConditionArgs(
+                    display_name=f"{title}: no data for {condition.duration}",
+                    condition_absent=gcp.monitoring.AlertPolicyConditionConditionAbsentArgs(
+                        filter=condition.filter, duration=condition.duration, aggregations=[aggregation]
+                    ),
+                )
+            )
         return gcp.monitoring.AlertPolicy(
             name,
             display_name=title,
-            combiner="AND" if len(conditions) > 1 else "OR",
+            combiner="AND" if condition.min_traffic is not None and ratio else "OR",
             conditions=conditions,
             notification_channels=[c.id for c in self.channels + ([self.webhook] if self.webhook else [])],
             alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close=AUTO_CLOSE),

@@ -210,3 +210,25 @@ def test_the_alert_webhook_setting_reaches_the_clouds_with_alarm_channels_as_a_s
     for provider in (Provider.aws, Provider.gcp, Provider.azure):
         assert isinstance(found["set"][provider]["alert_webhook"], pulumi.Output)
     assert "alert_webhook" not in found["set"][Provider.digitalocean]
+
+
+def test_a_capacity_alarm_also_pages_when_its_group_metric_stops_arriving(record_component):
+    ctx = StackContext.from_config(make_config("dev"))
+
+    def program() -> None:
+        aws_args = AwsMonitoringArgs(
+            group_names={"compute": "g"}, function_names={}, account=account("us-east-1"), group_minimums={"compute": 2}
+        )
+        AwsMonitoring("aws", aws_args, ctx)
+        gcp_args = GcpMonitoringArgs(tiers=["compute"], function_names={}, group_minimums={"compute": ("mig", 2)})
+        GcpMonitoring("gcp", gcp_args, ctx)
+
+    plan = record_component(program)
+    alarm = plan.named("aws-compute-capacity")
+    assert alarm.property_dependencies["insufficientDataActions"] == [plan.named("aws-alerts").urn]
+    assert "insufficientDataActions" not in plan.named("aws-compute-cpu").inputs  # no data is no load
+    policy = plan.named("gcp-compute-capacity").inputs
+    below, absent = policy["conditions"]
+    assert below["conditionThreshold"]["comparison"] == "COMPARISON_LT" and policy["combiner"] == "OR"
+    assert absent["conditionAbsent"]["duration"] == "900s"
+    assert absent["conditionAbsent"]["filter"] == below["conditionThreshold"]["filter"]
