@@ -66,6 +66,12 @@ class Condition:
     """With a denominator: a second condition (combined with AND) that the denominator exceeds this - 1."""
 
 
+def webhook_labels(url: pulumi.Input[str]) -> pulumi.Output[dict[str, str]]:
+    """The labels of a webhook_tokenauth channel: its URL, as a secret (the token rides in it)."""
+    labels: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(url).apply(lambda u: {"url": u})
+    return pulumi.Output.secret(labels)
+
+
 def service_filter(base: str, service: pulumi.Input[str], extra: str = "") -> pulumi.Output[str]:
     return pulumi.Output.concat(base, extra, ' AND resource.labels.service_name = "', service, '"')
 
@@ -98,7 +104,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                 f"{name}-webhook",
                 display_name=f"qmoi {ctx.environment} alerts: webhook",
                 type="webhook_tokenauth",
-                labels=pulumi.Output.secret(pulumi.Output.from_input(ctx.alert_webhook).apply(lambda u: {"url": u})),
+                labels=webhook_labels(ctx.alert_webhook),
                 user_labels=ctx.tags,
                 opts=ctx.child(self),
             )
@@ -235,7 +241,15 @@ class GcpMonitoring(pulumi.ComponentResource):
                 gcp.monitoring.AlertPolicyConditionArgs(
                     display_name=f"{title}: no data for {condition.duration}",
                     condition_absent=gcp.monitoring.AlertPolicyConditionConditionAbsentArgs(
-                        filter=condition.filter, duration=condition.duration, aggregations=[aggregation]
+                        filter=condition.filter,
+                        duration=condition.duration,
+                        aggregations=[
+                            gcp.monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(
+                                alignment_period=WINDOW,
+                                per_series_aligner=condition.aligner,
+                                cross_series_reducer=condition.reducer,
+                            )
+                        ],
                     ),
                 )
             )

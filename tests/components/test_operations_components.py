@@ -195,7 +195,8 @@ def test_the_alert_webhook_setting_reaches_the_clouds_with_alarm_channels_as_a_s
     from infra.config import Provider
     from stacks import platform_secrets
 
-    config, key, found = make_config("dev"), "qmoi-cloud:alert_webhook_url", {}
+    config, key = make_config("dev"), "qmoi-cloud:alert_webhook_url"
+    found: dict[str, Any] = {}
 
     def program() -> None:  # Outputs exist only inside a program's run
         found["unset"] = [platform_secrets(p, config) for p in (Provider.aws, Provider.gcp, Provider.azure)]
