@@ -22,8 +22,9 @@ Windows are 5 minutes; incidents close themselves 30 minutes after the condition
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pulumi
 import pulumi_gcp as gcp
@@ -32,6 +33,7 @@ from components.context import STACK_TAG, StackContext
 from components.specs import CPU_ALERT_PERCENT
 from infra.config import Alerts
 
+A = TypeVar("A")
 WINDOW = "300s"
 AUTO_CLOSE = "1800s"
 RUN_REQUESTS = 'resource.type = "cloud_run_revision" AND metric.type = "run.googleapis.com/request_count"'
@@ -63,6 +65,11 @@ class Condition:
     min_traffic: int | None = None
     absent_too: bool = False
     """A second condition (OR): the metric stops arriving for `duration` (a group that no longer publishes)."""
+
+    def aggregation(self, kind: Callable[..., A]) -> A:
+        """The condition's 5-minute alignment and reduction, as the SDK's `kind` of aggregation args."""
+        return kind(alignment_period=WINDOW, per_series_aligner=self.aligner, cross_series_reducer=self.reducer)
+
     """With a denominator: a second condition (combined with AND) that the denominator exceeds this - 1."""
 
 
@@ -195,9 +202,7 @@ class GcpMonitoring(pulumi.ComponentResource):
         self.register_outputs({"channels": [c.name for c in self.channels]})
 
     def _policy(self, name: str, title: str, condition: Condition, ctx: StackContext) -> gcp.monitoring.AlertPolicy:
-        aggregation = gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-            alignment_period=WINDOW, per_series_aligner=condition.aligner, cross_series_reducer=condition.reducer
-        )
+        aggregation = condition.aggregation(gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs)
         ratio = condition.denominator is not None
         conditions = [
             gcp.monitoring.AlertPolicyConditionArgs(
@@ -210,10 +215,8 @@ class GcpMonitoring(pulumi.ComponentResource):
                     aggregations=[aggregation],
                     denominator_filter=condition.denominator,
                     denominator_aggregations=[
-                        gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs(
-                            alignment_period=WINDOW,
-                            per_series_aligner=condition.aligner,
-                            cross_series_reducer=condition.reducer,
+                        condition.aggregation(
+                            gcp.monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs
                         )
                     ]
                     if ratio
@@ -244,11 +247,7 @@ class GcpMonitoring(pulumi.ComponentResource):
                         filter=condition.filter,
                         duration=condition.duration,
                         aggregations=[
-                            gcp.monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(
-                                alignment_period=WINDOW,
-                                per_series_aligner=condition.aligner,
-                                cross_series_reducer=condition.reducer,
-                            )
+                            condition.aggregation(gcp.monitoring.AlertPolicyConditionConditionAbsentAggregationArgs)
                         ],
                     ),
                 )
