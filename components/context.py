@@ -34,6 +34,9 @@ class StackContext:
     names: StackNames | None = None
     force_destroy_buckets: bool = False
     """Destroying a bucket deletes its objects first (dev profile; never prod)."""
+    alert_webhook: pulumi.Input[str] | None = None
+    """The secret `qmoi-cloud:alert_webhook_url` (a secret Output), where the alert channels also post; None
+    when unset. Read by infra/config (stacks.build passes it), never printed."""
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> StackContext:

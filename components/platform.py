@@ -14,6 +14,7 @@ with the same neutral field names on every provider (`functions`, `buckets`, `ti
 from __future__ import annotations
 
 from abc import abstractmethod
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
 import pulumi
@@ -36,10 +37,18 @@ class ProviderPlatform(pulumi.ComponentResource):
     provider: pulumi.ProviderResource
     child: pulumi.ResourceOptions
 
-    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: PlatformConfig,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        alert_webhook: pulumi.Output[str] | None = None,
+    ) -> None:
         super().__init__(f"qmoi:{self.PROVIDER.value}:Platform", name, None, opts)
         self.config = config
-        self.ctx = StackContext.from_config(config)
+        # The secret alert webhook (stacks.platform_secrets reads it) travels with the stack's other facts.
+        self.ctx = replace(StackContext.from_config(config), alert_webhook=alert_webhook)
         self.provider = self._declare_provider(name, pulumi.ResourceOptions(parent=self))
         self.child = pulumi.ResourceOptions(parent=self, providers={self.PACKAGE: self.provider})
         self._compose(name)

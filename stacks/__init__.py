@@ -13,8 +13,10 @@ from typing import Any
 import pulumi
 
 from components.platform import ProviderPlatform
-from infra.config import PlatformConfig, Provider, function_secrets
+from infra.config import PlatformConfig, Provider, alert_webhook_url, function_secrets
 
+# Providers whose monitoring has an alert channel that can post to a webhook (SNS, Cloud Monitoring, action group).
+WEBHOOK_CHANNELS = frozenset({Provider.aws, Provider.gcp, Provider.azure})
 # provider -> "module:Class" of its top component; imported lazily.
 PLATFORMS: dict[Provider, str] = {
     Provider.aws: "components.aws.platform:AwsPlatform",
@@ -34,6 +36,8 @@ def platform_secrets(provider: Provider, config: PlatformConfig) -> dict[str, An
     """The secret inputs a platform takes (read here, from secret config, never by components)."""
     if provider is Provider.digitalocean:
         return {"function_secrets": function_secrets(config.digitalocean.secret_env_names())}
+    if provider in WEBHOOK_CHANNELS and (webhook := alert_webhook_url()) is not None:
+        return {"alert_webhook": webhook}
     return {}
 
 

@@ -196,7 +196,12 @@ class AwsCompute(pulumi.ComponentResource):
             default_instance_warmup=300,
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
                 strategy="Rolling",
-                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(min_healthy_percentage=90),
+                # Launch before terminate (min 100%, max 200%): a tier at its minimum never dips below it during
+                # a refresh, so the capacity alarm does not page on every template or image change
+                # (API_RefreshPreferences: MaxHealthyPercentage).
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    min_healthy_percentage=100, max_healthy_percentage=200
+                ),
             ),
             tags=[
                 aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)

@@ -1,5 +1,6 @@
-"""AWS monitoring: the alert channel (an encrypted SNS topic with e-mail subscriptions) and the
-CloudWatch alarms that notify it.
+"""AWS monitoring: the alert channel (an encrypted SNS topic with e-mail subscriptions, and an https
+subscription to `qmoi-cloud:alert_webhook_url` when that secret is set) and the CloudWatch alarms
+that notify it.
 
 The channel: a topic encrypted with a customer-managed key of this component, and a topic policy,
 both written for the AWS services that publish to it (`TopicPublisher`: CloudWatch alarms, Cost
@@ -19,8 +20,11 @@ traffic is no error):
 - per tier, average CPU above 85% for 15 minutes;
 - per tier with a minimum, in-service instances below it for 15 minutes (spot and GPU groups never
   fail `pulumi up` for missing capacity or quota, so without it a tier running 0 of 2 instances
-  pages nobody; missing data stays missing here);
-- per function, the error rate (Errors / Invocations, metric math) and throttled invocations;
+  pages nobody; missing data stays missing here, and INSUFFICIENT_DATA, a group that stopped
+  publishing, notifies the topic too);
+- per function, the error rate (Errors / Invocations, metric math; 0 below
+  `alerts.error_rate_min_requests` invocations in the window, so a quiet function does not page for
+  one failure) and throttled invocations;
 - per CloudFront distribution, the 5xx error rate. CloudFront publishes its metrics in us-east-1
   only, and an alarm can watch only its own region's metrics and notify only its own region's
   topics: the alarm is declared in us-east-1, and where the stack's region is another one, a
@@ -104,7 +108,7 @@ class AwsMonitoringArgs:
 
 @dataclass(frozen=True)
 class AlertChannel:
-    """An encrypted topic in one region, its key and policy, and the e-mail subscriptions."""
+    """An encrypted topic in one region, its key and policy, and the e-mail (and webhook) subscriptions."""
 
     region: str
     key: aws.kms.Key
@@ -152,7 +156,8 @@ class AwsMonitoring(pulumi.ComponentResource):
             for tier, group in args.group_names.items()
         ]
         # A spot or GPU group never fails `pulumi up` for missing capacity or quota: without this alarm a
-        # tier running 0 of its 2 instances pages nobody. No data (a group not yet publishing) is not OK either.
+        # tier running 0 of its 2 instances pages nobody. No data (a group not publishing) is not OK either: the
+        # INSUFFICIENT_DATA state notifies the topic too.
         self.alarms += [
             self._alarm(
                 f"{name}-{tier}-capacity",
@@ -163,6 +168,7 @@ class AwsMonitoring(pulumi.ComponentResource):
                 periods=3,
                 comparison="LessThanThreshold",
                 missing_data="missing",
+                page_on_no_data=True,
             )
             for tier, minimum in args.group_minimums.items()
             if minimum > 0 and (group := args.group_names.get(tier)) is not None
@@ -174,7 +180,9 @@ class AwsMonitoring(pulumi.ComponentResource):
                     f"{name}-{fn}-error-rate",
                     f"{fn} function errors above {alerts.function_error_rate_percent:g}% of invocations",
                     ctx,
-                    queries=error_rate_queries("AWS/Lambda", "Errors", "Invocations", dimensions),
+                    queries=error_rate_queries(
+                        "AWS/Lambda", "Errors", "Invocations", dimensions, alerts.error_rate_min_requests
+                    ),
                     threshold=alerts.function_error_rate_percent,
                 ),
                 self._alarm(
@@ -267,6 +275,18 @@ class AwsMonitoring(pulumi.ComponentResource):
                 region=region_override,
                 opts=ctx.child(self),
             )
+        if ctx.alert_webhook is not None:
+            # The endpoint confirms the subscription itself (a GET of the SubscribeURL SNS posts to it:
+            # docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html); until then it stays pending.
+            aws.sns.TopicSubscription(
+                f"{name}-alerts-webhook",
+                topic=topic.arn,
+                protocol="https",
+                endpoint=pulumi.Output.secret(ctx.alert_webhook),
+                endpoint_auto_confirms=False,
+                region=region_override,
+                opts=ctx.child(self),
+            )
         return AlertChannel(region, key, topic, policy)
 
     def _alarm(
@@ -283,6 +303,7 @@ class AwsMonitoring(pulumi.ComponentResource):
         channel: AlertChannel | None = None,
         region: str | None = None,
         missing_data: str = "notBreaching",
+        page_on_no_data: bool = False,
     ) -> aws.cloudwatch.MetricAlarm:
         """One alarm on a metric (namespace, name, statistic, dimensions) or a metric-math query."""
         topic = (channel or self.home).topic
@@ -302,6 +323,7 @@ class AwsMonitoring(pulumi.ComponentResource):
             treat_missing_data=missing_data,
             alarm_actions=[topic.arn],
             ok_actions=[topic.arn],
+            insufficient_data_actions=[topic.arn] if page_on_no_data else None,
             region=region,
             tags=ctx.tags,
             opts=ctx.child(self),
@@ -309,9 +331,10 @@ class AwsMonitoring(pulumi.ComponentResource):
 
 
 def error_rate_queries(
-    namespace: str, errors: str, total: str, dimensions: dict[str, pulumi.Input[str]]
+    namespace: str, errors: str, total: str, dimensions: dict[str, pulumi.Input[str]], min_total: int = 1
 ) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
-    """`100 * errors / total` over 5 minutes (0 without traffic), as metric-math queries."""
+    """`100 * errors / total` over 5 minutes, as metric-math queries: 0 below `min_total` (one failure among a
+    handful of calls is no incident)."""
 
     def query(query_id: str, metric: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
         return aws.cloudwatch.MetricAlarmMetricQueryArgs(
@@ -326,6 +349,9 @@ def error_rate_queries(
         query("errors", errors),
         query("total", total),
         aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="rate", expression="IF(total > 0, 100 * errors / total, 0)", label="error rate (%)", return_data=True
+            id="rate",
+            expression=f"IF(total >= {min_total}, 100 * errors / total, 0)",
+            label="error rate (%)",
+            return_data=True,
         ),
     ]

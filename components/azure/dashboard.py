@@ -6,7 +6,10 @@ dashboard parts are opaque extension blobs. Each role of `components/dashboards.
 an Azure Monitor platform metric (or to None: GPU utilisation needs an agent, function apps publish
 no throttling metric, and spend is in Cost Management, not a metric). One metrics item per panel,
 charting every tier's scale set (capacity: its autoscale setting's `ObservedCapacity`) or every
-function app, so the workbook covers every tier and function of the stack.
+function app's Application Insights component, so the workbook covers every tier and function of
+the stack. The function panels read the component's standard metrics (`requests/count`,
+`requests/failed`, `requests/duration`), not the App Service `Requests`/`Http5xx`/
+`HttpResponseTime`, which a Flex Consumption app may not publish (components/azure/monitoring.py).
 
 What Azure checks: a workbook's resource name must be a GUID, and its display name unique per
 resource group and source. The GUID is derived from the stack and subscription (uuid5), never
@@ -31,7 +34,7 @@ from components.dashboards import DashboardArgs, Role, Tile, handles, tiles_for
 NOTEBOOK_VERSION = "Notebook/1.0"
 DAY_MS = 86_400_000
 # Workbook metric aggregations.
-TOTAL, AVERAGE = 1, 4
+TOTAL, AVERAGE, COUNT = 1, 4, 7
 WORKBOOK_NAMESPACE = uuid.UUID("6f0e2a57-3c1b-4f7a-9a62-2f3c9d7b1e10")  # qmoi-cloud workbooks
 
 
@@ -42,19 +45,19 @@ class AzureMetric:
     namespace: str
     name: str
     aggregation: int
-    handles: str = "subject"  # "subject" (the tier's scale set, the function app, the CDN) or "autoscaler"
+    handles: str = "subject"  # "subject" (the tier's scale set, the app's Insights, the CDN) or "autoscaler"
 
 
 _VMSS = "microsoft.compute/virtualmachinescalesets"
-_SITES = "microsoft.web/sites"
+_INSIGHTS = "microsoft.insights/components"
 _CDN = "microsoft.cdn/profiles"
 METRICS: dict[Role, AzureMetric | None] = {
     Role.tier_capacity: AzureMetric("microsoft.insights/autoscalesettings", "ObservedCapacity", AVERAGE, "autoscaler"),
     Role.tier_cpu: AzureMetric(_VMSS, "Percentage CPU", AVERAGE),
     Role.tier_gpu: None,
-    Role.function_invocations: AzureMetric(_SITES, "Requests", TOTAL),
-    Role.function_errors: AzureMetric(_SITES, "Http5xx", TOTAL),
-    Role.function_duration: AzureMetric(_SITES, "HttpResponseTime", AVERAGE),
+    Role.function_invocations: AzureMetric(_INSIGHTS, "requests/count", COUNT),
+    Role.function_errors: AzureMetric(_INSIGHTS, "requests/failed", COUNT),
+    Role.function_duration: AzureMetric(_INSIGHTS, "requests/duration", AVERAGE),
     Role.function_throttles: None,
     Role.cdn_requests: AzureMetric(_CDN, "RequestCount", TOTAL),
     Role.cdn_cache_hit_ratio: AzureMetric(_CDN, "ByteHitRatio", AVERAGE),

@@ -1,10 +1,17 @@
-"""Azure monitoring: an action group e-mailing the stack's alert addresses, and metric alerts.
+"""Azure monitoring: an action group e-mailing the stack's alert addresses (and posting to the secret
+`qmoi-cloud:alert_webhook_url` when it is set, common alert schema), and metric alerts.
 
 - per scale set: average `Percentage CPU` above 85% over 15 minutes (severity 2);
-- per function app: HTTP 5xx (`Http5xx`, total over 5 minutes) above
-  `alerts.function_errors_per_5_minutes` (severity 1), the function-host failures a caller sees.
-  Azure metric alerts compare one metric with a threshold, so this is a count, not a rate; the
-  function apps publish no throttling metric of their own (a 429 is one of the Http4xx);
+- per function app: failed requests (`requests/failed`, count over 5 minutes) of the app's
+  Application Insights component above `alerts.function_errors_per_5_minutes` (severity 1). Not
+  the App Service `Http5xx` of the app: "the app-level metrics available to your app depend on the
+  type of consumption plan" (learn.microsoft.com/azure/azure-functions/monitor-functions), and the
+  apps are on Flex Consumption, where App Service metrics such as `FunctionExecutionCount` are
+  absent; the component's standard metrics (`requests/failed`, `requests/count`,
+  `requests/duration`: learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/
+  microsoft-insights-components-metrics) come from the Functions host's own telemetry on every plan.
+  A metric alert compares ONE metric with a threshold (no metric math), so this is a count, not a
+  rate (a rate needs a log search alert, billed per rule); the apps publish no throttling metric;
 - with Front Door: the share of 5xx responses (`Percentage5XX`) above `alerts.cdn_5xx_rate_percent`
   and the share of healthy origin probes (`OriginHealthPercentage`) below
   `alerts.origin_health_percent` (severity 1).
@@ -23,12 +30,16 @@ from components.context import StackContext
 from components.specs import CPU_ALERT_PERCENT
 from infra.config import Alerts
 
+# Application Insights standard metric (microsoft.insights/components): requests the app failed.
+INSIGHTS_FAILED_REQUESTS = "requests/failed"
+
 
 @dataclass(frozen=True)
 class AzureMonitoringArgs:
     resource_group_name: pulumi.Input[str]
     scale_set_ids: Mapping[str, pulumi.Input[str]]
-    function_app_ids: Mapping[str, pulumi.Input[str]]
+    function_insights_ids: Mapping[str, pulumi.Input[str]]
+    """Function -> the id of its app's Application Insights component (whose failed requests are alarmed)."""
     alerts: Alerts = field(default_factory=Alerts)
     front_door_id: pulumi.Input[str] | None = None
     """The Front Door profile whose 5xx rate and origin health are alarmed; None without one."""
@@ -55,6 +66,13 @@ class AzureMonitoring(pulumi.ComponentResource):
                 )
                 for i, e in enumerate(ctx.alert_emails)
             ],
+            webhook_receivers=[
+                monitor.WebhookReceiverArgs(
+                    name="webhook", service_uri=pulumi.Output.secret(ctx.alert_webhook), use_common_alert_schema=True
+                )
+            ]
+            if ctx.alert_webhook is not None
+            else None,
             tags=ctx.tags,
             opts=ctx.child(self),
         )
@@ -76,17 +94,17 @@ class AzureMonitoring(pulumi.ComponentResource):
         ] + [
             self._alert(
                 f"{name}-{fn}-errors",
-                f"{fn} function app returned more than {alerts.function_errors_per_5_minutes} HTTP 5xx in 5 minutes",
-                app,
-                "Http5xx",
-                "Total",
+                f"{fn} function app failed more than {alerts.function_errors_per_5_minutes} requests in 5 minutes",
+                insights,
+                INSIGHTS_FAILED_REQUESTS,
+                "Count",
                 alerts.function_errors_per_5_minutes,
                 severity=1,
                 window="PT5M",
                 args=args,
                 ctx=ctx,
             )
-            for fn, app in args.function_app_ids.items()
+            for fn, insights in args.function_insights_ids.items()
         ]
         if args.front_door_id is not None:
             self.alarms += [

@@ -157,7 +157,7 @@ class AzurePlatform(ProviderPlatform):
         az, ctx, child = self.config.azure, self.ctx, self.child
         rg = self.resource_group.name
         scale_sets = {t.value: s.id for t, s in self.compute.groups.items()}
-        apps = {n: a.id for n, a in self.functions.functions.items()}
+        insights = {n: c.id for n, c in self.functions.insights.items()}  # the apps' failures (Flex-safe)
         self.budget = AzureBudget(
             f"{name}-budget",
             self.budget_args(
@@ -171,7 +171,7 @@ class AzurePlatform(ProviderPlatform):
             AzureMonitoringArgs(
                 resource_group_name=rg,
                 scale_set_ids=scale_sets,
-                function_app_ids=apps,
+                function_insights_ids=insights,
                 alerts=self.config.alerts,
                 front_door_id=self.cdn.profile.id if self.cdn else None,
             ),
@@ -182,7 +182,7 @@ class AzurePlatform(ProviderPlatform):
             f"{name}-dashboard",
             AzureDashboardArgs(
                 tiers=scale_sets,
-                functions=apps,
+                functions=insights,
                 cdn=self.cdn.profile.id if self.cdn else None,
                 resource_group_name=rg,
                 location=az.region,

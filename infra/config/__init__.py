@@ -52,6 +52,7 @@ from infra.config.providers import (
     aws_accelerated,
 )
 from infra.config.reading import (
+    alert_webhook_url,
     cloudflare_api_token,
     from_pulumi,
     function_secrets,
@@ -101,6 +102,7 @@ __all__ = [
     "Usage",
     "VaultLock",
     "WafMode",
+    "alert_webhook_url",
     "aws_accelerated",
     "cloudflare_api_token",
     "from_pulumi",

@@ -389,7 +389,7 @@ class Alerts(Model):
     function_error_rate_percent: float = Field(default=5, gt=0, le=100)
     """Function errors as a share of invocations (AWS Lambda Errors/Invocations, GCP Cloud Run 5xx/requests)."""
     function_errors_per_5_minutes: int = Field(default=5, ge=1)
-    """Where a cloud alerts on counts only: Azure function app Http5xx, DigitalOcean errors (per minute x 5)."""
+    """Counts where a cloud has no rate: Azure apps' requests/failed, DigitalOcean errors (per minute x 5)."""
     function_throttles_per_5_minutes: int = Field(default=1, ge=1)
     """Throttled invocations (AWS Lambda Throttles, GCP Cloud Run 429 responses)."""
     cdn_5xx_rate_percent: float = Field(default=5, gt=0, le=100)
@@ -398,6 +398,8 @@ class Alerts(Model):
     """Alert when a CDN's origins are healthy less than this share of probes (Front Door OriginHealthPercentage)."""
     cost_anomaly_usd: float = Field(default=50, gt=0)
     """AWS Cost Anomaly Detection: alert on anomalies whose total impact reaches this many dollars."""
+    error_rate_min_requests: int = Field(default=20, ge=1)
+    """Error-rate alarms fire only with at least this many invocations/requests in the window (AWS, GCP)."""
 
 
 class FlowLogs(Model):

@@ -120,5 +120,10 @@ def test_the_azure_workbook_charts_every_scale_set_function_app_and_front_door(p
     assert all("/autoscalesettings/" in i.lower() for i in items["tier.capacity"]["resourceIds"])
     assert items["tier.capacity"]["metrics"][0]["metric"] == "microsoft.insights/autoscalesettings--ObservedCapacity"
     assert len(items["function.errors"]["resourceIds"]) == len(prod_plan.config.azure.functions)
+    # Flex Consumption apps: the function panels chart each app's Application Insights, not App Service metrics.
+    for role, metric in (("invocations", "count"), ("errors", "failed"), ("duration", "duration")):
+        content = items[f"function.{role}"]
+        assert content["metrics"][0]["metric"] == f"microsoft.insights/components--requests/{metric}"
+        assert all("/Microsoft.Insights/components/" in i for i in content["resourceIds"])
     assert items["cdn.cache_hit_ratio"]["metrics"][0]["metric"] == "microsoft.cdn/profiles--ByteHitRatio"
     assert "function.throttles" not in items and "stack.budget_burn" not in items

@@ -177,7 +177,7 @@ def test_every_lambda_alarms_on_its_error_rate_and_throttles_at_the_configured_t
         queries = {q["id"]: q for q in rate["metricQueries"]}
         assert queries["errors"]["metric"]["metricName"] == "Errors"
         assert queries["total"]["metric"]["metricName"] == "Invocations"
-        assert queries["rate"]["expression"] == "IF(total > 0, 100 * errors / total, 0)"
+        assert queries["rate"]["expression"] == "IF(total >= 20, 100 * errors / total, 0)"  # the minimum traffic
         assert queries["rate"]["returnData"] is True
         assert rate["threshold"] == 5 and rate["comparisonOperator"] == "GreaterThanThreshold"
         throttles = found[f"qmoi-aws-monitoring-{fn}-throttles"]
@@ -232,7 +232,17 @@ def test_azure_front_door_alarms_on_its_5xx_rate_and_origin_health(prod_plan):
     assert (five["metricName"], five["operator"], five["threshold"]) == ("Percentage5XX", "GreaterThan", 5)
     assert (health["metricName"], health["operator"], health["threshold"]) == ("OriginHealthPercentage", "LessThan", 90)
     app = found["qmoi-azure-monitoring-revenue_generation-errors"]["criteria"]["allOf"][0]
-    assert (app["metricName"], app["threshold"]) == ("Http5xx", 5)
+    assert (app["metricName"], app["timeAggregation"], app["threshold"]) == ("requests/failed", "Count", 5)
+
+
+def test_azure_function_error_alerts_watch_each_apps_application_insights_not_app_service_metrics(prod_plan):
+    components = {c.name: c.urn for c in prod_plan.of_type("azure-native:applicationinsights:Component")}
+    alerts = {a.name: a for a in prod_plan.of_type("azure-native:monitor:MetricAlert")}
+    for fn in prod_plan.config.azure.functions:
+        alert = alerts[f"qmoi-azure-monitoring-{fn}-errors"]
+        component = components[f"qmoi-azure-functions-{fn.replace('_', '-')}-insights"]
+        assert alert.property_dependencies["scopes"] == [component]
+        assert "/Microsoft.Insights/components/" in alert.inputs["scopes"][0]
 
 
 def test_the_edge_notifies_the_alert_addresses_when_a_cloud_origin_pool_changes_health(prod_plan):

@@ -51,6 +51,8 @@ def test_dashboards_alarms_and_subscriptions_are_priced_or_named_unpriced(prod_p
     by_name = {r.name: r for r in est.resources}
     dashboard = by_name["qmoi-aws-dashboard-operations"]
     assert dashboard.monthly_usd == pytest.approx(3.0)
+    # An overestimate a reader can see: the account's first three dashboards are free, shared by every stack.
+    assert "first 3 dashboards" in dashboard.items[0].label
     (rate,) = by_name["qmoi-aws-monitoring-ai_inference-error-rate"].items
     assert rate.monthly_usd == pytest.approx(0.2) and "2 alarm metrics" in rate.label  # errors and invocations
     (metrics,) = by_name["qmoi-aws-cdn-additional-metrics"].items

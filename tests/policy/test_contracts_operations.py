@@ -264,32 +264,46 @@ def test_a_gcp_function_needs_an_error_policy_with_a_notification_channel(pack):
     assert "fn: its function errors alarm (fn-error-rate) notifies no channel" in found
 
 
-def azure_app_stack(receivers: bool = True) -> list[ResourceRecord]:
-    app = record("azure-native:web:WebApp", "fn-app", {"kind": "functionapp,linux", "tags": TAGS})
+def azure_app_stack(receivers: bool = True, metric: str = "requests/failed") -> list[ResourceRecord]:
+    """A Flex Consumption function app, its Application Insights, an action group and an error alert."""
+    insights = record("azure-native:applicationinsights:Component", "fn-insights", {"kind": "web", "tags": TAGS})
+    app = record(
+        "azure-native:web:WebApp",
+        "fn-app",
+        {"kind": "functionapp,linux", "functionAppConfig": {"runtime": {"name": "python"}}, "tags": TAGS},
+        siteConfig=[insights.urn],  # APPLICATIONINSIGHTS_CONNECTION_STRING
+    )
     group = record(
         "azure-native:monitor:ActionGroup",
         "alerts",
         {"emailReceivers": [{"name": "e", "emailAddress": "ops@example.com"}] if receivers else [], "tags": TAGS},
     )
+    target = insights if metric == "requests/failed" else app
     alert = record(
         "azure-native:monitor:MetricAlert",
         "fn-errors",
         {
-            "scopes": ["app"],
-            "criteria": {"allOf": [{"metricName": "Http5xx"}]},
+            "scopes": ["target"],
+            "criteria": {"allOf": [{"metricName": metric}]},
             "actions": [{"actionGroupId": "g"}],
             "tags": TAGS,
         },
-        scopes=[app.urn],
+        scopes=[target.urn],
         actions=[group.urn],
     )
-    return [app, group, alert]
+    return [insights, app, group, alert]
 
 
-def test_an_azure_function_app_needs_an_http5xx_alert_to_an_action_group_with_receivers(pack):
+def test_an_azure_function_app_needs_a_failed_requests_alert_to_an_action_group_with_receivers(pack):
     assert violations(pack, azure_app_stack(), "errors-alarmed") == []
     (found,) = violations(pack, azure_app_stack(receivers=False), "errors-alarmed")
     assert "fn-app: its function errors alarm (fn-errors) notifies no channel" in found
+
+
+def test_a_flex_consumption_app_alarmed_only_on_app_service_http5xx_is_not_alarmed(pack):
+    """Flex Consumption apps may not publish Http5xx; their Application Insights' requests/failed is the signal."""
+    (found,) = violations(pack, azure_app_stack(metric="Http5xx"), "errors-alarmed")
+    assert found.startswith("fn-app: ") and "requests/failed" in found
 
 
 def test_digitalocean_functions_need_an_error_alert_with_a_destination(pack):

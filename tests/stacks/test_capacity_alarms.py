@@ -42,7 +42,8 @@ def test_a_gcp_tier_with_a_minimum_is_alerted_when_its_group_stays_smaller(stack
     plan = stack_plan(stack)
     policies = {p.name.rsplit("-", 2)[-2]: p for p in plan.of_type(POLICY) if p.name.endswith("-capacity")}
     assert set(policies) == tiers
-    (condition,) = policies["compute"].inputs["conditions"]
+    condition, absent = policies["compute"].inputs["conditions"]  # below the minimum, or no data (OR)
+    assert absent["conditionAbsent"]["filter"] == condition["conditionThreshold"]["filter"]
     threshold = condition["conditionThreshold"]
     assert threshold["comparison"] == "COMPARISON_LT"
     assert threshold["thresholdValue"] == plan.config.autoscaling.compute.min

@@ -147,7 +147,9 @@ def _metric_alarm(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]
 
 
 def _dashboard(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:
-    return [ctx.charge("CloudWatch dashboard", 1, P, "monitoring", "dashboard-month")]
+    # Priced in full: the free tier is per account, and dev, staging, prod and people's own dashboards share it.
+    label = "CloudWatch dashboard (the account's first 3 dashboards are free, shared by every stack in it)"
+    return [ctx.charge(label, 1, P, "monitoring", "dashboard-month")]
 
 
 def _monitoring_subscription(record: ResourceRecord, ctx: PricingContext) -> list[LineItem]:

@@ -42,6 +42,8 @@ AZURE_FRONT_DOOR = "azure-native:cdn:Profile"
 AZURE_ALERT = "azure-native:monitor:MetricAlert"
 AZURE_ACTION_GROUP = "azure-native:monitor:ActionGroup"
 AZURE_WORKBOOK = "azure-native:applicationinsights:Workbook"
+AZURE_INSIGHTS = "azure-native:applicationinsights:Component"
+INSIGHTS_FAILED = "requests/failed"
 AZURE_SCHEDULED_ACTIONS = (
     "azure-native:costmanagement:ScheduledActionByScope",
     "azure-native:costmanagement:ScheduledAction",
@@ -190,11 +192,20 @@ def _azure_errors(stack: Stack) -> Iterator[Finding]:
             and any(get(c, "metricName") in metrics for c in items(a.props, "criteria", "allOf"))
         ]
 
+    components = stack.of(AZURE_INSIGHTS)
     for app in stack.of(AZURE_APP):
         if "functionapp" not in str(app.get("kind", default="")):
             continue
-        found = watching(app, ("Http5xx",))
-        yield from _verdict(app, "function errors", found, delivering(found))
+        # The app's Application Insights (its APPLICATIONINSIGHTS_CONNECTION_STRING setting) counts failed
+        # requests on every plan; the App Service Http5xx metric may not exist on Flex Consumption.
+        linked = [c for c in components if app.depends_on("siteConfig", c.urn)]
+        found = [a for c in linked for a in watching(c, (INSIGHTS_FAILED,))]
+        if app.get("functionAppConfig") is None:
+            found += watching(app, ("Http5xx",))
+        what = "function errors"
+        if not found:
+            what += f" ({INSIGHTS_FAILED} of its Application Insights; Flex Consumption may not publish Http5xx)"
+        yield from _verdict(app, what, found, delivering(found))
     for profile in stack.of(AZURE_FRONT_DOOR):
         found = watching(profile, ("Percentage5XX",))
         yield from _verdict(profile, "CDN 5xx rate", found, delivering(found))
@@ -382,6 +393,7 @@ RULES: list[StackRule] = [
             GCP_URL_MAP,
             GCP_ALERT,
             AZURE_APP,
+            AZURE_INSIGHTS,
             AZURE_FRONT_DOOR,
             AZURE_ALERT,
             AZURE_ACTION_GROUP,
@@ -398,6 +410,8 @@ RULES: list[StackRule] = [
             "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",
             "https://cloud.google.com/monitoring/alerts/using-alerting-ui",
             "https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups",
+            "https://learn.microsoft.com/azure/azure-functions/monitor-functions",
+            "https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-insights-components-metrics",
             "https://docs.digitalocean.com/products/app-platform/how-to/create-alerts/",
             "https://developers.cloudflare.com/load-balancing/reference/load-balancing-notifications/",
         ),

@@ -127,4 +127,7 @@ def test_groups_track_cpu_and_refresh_instances_on_template_change(dev):
         assert config["targetValue"] == 60
     for group in dev.of_type("aws:autoscaling/group:Group"):
         assert group.inputs["instanceRefresh"]["strategy"] == "Rolling"
+        # Launch before terminate: a tier at its minimum never dips below it (nor trips its capacity alarm).
+        preferences = group.inputs["instanceRefresh"]["preferences"]
+        assert (preferences["minHealthyPercentage"], preferences["maxHealthyPercentage"]) == (100, 200)
         assert {t["key"] for t in group.inputs["tags"]} >= {"environment", "owner", "cost-center", "project"}

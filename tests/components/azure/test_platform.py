@@ -56,10 +56,11 @@ def test_the_budget_is_scoped_to_the_resource_group_with_forecast_and_actual_ale
     assert all(n["contactEmails"] == ["alerts@example.com"] for n in i["notifications"].values())
 
 
-def test_alerts_watch_each_scale_set_cpu_each_function_app_5xx_and_front_door(azure_dev):
+def test_alerts_watch_each_scale_set_cpu_each_function_apps_failed_requests_and_front_door(azure_dev):
     alerts = {a.name: a.inputs for a in azure_dev.of_type("azure-native:monitor:MetricAlert")}
     metrics = sorted(a["criteria"]["allOf"][0]["metricName"] for a in alerts.values())
-    assert metrics == sorted(["Http5xx"] * 2 + ["Percentage CPU"] * 3 + ["Percentage5XX", "OriginHealthPercentage"])
+    expected = ["requests/failed"] * 2 + ["Percentage CPU"] * 3 + ["Percentage5XX", "OriginHealthPercentage"]
+    assert metrics == sorted(expected)
     (group,) = azure_dev.of_type("azure-native:monitor:ActionGroup")
     assert [r["emailAddress"] for r in group.inputs["emailReceivers"]] == ["alerts@example.com"]
 

@@ -53,6 +53,7 @@ from infra.config.providers import (
     aws_accelerated,
 )
 from infra.config.reading import (
+    alert_webhook_url,
     cloudflare_api_token,
     from_pulumi,
     function_secrets,
@@ -102,6 +103,7 @@ __all__ = [
     "Usage",
     "VaultLock",
     "WafMode",
+    "alert_webhook_url",
     "aws_accelerated",
     "cloudflare_api_token",
     "from_pulumi",

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 # echoed in errors); the code that needs one reads it as a Pulumi secret Output.
 WORKER_SECRETS_KEY = "worker_secrets"
 FUNCTION_SECRETS_KEY = "function_secrets"
-SECRET_SETTINGS = frozenset({"alert_webhook_url", WORKER_SECRETS_KEY, FUNCTION_SECRETS_KEY})
+ALERT_WEBHOOK_KEY = "alert_webhook_url"
+SECRET_SETTINGS = frozenset({ALERT_WEBHOOK_KEY, WORKER_SECRETS_KEY, FUNCTION_SECRETS_KEY})
 # What a secret becomes offline (the offline plan never decrypts): the plan shows it as such.
 SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (placeholder, not a secret)
 
@@ -146,6 +147,25 @@ def cloudflare_api_token() -> pulumi.Output[str] | None:
     import pulumi
 
     return pulumi.Config("cloudflare").get_secret("apiToken")
+
+
+def alert_webhook_url() -> pulumi.Output[str] | None:
+    """`qmoi-cloud:alert_webhook_url` as a secret Output (the alert channels also post there), or None when unset.
+
+    Set with `pulumi config set --secret qmoi-cloud:alert_webhook_url https://...`; an https URL is
+    required (SNS https subscriptions, GCP webhook channels and Azure webhook receivers all post over TLS).
+    """
+    import pulumi
+
+    value = pulumi.Config(NAMESPACE).get_secret(ALERT_WEBHOOK_KEY)
+    return None if value is None else pulumi.Output.secret(value.apply(_https_url))
+
+
+def _https_url(text: str) -> str:
+    if text == SECRET_PLACEHOLDER or text.startswith("https://"):
+        return text
+    # The value is a secret: the error names the setting, never the value.
+    raise ValueError(f"{NAMESPACE}:{ALERT_WEBHOOK_KEY} must be an https:// URL")
 
 
 def worker_secrets(bindings: Mapping[str, list[str]]) -> dict[str, dict[str, pulumi.Output[str]]]:
