@@ -9,7 +9,8 @@ The anomaly alert is a Cost Management scheduled action of the `InsightAlert` ki
 daily anomaly detection e-mails the stack's alert addresses when it finds one (nothing when it
 finds none). It exists at subscription scope only and runs daily only, so it watches the whole
 subscription (its anomalies are reported by resource group: the `ms:DailyAnomalyByResourceGroup`
-view); stacks sharing a subscription each get the same e-mails. It is sent with the access of
+view), so one stack declares it (alerts.cost_anomaly_owner: the platform passes no subscription to
+the others). It is sent with the access of
 the identity that created it (Cost Management Reader at least), runs from the month it is
 created for ANOMALY_ALERT_YEARS years (dates computed once, then ignored; replace the resource to
 renew it), and has no charge.

@@ -161,7 +161,10 @@ class AzurePlatform(ProviderPlatform):
         self.budget = AzureBudget(
             f"{name}-budget",
             self.budget_args(
-                AzureBudgetArgs, resource_group_id=self.resource_group.id, subscription_id=az.subscription_id
+                AzureBudgetArgs,
+                resource_group_id=self.resource_group.id,
+                # subscription-wide: declared by one stack (alerts.cost_anomaly_owner), like the security singletons
+                subscription_id=az.subscription_id if self.config.owns_cost_anomaly_alert() else None,
             ),
             ctx,
             child,

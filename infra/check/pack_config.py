@@ -27,6 +27,7 @@ def singleton_owners(config: PlatformConfig) -> dict[str, str]:
         "threatOwner": config.singleton_owner(threat, Provider.aws),
         "auditProjectOwner": config.singleton_owner(audit, Provider.gcp),
         "threatProjectOwner": config.singleton_owner(threat, Provider.gcp),
+        "anomalyOwner": config.alerts.cost_anomaly_owner,
     }
 
 
@@ -48,7 +49,9 @@ def pack_config(config: PlatformConfig) -> dict[str, dict[str, Any]]:
         | {k: owners[k] for k in ("auditOwner", "auditProjectOwner")},
         "threat-detection-enabled": environment["threat-detection-enabled"]
         | {k: owners[k] for k in ("threatOwner", "threatProjectOwner")},
-        "account-singleton-owner": {k: owners[k] for k in ("auditOwner", "threatOwner", "auditProjectOwner")},
+        "account-singleton-owner": {
+            k: owners[k] for k in ("auditOwner", "threatOwner", "auditProjectOwner", "anomalyOwner")
+        },
         "retention-meets-compliance": {
             "compliance": config.compliance.value,
             "auditRetentionDays": minimums.audit_retention_days,

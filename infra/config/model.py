@@ -143,6 +143,10 @@ class PlatformConfig(Model):
             return block.project_owner or self.environment.value
         return block.account_owner
 
+    def owns_cost_anomaly_alert(self) -> bool:
+        """This stack declares the Azure subscription's cost anomaly alert (alerts.cost_anomaly_owner)."""
+        return self.owns_account_singletons(self.alerts.cost_anomaly_owner)
+
     def owns_audit(self, provider: Provider) -> bool:
         """This stack declares the audit trail and settings of `provider`'s account (audit.account_owner,
         audit.project_owner)."""

@@ -279,3 +279,9 @@ def test_only_the_stack_that_owns_threat_detection_lets_eventbridge_publish_to_i
     assert "EventBridgeRulesPublish" in publishers(prod_plan)  # the findings rule of the owner stack
     assert "EventBridgeRulesPublish" not in publishers(dev_plan)  # dev declares no findings rule
     assert not dev_plan.of_type("aws:cloudwatch/eventRule:EventRule")
+
+
+def test_only_the_owner_stack_declares_the_subscription_wide_azure_anomaly_alert(dev_plan, staging_plan, prod_plan):
+    alert = "azure-native:costmanagement:ScheduledActionByScope"
+    assert len(prod_plan.of_type(alert)) == 1  # alerts.cost_anomaly_owner: prod
+    assert not dev_plan.of_type(alert) and not staging_plan.of_type(alert)

@@ -63,12 +63,14 @@ def test_two_stacks_declaring_the_account_singletons_conflict_unless_each_has_an
     assert "the account's trail (the free copy of management events)" in singletons
     assert "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333 Defender plan VirtualMachines" in singletons
     assert "project qmoi-enhanced-prod audit configuration of allServices" in singletons
+    assert "subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333 cost anomaly alert" in singletons
     own = prod_plan.config.model_copy(
         update={
             "audit": prod_plan.config.audit.model_copy(update={"account_owner": "*", "project_owner": "*"}),
             "threat_detection": prod_plan.config.threat_detection.model_copy(
                 update={"account_owner": "*", "project_owner": "*"}
             ),
+            "alerts": prod_plan.config.alerts.model_copy(update={"cost_anomaly_owner": "*"}),
         }
     )
     separate = {

@@ -30,7 +30,7 @@ SECURITY_OPS_CONFIG: dict[str, dict[str, Any]] = {
     "waf-on-public-entry-points": {"environment": "dev"},
     "backup-vault-locked": {"environment": "dev"},
     "vault-lock-cooling-off": {"environment": "dev"},
-    "account-singleton-owner": {"auditOwner": "*", "threatOwner": "*", "auditProjectOwner": "*"},
+    "account-singleton-owner": {"auditOwner": "*", "threatOwner": "*", "auditProjectOwner": "*", "anomalyOwner": "*"},
 }
 TEST_CONFIG: dict[str, dict[str, Any]] = {
     **SECURITY_OPS_CONFIG,

@@ -485,3 +485,21 @@ def test_an_azure_anomaly_alert_is_daily_on_a_subscription(pack):
     group_scope = changed(alert, ("scope",), "subscriptions/0b1f/resourceGroups/qmoi-prod-rg")
     (found,) = violations(pack, [group_scope], "azure-anomaly-alert-scope")
     assert "only a subscription" in found
+
+
+def test_the_subscription_s_cost_anomaly_alert_is_declared_by_its_owner_stack_only(pack):
+    from tests.policy.conftest import TEST_CONFIG, check
+
+    scope = "subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
+    inputs = {"kind": "InsightAlert", "scope": scope, "schedule": {"frequency": "Daily"}}
+    alert = record("azure-native:costmanagement:ScheduledActionByScope", "anomaly", inputs)  # a prod resource
+
+    def found(owner: str) -> list[str]:
+        config = TEST_CONFIG | {"account-singleton-owner": {"anomalyOwner": owner}}
+        return [v.detail for v in check(pack, alert, config=config).violations if v.policy == "account-singleton-owner"]
+
+    assert found("prod") == []
+    assert found("staging") == [
+        f"anomaly: {scope} cost anomaly alert belongs to the stack staging (alerts.cost_anomaly_owner), not to prod: "
+        "two stacks would fight over it, and destroying this one would delete what the owner relies on"
+    ]

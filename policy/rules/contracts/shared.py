@@ -211,11 +211,13 @@ ACCOUNT_SINGLETONS = {
     "aws:cfg/recorder:Recorder": ("threatOwner", "the account's AWS Config recorder"),
     "azure-native:security:Pricing": ("threatOwner", "a Defender plan of the subscription"),
     "azure-native:security:SecurityContact": ("threatOwner", "the subscription's security contact"),
+    "azure-native:costmanagement:ScheduledActionByScope": ("anomalyOwner", "the subscription's cost anomaly alert"),
 }
 OWNER_KEYS = {
     "auditOwner": "audit.account_owner",
     "threatOwner": "threat_detection.account_owner",
     "auditProjectOwner": "audit.project_owner, by default the environment's stack",
+    "anomalyOwner": "alerts.cost_anomaly_owner",
 }
 
 
@@ -228,6 +230,8 @@ def account_singletons(stack: Stack) -> list[tuple[str, str, Res]]:
             what = f"project {res.get('project')} audit configuration of {res.get('service')}"
         elif res.type == "azure-native:security:Pricing":
             what = f"{res.get('scopeId')} Defender plan {res.get('pricingName')}"
+        elif res.type == "azure-native:costmanagement:ScheduledActionByScope":
+            what = f"{res.get('scope')} cost anomaly alert"
         found.append((key, what, res))
     return found
 
@@ -310,7 +314,8 @@ RULES: list[StackRule] = [
         name="account-singleton-owner",
         area=AREA,
         description="Account-wide security singletons (CloudTrail trail, GuardDuty detector, Security Hub, AWS "
-        "Config recorder, Defender plans, the activity-log setting, a project's audit configuration) are declared "
+        "Config recorder, Defender plans, the activity-log setting, a project's audit configuration, the Azure "
+        "subscription's cost anomaly alert) are declared "
         "once, by the stack that owns them.",
         severity=Severity.HIGH,
         types=tuple(ACCOUNT_SINGLETONS),
@@ -322,6 +327,7 @@ RULES: list[StackRule] = [
                 "type": "string",
                 "description": "the owner of the GCP project's audit configuration",
             },
+            "anomalyOwner": {"type": "string", "description": "alerts.cost_anomaly_owner"},
         },
         cannot_see="singletons created outside the stack or by an organisation (import them once into the owner)",
         remediation="audit.account_owner / threat_detection.account_owner name the one stack of the shared AWS "
