@@ -64,7 +64,7 @@ def _one_request() -> Iterator[None]:
 def install() -> None:
     """Patch the SDK's stack analysis (idempotent); called before the pack starts serving."""
     servicer = sdk._PolicyAnalyzerServicer  # the SDK's own servicer, patched in place
-    if getattr(servicer.AnalyzeStack, "_converts_once", False):
+    if hasattr(servicer.AnalyzeStack, "uncached"):
         return
     analyze_stack = servicer.AnalyzeStack
 
@@ -72,7 +72,6 @@ def install() -> None:
         with _one_request():
             return analyze_stack(self, request, context)
 
-    AnalyzeStack._converts_once = True  # type: ignore[attr-defined]
     AnalyzeStack.uncached = analyze_stack  # type: ignore[attr-defined]
     servicer.AnalyzeStack = AnalyzeStack  # type: ignore[method-assign]
     sdk.json_format = _JsonFormat()  # type: ignore[assignment]

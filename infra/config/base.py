@@ -378,6 +378,10 @@ class Tags(Model):
         return self
 
 
+# A stack that owns an account-wide singleton, or `*`: every stack (each has an account of its own).
+StackName = Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9_.-]{1,100})$")]
+
+
 class Alerts(Model):
     """Thresholds of the error-tracking alarms and the cost-anomaly alerts, the same on every cloud.
 
@@ -398,7 +402,7 @@ class Alerts(Model):
     """Alert when a CDN's origins are healthy less than this share of probes (Front Door OriginHealthPercentage)."""
     cost_anomaly_usd: float = Field(default=50, gt=0)
     """AWS Cost Anomaly Detection: alert on anomalies whose total impact reaches this many dollars."""
-    cost_anomaly_owner: Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9_.-]{1,100})$")] = "prod"
+    cost_anomaly_owner: StackName = "prod"
     """The stack that declares the Azure subscription's cost anomaly alert (subscription-wide, so one per
     subscription; '*' when every stack has a subscription of its own)."""
     error_rate_min_requests: int = Field(default=20, ge=1)

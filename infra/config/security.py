@@ -31,10 +31,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from infra.config.base import IpRule, Model
+from infra.config.base import IpRule, Model, StackName
 
 EVERY_STACK = "*"
-StackName = Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9_.-]{1,100})$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. KP.")]
 
 
